@@ -1,0 +1,1 @@
+"""Shared definitions of the campaign pipeline: configuration, the three forms, runtime defaults, CLI."""

@@ -1,0 +1,85 @@
+"""Load the one configuration file (campaign/config.toml, or --config / $CAMPAIGN_CONFIG)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG = Path(__file__).with_name("config.toml")
+
+
+@dataclass(frozen=True)
+class Config:
+    raw: dict[str, Any]
+    source: Path
+
+    # --- units registry ---------------------------------------------------------------
+    @property
+    def counties(self) -> list[str]:
+        return list(self.raw["units"]["counties"])
+
+    @property
+    def departments(self) -> list[str]:
+        return list(self.raw["units"]["departments"])
+
+    @property
+    def units(self) -> list[str]:
+        return self.counties + self.departments
+
+    def unit_kind(self, unit: str) -> str | None:
+        """'county', 'department', or None for a folder that is not a registry unit."""
+        if unit in self.counties:
+            return "county"
+        if unit in self.departments:
+            return "department"
+        return None
+
+    def required_forms(self, unit: str) -> list[str]:
+        kind = self.unit_kind(unit)
+        return list(self.raw["units"]["required_forms"][kind]) if kind else []
+
+    # --- calendar and schedule ---------------------------------------------------------
+    @property
+    def timezone(self) -> str:
+        return self.raw["campaign"]["timezone"]
+
+    def date(self, key: str) -> dt.date:
+        value = self.raw["campaign"][key]
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+    @property
+    def forms_due(self) -> dt.date:
+        return self.date("forms_due")
+
+    # --- paths -----------------------------------------------------------------------------
+    @property
+    def inbox(self) -> Path:
+        return Path(self.raw["paths"]["inbox"]).expanduser().resolve()
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.raw["paths"]["data_dir"]).expanduser().resolve()
+
+    # --- sections -----------------------------------------------------------------------
+    @property
+    def intake(self) -> dict[str, Any]:
+        return self.raw["intake"]
+
+    @property
+    def risk(self) -> dict[str, Any]:
+        return self.raw["risk"]
+
+    @property
+    def sum_tolerance(self) -> Decimal:
+        return Decimal(str(self.raw["validation"]["sum_tolerance"]))
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read the config file: explicit path, else $CAMPAIGN_CONFIG, else the packaged default."""
+    source = Path(path or os.environ.get("CAMPAIGN_CONFIG") or DEFAULT_CONFIG)
+    with open(source, "rb") as fh:
+        return Config(raw=tomllib.load(fh), source=source)

@@ -1,0 +1,1 @@
+"""Great Expectations suites (JSON files under suites/) and the thin code that runs them."""

@@ -1,0 +1,125 @@
+"""Run the suites in expectations/suites/ on parsed frames, once per batch.
+
+All submissions' rows of one form are validated in a single frame (the `_submission` column
+says which file each row came from); each failed row maps back to its file, sheet and cell.
+Validating per batch instead of per file costs one GX validation per suite per run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from transforms.issues import Issue
+from transforms.text import normalize_label
+
+SUITES_DIR = Path(__file__).with_name("suites")
+SUITE_FORM = {"form1": "附件1", "form1_totals": "附件1", "form2": "附件2", "form2_totals": "附件2", "form3": "附件3"}
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FormFrame:
+    """One parsed frame of one submission, queued for validation."""
+    submission: int      # caller's index of the submission in this batch
+    unit: str
+    frame: pd.DataFrame
+
+
+def load_suite_file(name: str) -> dict:
+    return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _context():
+    """An ephemeral GX context with progress bars and usage statistics off (logs stay readable, no network)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return ctx, ctx.data_sources.add_pandas("parsed_forms")
+
+
+@lru_cache(maxsize=None)
+def _suite(name: str):
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    spec = load_suite_file(name)
+    return ExpectationSuite(name=spec["name"], expectations=[ExpectationConfiguration(**e) for e in spec["expectations"]])
+
+
+@lru_cache(maxsize=None)
+def _batch_definition(name: str):
+    _, source = _context()
+    return source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(f"{name}_batch")
+
+
+def _combine(name: str, items: list[FormFrame]) -> pd.DataFrame:
+    parts = []
+    for item in items:
+        df = item.frame.copy()
+        df["_submission"] = item.submission
+        df["_unit"] = item.unit
+        if name == "form3":
+            df["county_key"] = df["county"].map(lambda v: normalize_label(v) if v else None)
+            df["_rows_in_form"] = len(df)
+        parts.append(df)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    return str(v)
+
+
+def _value(row: pd.Series, kwargs: dict) -> str | None:
+    if "column_A" in kwargs:
+        a, b = kwargs["column_A"], kwargs["column_B"]
+        return f"{a}={_text(row.get(a + '__text', row.get(a)))}, {b}={_text(row.get(b + '__text', row.get(b)))}"
+    if "column_list" in kwargs:
+        return _text(row.get("company_name"))
+    col = kwargs["column"]
+    if col == "abs_diff":
+        return f"合计={_text(row['declared__text'])}, 各行之和={row['computed']:.2f}"
+    base = col.removesuffix("__text")
+    return _text(row.get(base + "__text", row.get(col)))
+
+
+def validate(batches: dict[str, list[FormFrame]], sum_tolerance: float) -> list[tuple[int, Issue]]:
+    """Validate every queued frame; return (submission, issue) for every failed row."""
+    found: list[tuple[int, Issue]] = []
+    for name, items in batches.items():
+        items = [i for i in items if not i.frame.empty]
+        if not items:
+            continue
+        frame = _combine(name, items)
+        batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(_suite(name), result_format={"result_format": "COMPLETE"},
+                                expectation_parameters={"sum_tolerance": sum_tolerance})
+        for res in result.results:
+            cfg = res.expectation_config
+            if res.exception_info and res.exception_info.get("raised_exception"):
+                # A broken suite is a bug of ours, never the unit's: fail loudly.
+                raise RuntimeError(f"expectation {cfg.type} in suite {name} raised: "
+                                   f"{res.exception_info.get('exception_message')}")
+            if res.success:
+                continue
+            meta = cfg.meta
+            for idx in res.result.get("unexpected_index_list") or []:
+                row = frame.loc[idx if not isinstance(idx, dict) else idx.get("index")]
+                cell_col = meta["cell"]
+                cell = row.get(f"{cell_col}__cell") if f"{cell_col}__cell" in row else row.get(cell_col)
+                found.append((int(row["_submission"]), Issue(
+                    rule=meta["rule"], severity=meta["severity"], message=meta["message"],
+                    form=SUITE_FORM[name], sheet=row["sheet"], cell=_text(cell), value=_value(row, cfg.kwargs))))
+    return found

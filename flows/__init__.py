@@ -1,0 +1,1 @@
+"""Prefect flows: orchestration only. Tasks call intake, transforms, expectations and warehouse."""

@@ -1,0 +1,381 @@
+"""Find the three forms in a workbook's sheets and turn each into frames.
+
+Forms are found by their title row and their columns by their header labels, never by sheet
+name, order or fixed coordinates. Every value keeps its cell reference so that a failed
+expectation can name the cell. Structural problems (missing columns, unlabeled rows, ...)
+come back as issues; value rules are left to the expectations suites.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from campaign.forms import (FORM1, FORM2, FORM3, FORMS, NUMERIC_KINDS, TOTAL_LABEL, Column, Form)
+from transforms.grid import Sheet, cell_ref
+from transforms.issues import Issue, error, warning
+from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_text, parse_date, parse_number)
+
+_TITLES = {f.code: normalize_label(f.title) for f in FORMS}
+_MAX_TITLE_LEN = 40  # a title cell is short; notes that merely mention a form are not titles
+
+
+@dataclass
+class Footer:
+    filler: str | None = None      # 填报人
+    phone: str | None = None       # 电话
+    date: dt.date | None = None    # 年 月 日
+    date_cell: str | None = None
+
+
+@dataclass
+class ParsedForm:
+    form: Form
+    sheet: str
+    title_cell: str
+    rows: pd.DataFrame                 # one row per data row (see _value_fields for the columns)
+    totals: pd.DataFrame               # declared 合计 vs computed sum, one row per (section, column)
+    footer: Footer
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def is_blank(self) -> bool:
+        """A form with no data rows at all (e.g. a department's untouched 附件3 template)."""
+        return self.rows.empty
+
+
+@dataclass
+class ParsedWorkbook:
+    forms: list[ParsedForm]
+    issues: list[Issue]
+
+
+# --------------------------------------------------------------------------------------
+# locating forms, headers and footers
+
+def find_titles(sheet: Sheet) -> list[tuple[int, int, Form]]:
+    """(row, col, form) of every form title in the sheet, top to bottom."""
+    found = []
+    for r, row in enumerate(sheet.cells):
+        for c, v in enumerate(row):
+            if isinstance(v, str) and v and len(v) <= _MAX_TITLE_LEN * 2:
+                key = normalize_label(v)
+                if len(key) > _MAX_TITLE_LEN:
+                    continue
+                for form in FORMS:
+                    if _TITLES[form.code] in key:
+                        found.append((r, c, form))
+                        break
+                else:
+                    continue
+                break  # one title per row
+    return found
+
+
+def _header(grid: list[list[Any]], form: Form, start: int, stop: int) -> tuple[int, int, dict[int, tuple[str | None, str]]] | None:
+    """Locate the (one- or two-row) header; map grid column -> (parent label, leaf label)."""
+    leaves = {normalize_label(c.label) for c in form.columns}
+    parents = {normalize_label(c.parent) for c in form.columns if c.parent}
+    known = leaves | parents
+    width = max((len(r) for r in grid), default=0)
+    for top in range(start, stop):
+        hits = sum(1 for v in grid[top] if normalize_label(v) in known)
+        if hits < 2:
+            continue
+        second = top + 1 < stop and any(
+            normalize_label(grid[top + 1][c]) in leaves and normalize_label(grid[top + 1][c]) != normalize_label(grid[top][c])
+            for c in range(width))
+        mapping: dict[int, tuple[str | None, str]] = {}
+        carry = None
+        for c in range(width):
+            upper = normalize_label(grid[top][c])
+            lower = normalize_label(grid[top + 1][c]) if second else ""
+            if upper:
+                carry = upper
+            elif lower and carry in parents:
+                upper = carry  # parent header written once, not merged
+            if lower and lower != upper:
+                mapping[c] = (upper or None, lower)
+            elif upper:
+                mapping[c] = (None, upper)
+        return top, top + (2 if second else 1), mapping
+    return None
+
+
+def _map_columns(form: Form, mapping: dict[int, tuple[str | None, str]]) -> tuple[dict[str, int], list[Column]]:
+    """Column name -> grid column; and the required columns that were not found."""
+    taken: set[int] = set()
+    found: dict[str, int] = {}
+    missing = []
+    for col in form.columns:
+        label, parent = normalize_label(col.label), normalize_label(col.parent) if col.parent else None
+        candidates = [c for c, (p, leaf) in sorted(mapping.items()) if leaf == label and c not in taken]
+        exact = [c for c in candidates if parent is None or mapping[c][0] == parent]
+        loose = [c for c in candidates if mapping[c][0] is None]
+        pick = (exact or loose or [None])[0]
+        if pick is None:
+            if col.required:
+                missing.append(col)
+            continue
+        found[col.name] = pick
+        taken.add(pick)
+    return found, missing
+
+
+def _footer(sheet: Sheet, grid: list[list[Any]], start: int, stop: int) -> tuple[Footer, int]:
+    """Read 填报人 / 电话 / date below the table; return it and the first footer row."""
+    foot = Footer()
+    first = stop
+    for r in range(start, stop):
+        row = grid[r]
+        labels = [normalize_label(v) for v in row]
+        if any(lab.startswith("注") and len(lab) > 3 for lab in labels) and first < stop:
+            break
+        for c, lab in enumerate(labels):
+            if lab.startswith(("填报人", "电话")):
+                first = min(first, r)
+                name, _, rest = str(row[c]).replace(":", "：").partition("：")
+                text = rest.strip() or next((clean_text(v) for v in row[c + 1:] if clean_text(v)), None)
+                if lab.startswith("填报人"):
+                    foot.filler = clean_text(text)
+                else:
+                    foot.phone = clean_text(text)
+            elif foot.date is None and (isinstance(row[c], (dt.date, dt.datetime)) or "年" in lab):
+                d = parse_date(row[c])
+                if d:
+                    foot.date, foot.date_cell = d, cell_ref(r, c)
+                    first = min(first, r)
+    return foot, first
+
+
+def _notes_row(grid: list[list[Any]], start: int, stop: int) -> int:
+    for r in range(start, stop):
+        for v in grid[r]:
+            lab = normalize_label(v)
+            if lab.startswith(("填报人", "电话")) or (lab.startswith("注") and len(lab) > 3):
+                return r
+    return stop
+
+
+# --------------------------------------------------------------------------------------
+# values
+
+def _value_fields(col: Column, value: Any, r: int, c: int | None) -> dict[str, Any]:
+    """The frame fields of one cell. Numeric: float for checks, exact Decimal, normalised text."""
+    ref = cell_ref(r, c) if c is not None else None
+    out: dict[str, Any] = {f"{col.name}__cell": ref}
+    if col.kind in NUMERIC_KINDS:
+        dec = parse_number(value)
+        out[col.name] = float(dec) if dec is not None else float("nan")
+        out[f"{col.name}__dec"] = dec
+        out[f"{col.name}__text"] = number_text(value) if dec is not None else str(value).strip()
+    else:
+        out[col.name] = clean_text(value)
+    return out
+
+
+def _row_record(form: Form, sheet: Sheet, cols: dict[str, int], r: int) -> dict[str, Any]:
+    rec: dict[str, Any] = {"sheet": sheet.name, "row_no": r + 1}
+    for col in form.columns:
+        c = cols.get(col.name)
+        rec.update(_value_fields(col, sheet.value(r, c) if c is not None else None, r, c))
+    return rec
+
+
+def _row_is_empty(sheet: Sheet, cols: dict[str, int], r: int, skip: tuple[str, ...] = ()) -> bool:
+    return all(is_blank(sheet.value(r, c)) or (isinstance(sheet.value(r, c), (int, float)) and False)
+               for name, c in cols.items() if name not in skip)
+
+
+def _totals_record(form: Form, sheet: Sheet, cols: dict[str, int], r: int | None, section: str | None,
+                   members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Declared 合计 vs the exact sum of the rows above it, per totalled column."""
+    out = []
+    for col in form.totalled_columns:
+        c = cols.get(col.name)
+        if c is None:
+            continue
+        parts = [m[f"{col.name}__dec"] for m in members]
+        computed = sum(parts, Decimal(0)) if all(p is not None for p in parts) else None
+        raw = sheet.value(r, c) if r is not None else None
+        declared = parse_number(raw) if r is not None else None
+        diff = abs(declared - computed) if declared is not None and computed is not None else None
+        out.append({
+            "sheet": sheet.name, "section": section, "column": col.name, "label": col.label,
+            "declared": float(declared) if declared is not None else float("nan"),
+            "declared__text": number_text(raw) if declared is not None else str(raw).strip(),
+            "computed": float(computed) if computed is not None else float("nan"),
+            "abs_diff": float(diff) if diff is not None else float("nan"),
+            "cell": cell_ref(r, c) if r is not None else None,
+        })
+    return out
+
+
+def _frame(records: list[dict[str, Any]], form: Form, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    columns = ["sheet", "row_no", *extra]
+    for col in form.columns:
+        columns.append(col.name)
+        if col.kind in NUMERIC_KINDS:
+            columns += [f"{col.name}__dec", f"{col.name}__text"]
+        columns.append(f"{col.name}__cell")
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for col in form.numeric_columns:  # keep float dtype even when the form has no rows
+        frame[col.name] = frame[col.name].astype("float64")
+    return frame
+
+
+_TOTALS_COLUMNS = ["sheet", "section", "column", "label", "declared", "declared__text", "computed", "abs_diff", "cell"]
+
+
+# --------------------------------------------------------------------------------------
+# the three forms
+
+def _parse_form1(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tuple[list, list, list[Issue]]:
+    issues: list[Issue] = []
+    label_cols = list(range(0, cols["screened"]))
+    sections = list(FORM1.sections)
+    section_keys = {normalize_label(s): s for s in sections}
+    known = {(r.section, normalize_label(r.item)): r for r in FORM1.rows}
+    block, seen = 0, set()
+    records: list[dict] = []
+    totals: list[dict] = []
+    members: list[dict] = []
+    order = 0
+    for r in range(data_start, data_stop):
+        raw_labels = []
+        for c in label_cols:
+            v = grid[r][c]
+            if clean_text(v) and (not raw_labels or normalize_label(raw_labels[-1][1]) != normalize_label(v)):
+                raw_labels.append((c, clean_text(v)))
+        if not raw_labels and _row_is_empty(sheet, cols, r):
+            continue
+        keys = [normalize_label(t) for _, t in raw_labels]
+        if any(k.startswith(TOTAL_LABEL) for k in keys):
+            if block < len(sections):
+                totals += _totals_record(FORM1, sheet, cols, r, sections[block], members)
+            block, members = block + 1, []
+            continue
+        explicit = [section_keys[k] for k in keys if k in section_keys]
+        raw_labels = [(c, t) for c, t in raw_labels if normalize_label(t) not in section_keys]
+        if block >= len(sections) and not explicit:
+            issues.append(warning("ROW_OUTSIDE_TABLE", "两个合计行之后还有数据行，未计入。 A row after the second 合计 was not read.",
+                                  cell=cell_ref(r, label_cols[-1] if label_cols else 0), **where))
+            continue
+        section = explicit[0] if explicit else sections[block]
+        if not raw_labels:
+            issues.append(error("ROW_LABEL_MISSING", "该行有数字但没有行名称（重点领域/重点行为项目）。 A row holds figures but no row label.",
+                                cell=cell_ref(r, cols["screened"]), **where))
+            continue
+        item_col, item_text = raw_labels[-1]
+        spec = known.get((section, normalize_label(item_text)))
+        rec = _row_record(FORM1, sheet, cols, r)
+        if spec:
+            if (section, spec.item) in seen:
+                issues.append(error("DUPLICATE_ROW", f"“{spec.item}”行重复出现。 Row '{spec.item}' appears twice.",
+                                    cell=cell_ref(r, item_col), value=item_text, **where))
+            seen.add((section, spec.item))
+            rec.update(section=section, grp=spec.group, item=spec.item, is_added=False)
+        else:
+            group = raw_labels[-2][1] if len(raw_labels) > 1 else None
+            rec.update(section=section, grp=group, item=item_text, is_added=True)
+        rec.update(row_order=order, label_cell=cell_ref(r, item_col))
+        order += 1
+        records.append(rec)
+        members.append(rec)
+    for s in sections[block:]:
+        issues.append(warning("TOTAL_ROW_MISSING", f"{s} 缺少合计行，未能核对合计。 No 合计 row for {s}.", **where))
+        totals += _totals_record(FORM1, sheet, cols, None, s, [m for m in records if m["section"] == s])
+    missing = [row.item for row in FORM1.rows if (row.section, row.item) not in seen]
+    if missing:
+        issues.append(warning("ROW_MISSING", f"表中缺少以下固定行（按0计）：{'、'.join(missing)}。 Printed rows missing (counted as 0).",
+                              value="、".join(missing), **where))
+    return records, totals, issues
+
+
+def _parse_form2(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tuple[list, list, list[Issue]]:
+    records, totals, members = [], [], []
+    total_row = None
+    for r in range(data_start, data_stop):
+        if any(normalize_label(v).startswith(TOTAL_LABEL) for v in grid[r][: cols.get("company_name", 1) + 1]):
+            total_row = r
+            break
+        if _row_is_empty(sheet, cols, r, skip=("seq",)):
+            continue
+        rec = _row_record(FORM2, sheet, cols, r)
+        rec["company_key"] = company_key(rec["company_name"]) if rec["company_name"] else None
+        records.append(rec)
+        members.append(rec)
+    issues = []
+    if total_row is None and records:
+        issues.append(warning("TOTAL_ROW_MISSING", "附件2 缺少合计行，未能核对合计。 No 合计 row in 附件2.", **where))
+    if total_row is not None or records:
+        totals = _totals_record(FORM2, sheet, cols, total_row, None, members)
+    return records, totals, issues
+
+
+def _parse_form3(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tuple[list, list, list[Issue]]:
+    records = [_row_record(FORM3, sheet, cols, r) for r in range(data_start, data_stop)
+               if not _row_is_empty(sheet, cols, r)]
+    return records, [], []
+
+
+_PARSERS = {"附件1": _parse_form1, "附件2": _parse_form2, "附件3": _parse_form3}
+_EXTRA = {"附件1": ("section", "grp", "item", "is_added", "row_order", "label_cell"), "附件2": ("company_key",), "附件3": ()}
+
+
+def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, stop: int) -> ParsedForm:
+    where = {"form": form.code, "sheet": sheet.name}
+    issues: list[Issue] = []
+    end = _notes_row(grid, title_row + 1, stop)
+    header = _header(grid, form, title_row + 1, end)
+    footer, _ = _footer(sheet, grid, title_row + 1, stop)
+    empty = ParsedForm(form, sheet.name, cell_ref(title_row, title_col), _frame([], form, _EXTRA[form.code]),
+                       pd.DataFrame(columns=_TOTALS_COLUMNS), footer, issues)
+    if header is None:
+        issues.append(error("MISSING_HEADER", f"找到了{form.code}标题，但找不到表头。 Title found but no header row.",
+                            cell=empty.title_cell, **where))
+        return empty
+    top, data_start, mapping = header
+    cols, missing = _map_columns(form, mapping)
+    for col in missing:
+        label = f"{col.parent}/{col.label}" if col.parent else col.label
+        issues.append(error("MISSING_COLUMN", f"表头中找不到“{label}”列。 Column '{label}' not found in the header.",
+                            cell=cell_ref(top, 0), value=label, **where))
+    if missing:
+        return empty
+    records, totals, more = _PARSERS[form.code](sheet, grid, cols, data_start, end, where)
+    issues += more
+    if footer.date is None:
+        issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按文件修改时间排序。"
+                              " No footer date: ordering falls back to the file's modification time.", **where))
+    return ParsedForm(form, sheet.name, empty.title_cell, _frame(records, form, _EXTRA[form.code]),
+                      pd.DataFrame(totals, columns=_TOTALS_COLUMNS), footer, issues)
+
+
+def parse_workbook(sheets: list[Sheet]) -> ParsedWorkbook:
+    """Every form found in the workbook, whatever the sheet names and order."""
+    forms: list[ParsedForm] = []
+    issues: list[Issue] = []
+    for sheet in sheets:
+        titles = find_titles(sheet)
+        if not titles:
+            continue
+        grid = sheet.filled()
+        for i, (r, c, form) in enumerate(titles):
+            stop = titles[i + 1][0] if i + 1 < len(titles) else len(grid)
+            forms.append(parse_form(sheet, grid, form, r, c, stop))
+    codes = [f.form.code for f in forms]
+    for code in sorted(set(codes)):
+        if codes.count(code) > 1:
+            sheets_ = "、".join(f.sheet for f in forms if f.form.code == code)
+            issues.append(error("DUPLICATE_FORM", f"同一文件中{code}出现了{codes.count(code)}次（工作表：{sheets_}）。"
+                                f" {code} appears more than once in one file.", form=code, value=sheets_))
+    if not forms:
+        names = "、".join(s.name for s in sheets) or "（无）"
+        issues.append(error("NO_FORMS", "文件中找不到附件1、附件2或附件3（按标题行识别：“涉嫌非法集资风险专项排查情况统计表”、"
+                            "“重点风险线索统计表”、“‘无非法集资区、县’统计表”）。"
+                            " None of the three forms was found; expected their title rows.", value=names))
+    return ParsedWorkbook(forms, issues)

@@ -1,0 +1,115 @@
+"""From a parsed workbook and its issues to a verdict: accepted or rejected, and which forms count."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from transforms.issues import ERROR, Issue, warning
+from transforms.parse import ParsedWorkbook
+
+
+@dataclass
+class Receipt:
+    """A file as received: where it sat, its bytes' hash, where the archive keeps it."""
+    unit: str
+    file_name: str
+    inbox_path: str               # relative to the inbox, '/'-separated
+    sha256: str
+    size_bytes: int
+    file_mtime: dt.datetime | None
+    received_at: dt.datetime
+    archive_path: str             # relative to the data dir
+
+
+@dataclass
+class FormRecord:
+    """One form of a submission, ready to load."""
+    form: str                     # 附件1 / 附件2 / 附件3
+    sheet: str
+    filler: str | None
+    phone: str | None
+    footer_date: dt.date | None
+    rows: pd.DataFrame
+    counts: bool                  # may become current data (False: a department's 附件3, a blank form)
+    totals: pd.DataFrame | None = None   # declared 合计 vs computed sums (附件1, 附件2)
+
+
+@dataclass
+class Verdict:
+    receipt: Receipt
+    status: str                   # accepted | rejected | duplicate
+    forms: list[FormRecord] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    duplicate_of: str | None = None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity != ERROR]
+
+
+def form_records(parsed: ParsedWorkbook, unit_kind: str) -> tuple[list[FormRecord], list[Issue]]:
+    """Which forms of the workbook count, and the warnings that decision raises.
+
+    A department's 附件3 is not its business: ignored (with a warning when it was filled in).
+    A county's blank 附件3 template is treated as not sent."""
+    records, issues = [], []
+    for pf in parsed.forms:
+        counts = True
+        if pf.form.code == "附件3" and unit_kind == "department":
+            counts = False
+            if not pf.is_blank:
+                issues.append(warning("FORM3_FROM_DEPARTMENT", "部门单位不需填报附件3：已受理文件，但附件3内容不予采用。"
+                                      " A department filled 附件3: file accepted, its 附件3 ignored.",
+                                      form="附件3", sheet=pf.sheet, cell=pf.title_cell))
+        elif pf.form.code == "附件3" and pf.is_blank:
+            counts = False
+            issues.append(warning("FORM_BLANK", "附件3 是空白表，视为未报送附件3。 附件3 is blank: treated as not sent.",
+                                  form="附件3", sheet=pf.sheet, cell=pf.title_cell))
+        records.append(FormRecord(pf.form.code, pf.sheet, pf.footer.filler, pf.footer.phone, pf.footer.date,
+                                  pf.rows, counts, pf.totals))
+    return records, issues
+
+
+def decide(receipt: Receipt, forms: list[FormRecord], issues: list[Issue]) -> Verdict:
+    """Any error rejects the whole file; warnings are reported and the file is accepted."""
+    status = "rejected" if any(i.severity == ERROR for i in issues) else "accepted"
+    return Verdict(receipt, status, forms, issues)
+
+
+def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intake: dict
+            ) -> tuple[ParsedWorkbook | None, list[FormRecord], list[Issue]]:
+    """Everything that can be said about one file before the expectations run.
+
+    Returns the parsed workbook (None when it could not be read), its forms, and the issues so
+    far. Never raises for bad input: every problem becomes an issue."""
+    from transforms.grid import WorkbookError, read_workbook
+    from transforms.issues import error
+    from transforms.parse import parse_workbook
+
+    suffix = ("." + file_name.rsplit(".", 1)[-1].lower()) if "." in file_name else ""
+    if unit_kind is None:
+        return None, [], [error("UNKNOWN_UNIT", f"“{unit}”不是报送单位名单中的单位文件夹；请放入本单位文件夹后重新报送。"
+                                f" Folder '{unit}' is not a registry unit.", value=unit)]
+    if suffix not in intake["accepted_extensions"]:
+        hint = "请用 Excel 或 WPS 另存为 .xlsx 后重新报送" if suffix in intake["legacy_extensions"] else "只受理 .xlsx / .xlsm 工作簿"
+        return None, [], [error("UNSUPPORTED_FORMAT", f"不受理 {suffix or '无扩展名'} 文件：{hint}。"
+                                f" Only .xlsx/.xlsm workbooks are accepted; resave as .xlsx.", value=suffix or file_name)]
+    if len(data) > int(intake["max_file_bytes"]):
+        return None, [], [error("FILE_TOO_LARGE", f"文件过大（{len(data)} 字节），超过上限 {intake['max_file_bytes']}。"
+                                f" File larger than the limit.", value=str(len(data)))]
+    try:
+        sheets = read_workbook(data, int(intake["max_uncompressed_bytes"]))
+    except WorkbookError as exc:
+        return None, [], [exc.issue]
+    parsed = parse_workbook(sheets)
+    issues = list(parsed.issues)
+    for pf in parsed.forms:
+        issues += pf.issues
+    records, more = form_records(parsed, unit_kind)
+    return parsed, records, issues + more

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema, SQL and every connection."""

@@ -1,0 +1,81 @@
+"""Connections and schema. Every DuckDB connection of the project is opened here."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+
+from campaign.forms import FORMS, NUMERIC_KINDS, YESNO, Form
+
+HERE = Path(__file__).parent
+WAREHOUSE_FILE = "campaign.duckdb"
+
+# Columns a form table has besides the form's own columns (see transforms/parse.py).
+FORM_EXTRA_COLUMNS = {
+    "form1": [("section", "VARCHAR"), ("grp", "VARCHAR"), ("item", "VARCHAR"), ("is_added", "BOOLEAN"),
+              ("row_order", "INTEGER"), ("label_cell", "VARCHAR")],
+    "form2": [("company_key", "VARCHAR")],
+    "form3": [],
+}
+
+
+def sql_type(kind: str) -> str:
+    if kind in NUMERIC_KINDS:
+        return "DECIMAL(18,2)"   # money in 万元 and counts: never binary floats
+    if kind == YESNO:
+        return "BOOLEAN"         # 是 -> true, 否 -> false
+    return "VARCHAR"
+
+
+def form_columns(form: Form) -> list[tuple[str, str]]:
+    cols = [("unit", "VARCHAR NOT NULL"), ("sha256", "VARCHAR NOT NULL"), ("sheet", "VARCHAR"), ("row_no", "INTEGER")]
+    cols += FORM_EXTRA_COLUMNS[form.key]
+    cols += [(c.name, sql_type(c.kind)) for c in form.columns]
+    return cols
+
+
+def form_table_ddl(form: Form) -> str:
+    body = ",\n    ".join(f"{name} {typ}" for name, typ in form_columns(form))
+    return f"-- {form.code} {form.title}\nCREATE TABLE IF NOT EXISTS {form.key}_rows (\n    {body}\n);"
+
+
+def warehouse_path(data_dir: Path) -> Path:
+    return Path(data_dir) / WAREHOUSE_FILE
+
+
+def connect(path: Path, read_only: bool = False, attempts: int = 5, wait: float = 1.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; if another process holds its write lock, retry with back-off, then fail clearly."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, attempts + 1):
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == attempts:
+                raise WarehouseBusy(f"warehouse {path} is locked by another process ({exc}); "
+                                    f"close it (or wait for the running job) and retry") from None
+            time.sleep(wait * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse file is held by another writer."""
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create tables and (re)create views. Idempotent."""
+    con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
+    for form in FORMS:
+        con.execute(form_table_ddl(form))
+    con.execute((HERE / "views.sql").read_text(encoding="utf-8"))
+
+
+def sync_registry(con: duckdb.DuckDBPyConnection, config) -> None:
+    """Copy the config file's units registry into registry_units (views join it)."""
+    rows = [(u, config.unit_kind(u), config.required_forms(u)) for u in config.units]
+    con.execute("BEGIN")
+    con.execute("DELETE FROM registry_units")
+    con.executemany("INSERT INTO registry_units VALUES (?, ?, ?)", rows)
+    con.execute("COMMIT")
