@@ -15,11 +15,20 @@ from pathlib import Path
 from campaign.forms import FORM1, FORM2, FORM3, MONEY, NUMERIC_KINDS, TEXT, WHOLE_KINDS, Form
 
 SUITES_DIR = Path(__file__).with_name("suites")
-NUMBER = r"^[+-]?\d+(\.\d+)?$"
-WHOLE = r"^[+-]?\d+(\.0+)?$"
-TWO_DECIMALS = r"^[+-]?\d+(\.\d{1,2}0*)?$"
+NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
+WHOLE = r"^[+-]?\d+(?:\.0+)?$"
+TWO_DECIMALS = r"^[+-]?\d+(?:\.\d{1,2}0*)?$"
 FORMULA_LIKE = r"^[=+\-@]."
-NOT_NAN = "{c} == {c}"   # NaN != NaN: skip cells already reported as NON_NUMERIC
+
+
+def is_number(column: str) -> dict:
+    """GX row condition: the float column is not NaN (cells already reported as NON_NUMERIC are skipped)."""
+    return {"column": {"name": column}, "is_null": False, "type": "nullity"}
+
+
+def compare(column: str, operator: str, value) -> dict:
+    """GX row condition `column <operator> value`."""
+    return {"column": {"name": column}, "operator": operator, "parameter": value, "type": "comparison"}
 
 
 def _exp(type_: str, kwargs: dict, rule: str, severity: str, cell: str, zh: str, en: str) -> dict:
@@ -38,14 +47,12 @@ def numeric_rules(form: Form) -> list[dict]:
                         "NEGATIVE_VALUE", "error", c, f"“{label}”不能为负数。", f"'{label}' is negative."))
         if col.kind in WHOLE_KINDS:
             out.append(_exp("expect_column_values_to_match_regex",
-                            {"column": f"{c}__text", "regex": WHOLE, "row_condition": NOT_NAN.format(c=c),
-                             "condition_parser": "pandas"},
+                            {"column": f"{c}__text", "regex": WHOLE, "row_condition": is_number(c)},
                             "NOT_WHOLE_NUMBER", "error", c, f"“{label}”应为整数（机构数、人数）。",
                             f"'{label}' must be a whole number."))
         if col.kind == MONEY:
             out.append(_exp("expect_column_values_to_match_regex",
-                            {"column": f"{c}__text", "regex": TWO_DECIMALS, "row_condition": NOT_NAN.format(c=c),
-                             "condition_parser": "pandas"},
+                            {"column": f"{c}__text", "regex": TWO_DECIMALS, "row_condition": is_number(c)},
                             "EXCESS_PRECISION", "warning", c, f"“{label}”超过2位小数，入库时四舍五入到分（注5）。",
                             f"'{label}' has more than 2 decimals; rounded to 0.01."))
     return out
@@ -75,11 +82,11 @@ def form1_suite() -> list[dict]:
         out.append(not_greater("problem_count", name, "MEASURE_GT_PROBLEM",
                                f"“{label}”大于问题机构数量。", f"'{label}' exceeds 问题机构数量.", name))
     out.append(_exp("expect_column_values_to_not_be_null",
-                    {"column": "main_problems", "row_condition": "problem_count > 0", "condition_parser": "pandas"},
+                    {"column": "main_problems", "row_condition": compare("problem_count", ">", 0)},
                     "MAIN_PROBLEMS_EMPTY", "warning", "main_problems", "有问题机构，但“主要问题”未填写。",
                     "Problem institutions counted but 主要问题 is empty."))
     out.append(_exp("expect_column_values_to_not_be_null",
-                    {"column": "unremediated_reason", "row_condition": "unremediated > 0", "condition_parser": "pandas"},
+                    {"column": "unremediated_reason", "row_condition": compare("unremediated", ">", 0)},
                     "UNREMEDIATED_REASON_EMPTY", "warning", "unremediated_reason", "有未整治机构，但“原因”未填写。",
                     "未整治 > 0 but 原因 is empty."))
     return out + formula_rules(FORM1, extra=("item",))
@@ -118,11 +125,11 @@ def form2_suite() -> list[dict]:
     out.append(not_greater("amount", "unpaid", "UNPAID_GT_AMOUNT", "未兑付资金大于涉及金额。",
                            "未兑付资金 exceeds 涉及金额.", "unpaid"))
     out.append(_exp("expect_column_values_to_not_be_null",
-                    {"column": "province_notice", "row_condition": 'cross_province == "是"', "condition_parser": "pandas"},
+                    {"column": "province_notice", "row_condition": compare("cross_province", "==", "是")},
                     "PROVINCE_NOTICE_MISSING", "warning", "province_notice", "跨省企业未填写“省际间风险通报情况”。",
                     "Cross-province company without 省际间风险通报情况."))
     out.append(_exp("expect_column_values_to_match_regex",
-                    {"column": "refund_status", "regex": r"^(正在清退|清退完毕).*\d+(\.\d+)?\s*[%％]"},
+                    {"column": "refund_status", "regex": r"^(?:正在清退|清退完毕).*\d+(?:\.\d+)?\s*[%％]"},
                     "REFUND_FORMAT", "warning", "refund_status", "“资金清退情况”应写“正在清退”或“清退完毕”并写明清退比例。",
                     "资金清退情况 should read 正在清退/清退完毕 with the refund ratio."))
     return out + formula_rules(FORM2)

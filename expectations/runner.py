@@ -32,6 +32,21 @@ class FormFrame:
     frame: pd.DataFrame
 
 
+def queue(batches: dict[str, list[FormFrame]], submission: int, unit: str, forms) -> None:
+    """Add a submission's counting forms (transforms.submission.FormRecord) to the batch, per suite.
+
+    An ignored form (a department's 附件3, a blank form) is not validated."""
+    from campaign.forms import FORMS_BY_CODE
+
+    for f in forms:
+        if not f.counts:
+            continue
+        key = FORMS_BY_CODE[f.form].key
+        batches.setdefault(key, []).append(FormFrame(submission, unit, f.rows))
+        if f.totals is not None and not f.totals.empty:
+            batches.setdefault(f"{key}_totals", []).append(FormFrame(submission, unit, f.totals))
+
+
 def load_suite_file(name: str) -> dict:
     return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
 

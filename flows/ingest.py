@@ -18,7 +18,6 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
-from campaign.forms import FORMS_BY_CODE
 from intake.archive import archive_file
 from intake.scan import Found, scan_inbox
 from transforms.issues import error
@@ -117,7 +116,7 @@ def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> list[Re
 @task(name="parse-and-validate", cache_policy=NONE)
 def examine_task(received: list[Received], data_dir: Path, config: Config) -> list[Verdict]:
     """Parse every new file (pure transforms), then run the expectations once per form over the batch."""
-    from expectations.runner import FormFrame, validate
+    from expectations.runner import FormFrame, queue, validate
 
     log = _logger()
     verdicts: list[Verdict] = []
@@ -134,12 +133,7 @@ def examine_task(received: list[Received], data_dir: Path, config: Config) -> li
                                        f" The pipeline failed on this file; ops: see the run log.")]
         idx = len(verdicts)
         verdicts.append(Verdict(rc, "pending", forms, issues))
-        for f in forms:
-            if f.counts:  # an ignored form (a department's 附件3) is not validated
-                key = FORMS_BY_CODE[f.form].key
-                batches.setdefault(key, []).append(FormFrame(idx, rc.unit, f.rows))
-                if f.totals is not None and not f.totals.empty:
-                    batches.setdefault(f"{key}_totals", []).append(FormFrame(idx, rc.unit, f.totals))
+        queue(batches, idx, rc.unit, forms)
         if n % 50 == 0 or n == len(fresh):
             log.info("parsed %d/%d files", n, len(fresh))
     for sub, issue in validate(batches, float(config.sum_tolerance)) if batches else []:

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
+from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
@@ -70,6 +72,35 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 _LEFT_PLAIN = Alignment(horizontal="left", vertical="center")
 _NOTE = Alignment(horizontal="left", vertical="top", wrap_text=True)
+_TITLE_ALIGN = Alignment(horizontal="center", vertical="center")
+
+# Setting openpyxl style attributes one by one hashes style objects on every call (slow for
+# thousands of cells). Styles are combined once per (current style, change) and then copied:
+# {workbook: {key: StyleArray}}; keys use ids of the module-level style constants above.
+_STYLE_CACHE: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def _style(cell, *, font: Font | None = None, alignment: Alignment | None = None, border: Border | None = None,
+           number_format: str | None = None, quote: bool = False) -> None:
+    cache = _STYLE_CACHE.setdefault(cell.parent.parent, {})
+    current = tuple(cell._style) if cell._style is not None else (0,) * 9   # a fresh MergedCell: default
+    key = (current, id(font), id(alignment), id(border), number_format, quote)
+    hit = cache.get(key)
+    if hit is not None:
+        cell._style = copy(hit)
+        return
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    if border is not None:
+        cell.border = border
+    if number_format is not None:
+        cell.number_format = number_format
+    if quote:
+        cell.quotePrefix = True
+    cache[key] = copy(cell._style)
+
 
 _LABEL_WIDTHS = (6.0, 14.0, 18.0)   # 附件1 row-label area: section | group | item
 _KIND_WIDTHS = {COUNT: 10.0, PEOPLE: 10.0, MONEY: 12.0, TEXT: 20.0, CHOICE: 14.0, YESNO: 10.0, SEQ: 6.0}
@@ -78,11 +109,22 @@ _KIND_WIDTHS = {COUNT: 10.0, PEOPLE: 10.0, MONEY: 12.0, TEXT: 20.0, CHOICE: 14.0
 # --------------------------------------------------------------------------------------
 # cell writers: the only two ways a value lands in a cell
 
+def _missing(value: Any) -> bool:
+    """None, NaN and pandas' NA/NaT (values coming out of data frames) mean an empty cell."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, Decimal) and value.is_nan():
+        return True
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
 def write_text(cell, value: Any) -> None:
     """Write `value` as a TEXT cell, never a formula (a leading = + - @ stays literal text).
 
-    None / '' leave the cell empty. Characters XML cannot carry are dropped."""
-    if value is None:
+    None / NaN / '' leave the cell empty. Characters XML cannot carry are dropped."""
+    if _missing(value):
         cell.value = None
         return
     if isinstance(value, float) and value.is_integer():
@@ -94,20 +136,20 @@ def write_text(cell, value: Any) -> None:
     cell.value = text
     cell.data_type = "s"            # openpyxl guessed 'f' for '=...': force a string cell
     if is_formula_like(text):
-        cell.quotePrefix = True     # Excel keeps it text even when the cell is edited
+        _style(cell, quote=True)    # Excel keeps it text even when the cell is edited
 
 
 def write_number(cell, value: Any, number_format: str = NUMBER_FORMAT) -> None:
     """Write a number as a numeric cell (exact: 2-decimal Decimals round-trip through repr(float)).
 
     Text (numbers typed as text, blank markers '—' '/' '无', a deliberate '12.5万') is written
-    as a text cell exactly as given; None leaves the cell empty."""
-    if value is None:
+    as a text cell exactly as given; None (or NaN) leaves the cell empty."""
+    if _missing(value):
         cell.value = None
         return
     if isinstance(value, str) or isinstance(value, bool):
         write_text(cell, value)
-        cell.alignment = _RIGHT
+        _style(cell, alignment=_RIGHT)
         return
     if isinstance(value, Decimal):
         if not value.is_finite():
@@ -121,7 +163,7 @@ def write_number(cell, value: Any, number_format: str = NUMBER_FORMAT) -> None:
         if value.is_integer():
             value = int(value)
     cell.value = value
-    cell.number_format = number_format
+    _style(cell, number_format=number_format)
 
 
 def footer_date_text(value: Any) -> str:
@@ -184,11 +226,7 @@ def _style_box(ws: Worksheet, r0: int, c0: int, r1: int, c1: int, *, font=_BODY_
                alignment=None, border=_BORDER) -> None:
     for r in range(r0, r1 + 1):
         for c in range(c0, c1 + 1):
-            cell = ws.cell(row=r, column=c)
-            cell.border = border
-            cell.font = font
-            if alignment is not None:
-                cell.alignment = alignment
+            _style(ws.cell(row=r, column=c), font=font, alignment=alignment, border=border)
 
 
 def _footer_fields(footer: Any) -> tuple[Any, Any, Any]:
@@ -219,15 +257,13 @@ def _draw_title(ws: Worksheet, form: Form, d: _Drawn) -> int:
     r, c0, c1 = d.title_row, d.first_col, d.last_col
     write_text(ws.cell(row=r, column=c0), form.title)
     _merge(ws, r, c0, r, c1)
-    ws.cell(row=r, column=c0).font = _TITLE_FONT
-    ws.cell(row=r, column=c0).alignment = Alignment(horizontal="center", vertical="center")
+    _style(ws.cell(row=r, column=c0), font=_TITLE_FONT, alignment=_TITLE_ALIGN)
     ws.row_dimensions[r].height = 30
     r += 1
     if form.unit_line:
         write_text(ws.cell(row=r, column=c0), form.unit_line)
         _merge(ws, r, c0, r, c1)
-        ws.cell(row=r, column=c0).font = _SMALL_FONT
-        ws.cell(row=r, column=c0).alignment = _LEFT_PLAIN
+        _style(ws.cell(row=r, column=c0), font=_SMALL_FONT, alignment=_LEFT_PLAIN)
         r += 1
     return r
 
@@ -267,6 +303,19 @@ def _draw_header(ws: Worksheet, form: Form, d: _Drawn, top: int) -> int:
     return bottom + 1
 
 
+def _style_rows(ws: Worksheet, form: Form, d: _Drawn, r0: int, r1: int) -> None:
+    """Body rows: borders, body font, label columns centred, values aligned by kind.
+
+    Runs after the values are written, so the number formats they set are kept."""
+    for r in range(r0, r1 + 1):
+        for c in range(d.first_col, d.first_col + _label_cols(form)):
+            _style(ws.cell(row=r, column=c), font=_BODY_FONT, alignment=_CENTER, border=_BORDER)
+        for col in form.columns:
+            cell = ws.cell(row=r, column=d.col_of[col.name])
+            align = _RIGHT if isinstance(cell.value, str) and col.kind in NUMERIC_KINDS else _body_alignment(col)
+            _style(cell, font=_BODY_FONT, alignment=align, border=_BORDER)
+
+
 def _write_value(cell, col: Column, value: Any) -> None:
     if col.kind in NUMERIC_KINDS:
         write_number(cell, value)
@@ -287,7 +336,6 @@ def _body_alignment(col: Column) -> Alignment:
 def _draw_values(ws: Worksheet, form: Form, d: _Drawn, r: int, values: Mapping[str, Any]) -> None:
     for col in form.columns:
         cell = ws.cell(row=r, column=d.col_of[col.name])
-        cell.alignment = _body_alignment(col)
         _write_value(cell, col, values.get(col.name))
 
 
@@ -297,13 +345,12 @@ def _draw_total_cells(ws: Worksheet, form: Form, d: _Drawn, r: int, members: lis
     for col in form.totalled_columns:
         c = d.col_of[col.name]
         cell = ws.cell(row=r, column=c)
-        cell.alignment = _RIGHT
         if override is not None and col.name in override:
             write_number(cell, override[col.name])
         elif formulas:
             letter = get_column_letter(c)
             cell.value = f"=SUM({letter}{first}:{letter}{last})" if first is not None else 0
-            cell.number_format = NUMBER_FORMAT
+            _style(cell, number_format=NUMBER_FORMAT)
         else:
             write_number(cell, _sum(m.get(col.name) for m in members))
 
@@ -329,12 +376,7 @@ def _draw_form1_body(ws: Worksheet, form: Form, d: _Drawn, r: int, data: Sequenc
             _draw_values(ws, form, d, r, row)
             r += 1
         end = r - 1
-        _style_box(ws, start, d.first_col, end, d.last_col)
-        for rr in range(start, end + 1):
-            for c in (c_sec, c_grp, c_item):
-                ws.cell(row=rr, column=c).alignment = _CENTER
-            for col in form.columns:
-                ws.cell(row=rr, column=d.col_of[col.name]).alignment = _body_alignment(col)
+        _style_rows(ws, form, d, start, end)
         if rows:
             write_text(ws.cell(row=start, column=c_sec), section)
             _merge(ws, start, c_sec, end, c_sec)
@@ -357,8 +399,7 @@ def _draw_form1_body(ws: Worksheet, form: Form, d: _Drawn, r: int, data: Sequenc
         override = (totals or {}).get(section)
         _draw_total_cells(ws, form, d, r, rows, start if rows else None, end if rows else None,
                           override, formulas)
-        _style_box(ws, r, d.first_col, r, d.last_col)
-        ws.cell(row=r, column=c_sec).alignment = _CENTER
+        _style_rows(ws, form, d, r, r)
         r += 1
     return r
 
@@ -375,10 +416,7 @@ def _draw_list_body(ws: Worksheet, form: Form, d: _Drawn, r: int, data: Sequence
         r += 1
     end = r - 1
     if data:
-        _style_box(ws, start, d.first_col, end, d.last_col)
-        for rr in range(start, end + 1):
-            for col in form.columns:
-                ws.cell(row=rr, column=d.col_of[col.name]).alignment = _body_alignment(col)
+        _style_rows(ws, form, d, start, end)
     if form.totalled_columns:
         d.total_rows.append(r)
         first_star = min(d.col_of[c.name] for c in form.totalled_columns)
@@ -386,8 +424,8 @@ def _draw_list_body(ws: Worksheet, form: Form, d: _Drawn, r: int, data: Sequence
         _merge(ws, r, d.first_col, r, first_star - 1)
         _draw_total_cells(ws, form, d, r, list(data), start if data else None, end if data else None,
                           totals, formulas)
-        _style_box(ws, r, d.first_col, r, d.last_col)
-        ws.cell(row=r, column=d.first_col).alignment = _CENTER
+        _style_rows(ws, form, d, r, r)
+        _style(ws.cell(row=r, column=d.first_col), alignment=_CENTER)
         r += 1
     return r
 
@@ -403,8 +441,7 @@ def _draw_footer_and_notes(ws: Worksheet, form: Form, d: _Drawn, r: int, footer:
                     (c_date, footer_date_text(date))):
         cell = ws.cell(row=r, column=c)
         write_text(cell, text)
-        cell.font = _BODY_FONT
-        cell.alignment = _LEFT_PLAIN
+        _style(cell, font=_BODY_FONT, alignment=_LEFT_PLAIN)
     r += 1
     total_width = sum((ws.column_dimensions[get_column_letter(c)].width or 9.0)
                       for c in range(d.first_col, d.last_col + 1))
@@ -413,8 +450,7 @@ def _draw_footer_and_notes(ws: Worksheet, form: Form, d: _Drawn, r: int, footer:
         cell = ws.cell(row=r, column=d.first_col)
         write_text(cell, note)
         _merge(ws, r, d.first_col, r, d.last_col)
-        cell.font = _BODY_FONT
-        cell.alignment = _NOTE
+        _style(cell, font=_BODY_FONT, alignment=_NOTE)
         lines = max(1, math.ceil(len(note) / per_line))
         if lines > 1:
             ws.row_dimensions[r].height = 14 * lines + 2
