@@ -34,10 +34,11 @@ from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from campaign.forms import (CHOICE, COUNT, FORM1, FORM2, FORM3, FORMS_BY_CODE, MONEY, NUMERIC_KINDS,
@@ -218,8 +219,13 @@ def _col_width(col: Column) -> float:
 
 
 def _merge(ws: Worksheet, r0: int, c0: int, r1: int, c1: int) -> None:
+    """ws.merge_cells without its per-edge border re-formatting (slow; we style every cell)."""
     if r1 > r0 or c1 > c0:
-        ws.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
+        ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1}"))
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0):
+                    ws._cells[(r, c)] = MergedCell(ws, r, c)
 
 
 def _style_box(ws: Worksheet, r0: int, c0: int, r1: int, c1: int, *, font=_BODY_FONT,
