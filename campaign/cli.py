@@ -39,7 +39,7 @@ def cmd_ingest(args) -> int:
 def cmd_demo(args) -> int:
     _, data_dir = _dirs(args)
     from campaign.demo import write_demo_inbox
-    from flows.ingest import ingest_flow
+    from flows.nightly import nightly_flow
 
     inbox = data_dir / "demo-inbox"
     config = load_config(args.config)
@@ -48,9 +48,31 @@ def cmd_demo(args) -> int:
     else:
         paths = write_demo_inbox(inbox, config)
         print(f"wrote demo inbox {inbox}: {len(paths)} files for {len(config.units)} units")
-    result = ingest_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)
-    print(result.summary())
+    result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)
+    print(result.ingest.summary())
     print(f"warehouse: {data_dir / 'campaign.duckdb'}")
+    print(f"published: {result.workbook}")
+    return 0
+
+
+def cmd_nightly(args) -> int:
+    inbox, data_dir = _dirs(args)
+    from flows.nightly import nightly_flow
+
+    result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, date=args.date)
+    print(result.ingest.summary())
+    print(f"published: {result.workbook}")
+    return 0
+
+
+def cmd_publish(args) -> int:
+    _, data_dir = _dirs(args)
+    from flows.consolidate import consolidate_flow
+    from flows.publish import publish_flow
+
+    consolidate_flow(data_dir=str(data_dir), config_path=args.config)   # views in step with the config file
+    result = publish_flow(data_dir=str(data_dir), config_path=args.config, date=args.date)
+    print(f"published: {result.workbook}\nlatest:    {result.latest}\nreceipts:  {len(result.receipts)} in {data_dir / 'receipts'}")
     return 0
 
 
@@ -95,6 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="write the built-in demo inbox (every registry unit) and run the pipeline on it")
     _common(p, inbox=False)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("nightly", help="run the nightly flow once, now: ingest + consolidate + publish")
+    _common(p)
+    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: today in the config time zone)")
+    p.set_defaults(func=cmd_nightly)
+
+    p = sub.add_parser("publish", help="write the summary workbook (publish/summary_<date>.xlsx, latest.xlsx) and receipts")
+    _common(p, inbox=False)
+    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: today in the config time zone)")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("query", help='run one SQL statement on the warehouse, read-only: campaign query "SELECT ..."')
     p.add_argument("sql")

@@ -18,7 +18,8 @@ counties (附件1 + 附件2 + 附件3)
   寿县        an added row '其他：养生保健' in 重点领域 (注2), included in its 合计
   毛集实验区  a first draft with a wrong 合计 (SUM_MISMATCH, rejected), then the clean file
 departments (附件1 + 附件2)
-  市公安局            clean; the untouched blank 附件3 template left in the workbook
+  市公安局            clean; the untouched blank 附件3 template left in the workbook (its blank
+                      footer gives a FOOTER_DATE_MISSING warning)
   市市场监督管理局    a company name starting with '=HYPERLINK(' (text, never a formula): warning
   人行淮南市中心支行  clean
   淮南银监分局        a shared P2P name typed with a full-width space
@@ -460,7 +461,7 @@ def _plan(config, seed: int = 2018) -> list[DemoFile]:
         date = day(rng.randint(0, 10))
         if i == 0:
             add(unit, f"{unit}.xlsx", "accepted", None, "部门规范填报，附件3 空白模板 clean; blank 附件3 template left in",
-                date, sheets_for(unit, date, blank_form3=True))
+                date, sheets_for(unit, date, blank_form3=True), warnings=("FOOTER_DATE_MISSING",))
         elif i == 1:
             f2 = list(leads[unit]) + [_company(rng, formula_name, "民间投融资中介", "代客理财，承诺月息2%", "线上")]
             add(unit, f"{unit}.xlsx", "accepted", None,

@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
-from intake.archive import archive_file
+from intake.archive import archive_file, archive_skip_reason
 from intake.scan import Found, scan_inbox
 from transforms.issues import error
 from transforms.submission import Receipt, Verdict, decide, examine
@@ -91,17 +91,26 @@ def scan_task(inbox: Path, config: Config) -> tuple[list[Found], list[tuple[str,
 
 
 @task(name="archive", cache_policy=NONE)
-def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> list[Received]:
-    """Copy each file into the archive and sort new submissions from files already seen."""
+def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> tuple[list[Received], list[tuple[str, str]]]:
+    """Copy each file into the archive and sort new submissions from files already seen.
+
+    A file that cannot be copied (changed while read, vanished, swapped for a link, no
+    permission) is skipped with its reason and retried by the next run: it never stops the others."""
     con = db.connect(warehouse, read_only=True)
     try:
         seen = load.seen_receipts(con)
         first = load.first_paths(con)
     finally:
         con.close()
-    now, out = utcnow(), []
+    now, out, unread = utcnow(), [], []
     for f in found:
-        sha, rel = archive_file(f.path, data_dir)
+        try:
+            sha, rel = archive_file(f.path, data_dir)
+        except OSError as exc:
+            reason = archive_skip_reason(exc)
+            _logger().warning("not read %s: %s (%s)", f.inbox_path, reason, exc)
+            unread.append((f.inbox_path, reason))
+            continue
         receipt = Receipt(f.unit, f.path.name, f.inbox_path, sha, f.size, f.mtime, now, rel)
         if (f.unit, f.inbox_path, sha) in seen:
             out.append(Received(f, receipt, "known"))
@@ -110,7 +119,7 @@ def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> list[Re
         else:
             first[(f.unit, sha)] = f.inbox_path
             out.append(Received(f, receipt, "new"))
-    return out
+    return out, unread
 
 
 @task(name="parse-and-validate", cache_policy=NONE)
@@ -181,7 +190,8 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
     prepare_warehouse(warehouse, config)
     run_id = current_run_id()
     found, skips = scan_task(inbox_dir, config)
-    received = archive_task(found, data, warehouse)
+    received, unread = archive_task(found, data, warehouse)
+    skips = skips + unread
     verdicts = examine_task(received, data, config)
     load_task(verdicts, warehouse, run_id)
     con = db.connect(warehouse)

@@ -1,8 +1,12 @@
-"""Scan <inbox>/<unit>/**: which files are submissions, and why the others are not."""
+"""Scan <inbox>/<unit>/**: which files are submissions, and why the others are not.
+
+The scan only lists and stats: it never opens, moves, renames or deletes anything in the inbox.
+Symlinks (files or folders) are never followed: they could point outside the inbox."""
 from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,37 +34,65 @@ def skip_reason(name: str, intake: dict) -> str | None:
     return None
 
 
+def is_settling(mtime: dt.datetime, now: dt.datetime, settle: dt.timedelta) -> bool:
+    """A file modified within `settle` of now may still be being written (copied, saved, synced).
+
+    An mtime further in the future than that (a copy that kept the timestamp of a machine whose
+    clock is ahead) is not a file being written now: it is not held back for ever."""
+    return -settle < now - mtime < settle
+
+
 def scan_inbox(inbox: Path, intake: dict, now: dt.datetime) -> tuple[list[Found], list[tuple[str, str]]]:
     """Every candidate submission, plus (inbox_path, reason) for each file skipped this time.
 
-    Symlinks are never followed (they could point outside the inbox). A file modified less than
-    `settle_seconds` ago is still being written: it is left for the next scan."""
+    Skip reasons: LOCK_FILE, HIDDEN_FILE, TEMPORARY_FILE, HIDDEN_FOLDER, SYMLINK (a linked file
+    or folder: never followed), NOT_A_FILE (fifo, socket, device), STILL_WRITING (modified less
+    than `settle_seconds` ago: picked up by a later scan), UNREADABLE_FOLDER / GONE (the folder
+    cannot be listed / the file vanished while scanning)."""
     found: list[Found] = []
     skips: list[tuple[str, str]] = []
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox folder {inbox} does not exist")
     settle = dt.timedelta(seconds=float(intake["settle_seconds"]))
-    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
+
+    def rel_of(p: Path) -> str:
+        return p.relative_to(inbox).as_posix()
+
+    def walk_error(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else inbox
+        skips.append((rel_of(where) if where != inbox else ".", "UNREADABLE_FOLDER"))
+
+    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False, onerror=walk_error):
         here = Path(dirpath)
-        for d in list(dirnames):
-            if d.startswith(".") or (here / d).is_symlink():
+        for d in sorted(dirnames):
+            if (here / d).is_symlink():
                 dirnames.remove(d)
-                skips.append(((here / d).relative_to(inbox).as_posix(), "HIDDEN_OR_LINKED_FOLDER"))
+                skips.append((rel_of(here / d), "SYMLINK"))
+            elif d.startswith("."):
+                dirnames.remove(d)
+                skips.append((rel_of(here / d), "HIDDEN_FOLDER"))
+        dirnames.sort()
         for name in sorted(filenames):
             path = here / name
-            rel = path.relative_to(inbox).as_posix()
+            rel = rel_of(path)
             reason = skip_reason(name, intake)
-            if reason is None and path.is_symlink():
-                reason = "SYMLINK"
-            if reason is None and not path.is_file():
-                reason = "NOT_A_FILE"
             if reason:
                 skips.append((rel, reason))
                 continue
-            st = path.stat()
+            try:
+                st = os.lstat(path)           # the link itself, never its target
+            except OSError:
+                skips.append((rel, "GONE"))
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                skips.append((rel, "SYMLINK"))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                skips.append((rel, "NOT_A_FILE"))
+                continue
             mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).replace(tzinfo=None)
-            if now - mtime < settle:
+            if is_settling(mtime, now, settle):
                 skips.append((rel, "STILL_WRITING"))
                 continue
             parts = rel.split("/")

@@ -2,12 +2,16 @@
 
 The parser only ever sees `Sheet` objects, so the xlsx reader behind `read_workbook` can be
 swapped. python-calamine (Rust) reads cached cell values and merged ranges ~10x faster than
-openpyxl; it never evaluates formulas and never runs macros.
+openpyxl; it never evaluates formulas and never runs macros (an .xlsm's vbaProject.bin is
+never opened). `check_container` vets the bytes first (see there): a file can only be read.
 """
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +29,9 @@ class Sheet:
     name: str
     cells: list[list[Any]]                       # row-major, 0-based, from A1; '' / None = empty
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1) inclusive
-    hidden: bool = False
+    hidden: bool = False                         # hidden sheets are read like the others
+    uncached_formulas: list[tuple[int, int, str | None]] = field(default_factory=list)  # (r, c, formula) saved without a value
+    uncached_count: int = 0                      # all of them (the list keeps the first MAX_FORMULA_CELLS)
 
     @property
     def n_rows(self) -> int:
@@ -73,53 +79,407 @@ def cell_ref(r: int, c: int) -> str:
     return f"{letters}{r + 1}"
 
 
-def check_container(data: bytes, max_uncompressed: int) -> None:
-    """Refuse what is not a plain OOXML zip before any parser touches it (encrypted, legacy, bombs)."""
+# --------------------------------------------------------------------------------------
+# The container check: everything a hostile or broken file could do to the reader is refused
+# here, before python-calamine (or any XML parser) sees the bytes.
+#
+# * not a zip: empty, PDF, text ............................... UNREADABLE_FILE
+# * OLE compound file: encrypted OOXML / legacy .xls .......... ENCRYPTED_FILE / UNSUPPORTED_FORMAT
+# * .ods / .xlsb / other zip renamed .xlsx .................... UNSUPPORTED_FORMAT / UNREADABLE_FILE
+# * zip bomb: declared or actual inflated size over the limit . FILE_TOO_LARGE (nothing is inflated
+#   when the declared size is over; inflation stops at the limit when the sizes lie)
+# * corrupt member (CRC) ....................................... UNREADABLE_FILE
+# * DTD / entity declarations in any XML part (billion laughs,
+#   external entities): OOXML parts never carry a DTD ......... XML_ENTITIES
+# * a sheet whose used area (A1 to the farthest cell holding a value) is too big: calamine
+#   allocates rows x columns cells for it (a single value in XFD1048576 asks for 550 GB and
+#   aborts the process) ........................................ SHEET_TOO_LARGE
+#
+# Every member is inflated once, in 1 MiB chunks (memory stays bounded): that pass verifies the
+# CRCs, looks for DTDs, and reads the worksheet XML for the extent of its cells and for formulas
+# saved without a cached value (calamine returns '' for those, which would read as 0).
+
+DEFAULT_MAX_CELLS = 5_000_000     # rows x columns over all sheets (intake.max_cells overrides)
+MAX_PARTS = 10_000                # zip members; a real workbook has a few dozen
+MAX_FORMULA_CELLS = 200           # uncached formula cells remembered per sheet (the rest are counted)
+_CHUNK = 1 << 20
+_MAP_PART_LIMIT = 5_000_000       # workbook.xml / its rels larger than this are not parsed for sheet names
+
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f|v|is)(?=[\s/>])([^>]*)>")
+_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
+_HUGE = 1 << 30
+
+
+@dataclass
+class SheetScan:
+    """What the XML pass learned about one worksheet part."""
+    part: str
+    max_row: int = -1                  # 0-based, farthest cell holding a value (or a formula)
+    max_col: int = -1
+    uncached: list[tuple[int, int, str | None]] = field(default_factory=list)  # (row, col, formula)
+    n_uncached: int = 0
+
+    @property
+    def cells(self) -> int:
+        """Cells of the dense grid a reader builds for this sheet (from A1)."""
+        return (self.max_row + 1) * (self.max_col + 1) if self.max_row >= 0 and self.max_col >= 0 else 0
+
+
+def _digits(raw: bytes) -> int:
+    return int(raw) if len(raw) <= 9 else _HUGE
+
+
+def _letters(raw: bytes) -> int:
+    if len(raw) > 4:
+        return _HUGE
+    n = 0
+    for ch in raw.upper():
+        n = n * 26 + (ch - 64)
+    return n
+
+
+class _SheetScanner:
+    """Streaming pass over a worksheet part: cell extent and formulas without cached values.
+
+    Precise mode follows the reader's rules tag by tag: `r` attributes when present, otherwise
+    the next row / the next column; a cell counts towards the extent only when it holds
+    something (<v>, <is> or <f>), as style-only cells are ignored by calamine too.
+    The fast path (a buffer where every cell has an `r` and there is no formula: nearly every
+    buffer of every real file) takes the extent from the `r` attributes of all cells, an upper
+    bound computed by a few C-level regex scans. When that bound is over the limit, the
+    caller rescans the part precisely. Buffers are cut before a <row> / </row> tag, so no cell
+    element is ever split between two buffers."""
+
+    def __init__(self, part: str, precise: bool = False):
+        self.scan = SheetScan(part)
+        self.precise = precise
+        self.row, self.col = -1, -1
+        self.in_cell = self.has_f = self.has_v = False
+        self.cell = (0, 0)
+        self.formula: str | None = None
+        self.pending: list[bytes] = []
+        self.pending_len = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.pending.append(chunk)
+        self.pending_len += len(chunk)
+        if self.pending_len < _CHUNK:
+            return
+        buf = b"".join(self.pending)
+        cut = _last_row_tag(buf)
+        if cut <= 0:
+            self.pending = [buf]
+            return
+        self.pending, self.pending_len = [buf[cut:]], len(buf) - cut
+        self._buffer(buf[:cut])
+
+    def close(self) -> SheetScan:
+        if self.pending:
+            self._buffer(b"".join(self.pending))
+            self.pending = []
+        if self.in_cell:
+            self._end_cell()
+        return self.scan
+
+    def _buffer(self, buf: bytes) -> None:
+        if not self.precise and not _FORMULA_TAG.search(buf) and _count_cells(buf) == len(refs := _CELL_REF.findall(buf)):
+            if refs:
+                s = self.scan
+                self.row = max(self.row, max(_digits(d) for d in {d for _, d in refs}) - 1)
+                s.max_row = max(s.max_row, self.row)
+                s.max_col = max(s.max_col, max(_letters(c) for c in {c for c, _ in refs}) - 1)
+            self.col = -1
+            return
+        self._tags(buf)
+
+    def _tags(self, buf: bytes) -> None:
+        for m in _TAG.finditer(buf):
+            closing, name, attrs = m.groups()
+            if closing:
+                if name == b"c" and self.in_cell:
+                    self._end_cell()
+                continue
+            if name == b"row":
+                ref = _REF.search(attrs)
+                self.row = _digits(ref.group(2)) - 1 if ref and ref.group(2) else self.row + 1
+                self.col = -1
+            elif name == b"c":
+                if self.in_cell:          # malformed: a cell opened inside a cell
+                    self._end_cell()
+                ref = _REF.search(attrs)
+                self.col = _letters(ref.group(1)) - 1 if ref and ref.group(1) else self.col + 1
+                if ref and ref.group(2):
+                    self.row = _digits(ref.group(2)) - 1
+                if not attrs.rstrip().endswith(b"/"):
+                    self.in_cell, self.has_f, self.has_v, self.formula = True, False, False, None
+                    self.cell = (max(self.row, 0), max(self.col, 0))
+            elif self.in_cell:
+                if name == b"f":
+                    self.has_f = True
+                    if not attrs.rstrip().endswith(b"/"):
+                        end = buf.find(b"<", m.end())
+                        text = buf[m.end():end if end >= 0 else len(buf)][:200]
+                        self.formula = "=" + text.decode("utf-8", "replace") if text else None
+                else:                      # <v> or <is>
+                    self.has_v = True
+
+    def _end_cell(self) -> None:
+        s, (r, c) = self.scan, self.cell
+        if self.has_f or self.has_v:
+            s.max_row, s.max_col = max(s.max_row, r), max(s.max_col, c)
+        if self.has_f and not self.has_v:
+            s.n_uncached += 1
+            if len(s.uncached) < MAX_FORMULA_CELLS:
+                s.uncached.append((r, c, _unescape(self.formula)))
+        self.in_cell = False
+
+
+_ROW_TAG = re.compile(rb"</?(?:[A-Za-z_][\w.\-]*:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
+_CELL_REF = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]+)(\d+)\s*["']""")
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.\-]*:c[\s/>]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]")
+
+
+def _count_cells(buf: bytes) -> int:
+    """Number of <c> tags (plain ones counted by bytes.count; any namespace prefix: by regex)."""
+    if _PREFIXED_CELL.search(buf):
+        return len(_CELL_TAG.findall(buf))
+    return sum(buf.count(b"<c" + end) for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
+
+
+def _last_row_tag(buf: bytes) -> int:
+    """Offset of the last <row ...> or </row> tag in buf (-1: none)."""
+    i = len(buf)
+    while True:
+        i = buf.rfind(b"<", 0, i)
+        if i < 0 or _ROW_TAG.match(buf, i):
+            return i
+
+
+def _unescape(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Worksheet part path -> sheet name, from xl/workbook.xml and its relationships.
+
+    Parsed with defusedxml (DTDs and entities forbidden). Best effort: {} when unusual."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    rels_name = "xl/_rels/workbook.xml.rels"
+    if rels_name not in names:
+        return {}
+    try:
+        if max(zf.getinfo("xl/workbook.xml").file_size, zf.getinfo(rels_name).file_size) > _MAP_PART_LIMIT:
+            return {}
+        book = fromstring(zf.read("xl/workbook.xml"), forbid_dtd=True)
+        rels = fromstring(zf.read(rels_name), forbid_dtd=True)
+    except DefusedXmlException:
+        raise WorkbookError(_entities_issue("xl/workbook.xml")) from None
+    except Exception:
+        return {}
+    targets = {}
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship" and rel.get("Id") and rel.get("Target"):
+            target = rel.get("Target")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            targets[rel.get("Id")] = path
+    parts = {}
+    for el in book.iter():
+        if _local(el.tag) == "sheet":
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+            if rid in targets and el.get("name") is not None:
+                parts[targets[rid]] = el.get("name")
+    return parts
+
+
+def _entities_issue(part: str) -> Issue:
+    return error("XML_ENTITIES", f"工作簿的 XML 部件 {part} 含有 DTD/实体声明（正常 Excel 文件不会有），可能是恶意文件，拒绝读取；"
+                 f"请用 Excel 或 WPS 重新另存为 .xlsx 后报送。"
+                 f" An XML part ({part}) declares a DTD/entities, which real workbooks never do: refused.", value=part)
+
+
+def _unreadable(detail: str) -> WorkbookError:
+    return WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 .xlsx 工作簿（{detail}）；请用 Excel 或 WPS 打开确认后重新保存并报送。"
+                               f" Not a readable .xlsx workbook ({detail})."))
+
+
+def _too_large(inflated: int, limit: int) -> WorkbookError:
+    return WorkbookError(error("FILE_TOO_LARGE", f"工作簿解压后超过 {limit} 字节（疑似压缩炸弹），拒绝读取。"
+                               f" Not read: the workbook inflates to more than {limit} bytes (zip bomb?).",
+                               value=str(inflated)))
+
+
+def _sniff_other_zip(zf: zipfile.ZipFile, names: set[str]) -> None:
+    """Zip containers that are not an .xlsx: say what they are."""
+    if "mimetype" in names:
+        try:
+            mime = zf.read("mimetype")[:100].decode("ascii", "replace")
+        except Exception:
+            mime = ""
+        if "opendocument" in mime:
+            raise WorkbookError(error("UNSUPPORTED_FORMAT", "这是 OpenDocument（.ods 等）文件，不是 .xlsx；请用 WPS 或 Excel 另存为 .xlsx 后重新报送。"
+                                      " OpenDocument content: resave as .xlsx and resend.", value=mime))
+    if "xl/workbook.bin" in names:
+        raise WorkbookError(error("UNSUPPORTED_FORMAT", "这是 Excel 二进制工作簿（.xlsb），不是 .xlsx；请另存为 .xlsx 后重新报送。"
+                                  " Binary .xlsb content: resave as .xlsx and resend.", value=".xlsb"))
+    if "xl/workbook.xml" not in names:
+        raise _unreadable("压缩包里没有 xl/workbook.xml，不是 Excel 工作簿 / no xl/workbook.xml")
+
+
+def check_container(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_MAX_CELLS) -> dict[str, SheetScan]:
+    """Refuse what is not a plain, sane OOXML zip before any parser touches it.
+
+    Returns what the XML pass found per sheet (keyed by sheet name, or by part path when the
+    workbook's sheet list could not be mapped)."""
     if data.startswith(CFB_MAGIC):
         if ENCRYPTED_MARK in data:
             raise WorkbookError(error("ENCRYPTED_FILE", "工作簿已加密（设置了打开密码），无法读取；请取消密码后重新报送。"
-                                      " The workbook is password-protected; remove the password and resend."))
+                                      " The workbook is password-protected (encrypted); remove the password and resend."))
         raise WorkbookError(error("UNSUPPORTED_FORMAT", "这是旧版 Excel（.xls）文件；请另存为 .xlsx 后重新报送。"
                                   " Legacy .xls content: resave as .xlsx and resend."))
     if not data.startswith(ZIP_MAGIC):
-        raise WorkbookError(error("UNREADABLE_FILE", "不是可读取的 .xlsx 工作簿（文件为空或不是 Excel 文件）。"
-                                  " Not a readable .xlsx workbook."))
+        what = "文件为空 / empty file" if not data else "不是 Excel 文件 / not an Excel file"
+        raise WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 .xlsx 工作簿（{what}）。"
+                                  f" Not a readable .xlsx workbook."))
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            names = {i.filename for i in infos}
-            inflated = sum(i.file_size for i in infos)
-            bad = zf.testzip() if inflated <= max_uncompressed else None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 .xlsx 工作簿（文件损坏或被截断）。"
-                                  f" Not a readable .xlsx workbook ({type(exc).__name__}).")) from None
-    if inflated > max_uncompressed:
-        raise WorkbookError(error("FILE_TOO_LARGE", f"工作簿解压后过大（{inflated} 字节），疑似压缩炸弹，拒绝读取。"
-                                  f" Inflated size {inflated} bytes exceeds the limit.", value=str(inflated)))
-    if bad is not None:
-        raise WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 .xlsx 工作簿（压缩包内 {bad} 已损坏）。"
-                                  f" Not a readable .xlsx workbook (corrupt member {bad}).")) from None
-    if "xl/workbook.xml" not in names:
-        raise WorkbookError(error("UNREADABLE_FILE", "不是可读取的 .xlsx 工作簿（缺少 xl/workbook.xml）。"
-                                  " Not a readable .xlsx workbook (no xl/workbook.xml)."))
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise _unreadable(f"文件损坏或被截断 / corrupt or truncated: {type(exc).__name__}") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_PARTS:
+            raise WorkbookError(error("FILE_TOO_LARGE", f"压缩包内有 {len(infos)} 个部件，超过上限 {MAX_PARTS}，拒绝读取。"
+                                      f" Too many zip members.", value=str(len(infos))))
+        declared = sum(i.file_size for i in infos)
+        if declared > max_uncompressed:
+            raise _too_large(declared, max_uncompressed)
+        names = {i.filename for i in infos}
+        _sniff_other_zip(zf, names)
+        parts = _sheet_parts(zf, names)
+        scans: dict[str, SheetScan] = {}
+        inflated = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            name = info.filename
+            xmlish = name.lower().endswith((".xml", ".rels", ".vml"))
+            scanner = _SheetScanner(name) if name in parts or re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) else None
+            tail = b""
+            try:
+                with zf.open(info) as fh:
+                    while True:
+                        chunk = fh.read(_CHUNK)
+                        if not chunk:
+                            break
+                        inflated += len(chunk)
+                        if inflated > max_uncompressed:
+                            raise _too_large(inflated, max_uncompressed)
+                        if xmlish and (b"<!" in chunk or b"<!" in tail + chunk[:32]) and _DTD.search(tail + chunk):
+                            raise WorkbookError(_entities_issue(name))
+                        tail = chunk[-32:]
+                        if scanner:
+                            scanner.feed(chunk)
+            except WorkbookError:
+                raise
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
+                raise _unreadable(f"压缩包内 {name} 已损坏 / corrupt member {name}: {type(exc).__name__}") from None
+            if scanner:
+                scan = scanner.close()
+                scans[parts.get(name, name)] = scan
+        if sum(scan.cells for scan in scans.values()) > max_cells:   # the fast bound is over: count precisely
+            for part, scan in list(scans.items()):
+                scans[part] = _rescan(zf, scan.part)
+    total = 0
+    for sheet_name, scan in scans.items():
+        total += scan.cells
+        if total > max_cells:
+            far = cell_ref(min(scan.max_row, 1 << 24), min(scan.max_col, 1 << 16))
+            raise WorkbookError(error(
+                "SHEET_TOO_LARGE",
+                f"工作表“{sheet_name}”的内容延伸到 {far}（{scan.max_row + 1} 行 × {scan.max_col + 1} 列），"
+                f"工作簿超过可读取的 {max_cells} 个单元格；请删除表格以外的多余内容后重新报送。"
+                f" Sheet '{sheet_name}' extends to {far}: the workbook exceeds {max_cells} cells;"
+                f" delete stray content outside the table and resend.", sheet=sheet_name, cell=far, value=far))
+    return scans
 
 
-def read_workbook(data: bytes, max_uncompressed: int = 200_000_000) -> list[Sheet]:
-    """Every sheet of an .xlsx/.xlsm workbook, hidden ones included (hidden content is data)."""
-    check_container(data, max_uncompressed)
+def _rescan(zf: zipfile.ZipFile, part: str) -> SheetScan:
+    scanner = _SheetScanner(part, precise=True)
+    with zf.open(part) as fh:
+        while chunk := fh.read(_CHUNK):
+            scanner.feed(chunk)
+    return scanner.close()
+
+
+def uncached_formula_issues(sheets: list[Sheet], form_titles: dict[str, list[tuple[int, str]]]) -> list[Issue]:
+    """FORMULA_NO_CACHED_VALUE, one error per formula cell saved without its value.
+
+    `form_titles`: sheet name -> [(title row, form code)] of the forms found on it. Only sheets
+    holding a form are reported (a scratch sheet's formulas do not matter), unless no form was
+    found at all (then they may be why). The cell is attributed to the form above it."""
+    issues: list[Issue] = []
+    for sheet in sheets:
+        if not sheet.uncached_formulas or (form_titles and sheet.name not in form_titles):
+            continue
+        titles = sorted(form_titles.get(sheet.name, []))
+        shown = sheet.uncached_formulas[:50]
+        for r, c, formula in shown:
+            form = next((code for row, code in reversed(titles) if row <= r), None)
+            ref = cell_ref(r, c)
+            issues.append(error(
+                "FORMULA_NO_CACHED_VALUE",
+                f"单元格 {ref} 是公式{('（' + formula + '）') if formula else ''}，但文件里没有保存它的计算结果，无法读取数值；"
+                f"请在 Excel 或 WPS 中打开、保存后重新报送（或把公式改为数值）。"
+                f" Formula in {ref} was saved without its value: open and save the file in Excel/WPS (or paste"
+                f" values) and resend.", form=form, sheet=sheet.name, cell=ref, value=formula))
+        more = sheet.uncached_count - len(shown)
+        if more > 0:
+            issues.append(error("FORMULA_NO_CACHED_VALUE", f"另有 {more} 个公式单元格没有保存计算结果。"
+                                f" {more} more formula cells without values.", sheet=sheet.name, value=str(more)))
+    return issues
+
+
+def read_workbook(data: bytes, max_uncompressed: int = 200_000_000, max_cells: int = DEFAULT_MAX_CELLS) -> list[Sheet]:
+    """Every sheet of an .xlsx/.xlsm workbook, hidden ones and hidden rows included (hidden content is data)."""
+    scans = check_container(data, max_uncompressed, max_cells)
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = []
+        sheets, total = [], 0
         for meta in wb.sheets_metadata:
             if str(meta.typ).endswith("ChartSheet"):
                 continue
             ws = wb.get_sheet_by_name(meta.name)
+            total += (ws.end[0] + 1) * (ws.end[1] + 1) if ws.end else 0
+            if total > max_cells:   # second guard: the XML pass should have caught it
+                raise WorkbookError(error("SHEET_TOO_LARGE", f"工作表“{meta.name}”过大，工作簿超过可读取的 {max_cells} 个单元格。"
+                                          f" Sheet '{meta.name}': the workbook exceeds {max_cells} cells.", sheet=meta.name))
             cells = ws.to_python(skip_empty_area=False)
             merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (ws.merged_cell_ranges or [])]
-            sheets.append(Sheet(meta.name, cells, merged, hidden=not str(meta.visible).endswith("Visible")))
+            scan = scans.get(meta.name)
+            sheets.append(Sheet(meta.name, cells, merged, hidden=not str(meta.visible).endswith("Visible"),
+                                uncached_formulas=list(scan.uncached) if scan else [],
+                                uncached_count=scan.n_uncached if scan else 0))
         return sheets
     except WorkbookError:
         raise
     except Exception as exc:  # calamine raises its own error types for every malformed part
         raise WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 .xlsx 工作簿：{exc}"
                                   f" Not a readable .xlsx workbook.")) from None
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """A1 -> 0-based (row, col)."""
+    m = re.fullmatch(r"\$?([A-Za-z]+)\$?(\d+)", ref.strip())
+    if not m:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)) - 1, _letters(m.group(1).encode()) - 1

@@ -88,7 +88,7 @@ def _style(cell, *, font: Font | None = None, alignment: Alignment | None = None
     key = (current, id(font), id(alignment), id(border), number_format, quote)
     hit = cache.get(key)
     if hit is not None:
-        cell._style = copy(hit)
+        cell._style = copy(hit[0])
         return
     if font is not None:
         cell.font = font
@@ -100,7 +100,7 @@ def _style(cell, *, font: Font | None = None, alignment: Alignment | None = None
         cell.number_format = number_format
     if quote:
         cell.quotePrefix = True
-    cache[key] = copy(cell._style)
+    cache[key] = (copy(cell._style), font, alignment, border)   # holding the objects keeps their ids unique
 
 
 _LABEL_WIDTHS = (6.0, 14.0, 18.0)   # 附件1 row-label area: section | group | item
@@ -382,7 +382,6 @@ def _draw_form1_body(ws: Worksheet, form: Form, d: _Drawn, r: int, data: Sequenc
             _draw_values(ws, form, d, r, row)
             r += 1
         end = r - 1
-        _style_rows(ws, form, d, start, end)
         if rows:
             write_text(ws.cell(row=start, column=c_sec), section)
             _merge(ws, start, c_sec, end, c_sec)
@@ -398,6 +397,7 @@ def _draw_form1_body(ws: Worksheet, form: Form, d: _Drawn, r: int, data: Sequenc
                 else:
                     _merge(ws, start + i, c_grp, start + i, c_item)
                 i = j + 1
+        _style_rows(ws, form, d, start, end)       # after merging: merged cells need their borders too
         # 合计
         d.total_rows.append(r)
         write_text(ws.cell(row=r, column=c_sec), TOTAL_LABEL)

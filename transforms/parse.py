@@ -8,6 +8,7 @@ come back as issues; value rules are left to the expectations suites.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,12 @@ from transforms.issues import Issue, error, warning
 from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_text, parse_date, parse_number)
 
 _TITLES = {f.code: normalize_label(f.title) for f in FORMS}
-_MAX_TITLE_LEN = 40  # a title cell is short; notes that merely mention a form are not titles
+# A title cell holds the title alone, perhaps after "附件1"/"附件1：" — a cell that merely
+# mentions a form ("详见重点风险线索统计表") is not a title.
+_TITLE_PREFIX = re.compile(r"^(?:附件\d*[:：.、]?)?")
+# Footer labels end with a colon; "电话约谈负责人" in a table cell is not a footer.
+_FOOTER_LABEL = re.compile(r"^(填报人|填表人|电话|联系电话)[:：]")
+_NOTES = re.compile(r"^注[:：]")
 
 
 @dataclass
@@ -61,17 +67,12 @@ def find_titles(sheet: Sheet) -> list[tuple[int, int, Form]]:
     found = []
     for r, row in enumerate(sheet.cells):
         for c, v in enumerate(row):
-            if isinstance(v, str) and v and len(v) <= _MAX_TITLE_LEN * 2:
-                key = normalize_label(v)
-                if len(key) > _MAX_TITLE_LEN:
-                    continue
-                for form in FORMS:
-                    if _TITLES[form.code] in key:
-                        found.append((r, c, form))
-                        break
-                else:
-                    continue
-                break  # one title per row
+            if isinstance(v, str) and v:
+                key = _TITLE_PREFIX.sub("", normalize_label(v), count=1)
+                form = next((f for f in FORMS if key == _TITLES[f.code]), None)
+                if form:
+                    found.append((r, c, form))
+                    break  # one title per row
     return found
 
 
@@ -125,37 +126,40 @@ def _map_columns(form: Form, mapping: dict[int, tuple[str | None, str]]) -> tupl
     return found, missing
 
 
-def _footer(sheet: Sheet, grid: list[list[Any]], start: int, stop: int) -> tuple[Footer, int]:
-    """Read 填报人 / 电话 / date below the table; return it and the first footer row."""
+def _footer(grid: list[list[Any]], start: int, stop: int) -> Footer:
+    """Read 填报人 / 电话 / date from the rows below the table (start = first row after it)."""
     foot = Footer()
-    first = stop
     for r in range(start, stop):
         row = grid[r]
         labels = [normalize_label(v) for v in row]
-        if any(lab.startswith("注") and len(lab) > 3 for lab in labels) and first < stop:
+        if any(_NOTES.match(lab) for lab in labels):
             break
         for c, lab in enumerate(labels):
-            if lab.startswith(("填报人", "电话")):
-                first = min(first, r)
-                name, _, rest = str(row[c]).replace(":", "：").partition("：")
-                text = rest.strip() or next((clean_text(v) for v in row[c + 1:] if clean_text(v)), None)
-                if lab.startswith("填报人"):
-                    foot.filler = clean_text(text)
+            match = _FOOTER_LABEL.match(lab)
+            if match:
+                rest = str(row[c]).replace(":", "：").partition("：")[2].strip()
+                if not rest:  # value typed in the next cell, unless that cell is another footer field
+                    nxt = next((v for v in row[c + 1:] if clean_text(v)), None)
+                    if nxt is not None and not _FOOTER_LABEL.match(normalize_label(nxt)) and parse_date(nxt) is None \
+                            and "年" not in normalize_label(nxt):
+                        rest = clean_text(nxt)
+                if match.group(1) in ("填报人", "填表人"):
+                    foot.filler = clean_text(rest)
                 else:
-                    foot.phone = clean_text(text)
+                    foot.phone = clean_text(rest)
             elif foot.date is None and (isinstance(row[c], (dt.date, dt.datetime)) or "年" in lab):
                 d = parse_date(row[c])
                 if d:
                     foot.date, foot.date_cell = d, cell_ref(r, c)
-                    first = min(first, r)
-    return foot, first
+    return foot
 
 
-def _notes_row(grid: list[list[Any]], start: int, stop: int) -> int:
+def _table_end(grid: list[list[Any]], start: int, stop: int) -> int:
+    """First row of the footer (填报人：/电话：) or the notes (注：): the table ends before it."""
     for r in range(start, stop):
         for v in grid[r]:
             lab = normalize_label(v)
-            if lab.startswith(("填报人", "电话")) or (lab.startswith("注") and len(lab) > 3):
+            if lab and (_FOOTER_LABEL.match(lab) or _NOTES.match(lab)):
                 return r
     return stop
 
@@ -253,7 +257,7 @@ def _parse_form1(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tupl
         if not raw_labels and _row_is_empty(sheet, cols, r):
             continue
         keys = [normalize_label(t) for _, t in raw_labels]
-        if any(k.startswith(TOTAL_LABEL) for k in keys):
+        if TOTAL_LABEL in keys:
             if block < len(sections):
                 totals += _totals_record(FORM1, sheet, cols, r, sections[block], members)
             block, members = block + 1, []
@@ -299,7 +303,7 @@ def _parse_form2(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tupl
     records, totals, members = [], [], []
     total_row = None
     for r in range(data_start, data_stop):
-        if any(normalize_label(v).startswith(TOTAL_LABEL) for v in grid[r][: cols.get("company_name", 1) + 1]):
+        if any(normalize_label(v) == TOTAL_LABEL for v in grid[r][: cols.get("company_name", 1) + 1]):
             total_row = r
             break
         if _row_is_empty(sheet, cols, r, skip=("seq",)):
@@ -329,9 +333,9 @@ _EXTRA = {"附件1": ("section", "grp", "item", "is_added", "row_order", "label_
 def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, stop: int) -> ParsedForm:
     where = {"form": form.code, "sheet": sheet.name}
     issues: list[Issue] = []
-    end = _notes_row(grid, title_row + 1, stop)
+    end = _table_end(grid, title_row + 1, stop)
     header = _header(grid, form, title_row + 1, end)
-    footer, _ = _footer(sheet, grid, title_row + 1, stop)
+    footer = _footer(grid, end, stop)
     empty = ParsedForm(form, sheet.name, cell_ref(title_row, title_col), _frame([], form, _EXTRA[form.code]),
                        pd.DataFrame(columns=_TOTALS_COLUMNS), footer, issues)
     if header is None:
@@ -348,7 +352,7 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
         return empty
     records, totals, more = _PARSERS[form.code](sheet, grid, cols, data_start, end, where)
     issues += more
-    if footer.date is None:
+    if footer.date is None and records:
         issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按文件修改时间排序。"
                               " No footer date: ordering falls back to the file's modification time.", **where))
     return ParsedForm(form, sheet.name, empty.title_cell, _frame(records, form, _EXTRA[form.code]),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 
@@ -88,7 +89,7 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
 
     Returns the parsed workbook (None when it could not be read), its forms, and the issues so
     far. Never raises for bad input: every problem becomes an issue."""
-    from transforms.grid import WorkbookError, read_workbook
+    from transforms.grid import DEFAULT_MAX_CELLS, WorkbookError, read_workbook, split_ref, uncached_formula_issues
     from transforms.issues import error
     from transforms.parse import parse_workbook
 
@@ -104,12 +105,38 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
         return None, [], [error("FILE_TOO_LARGE", f"文件过大（{len(data)} 字节），超过上限 {intake['max_file_bytes']}。"
                                 f" File larger than the limit.", value=str(len(data)))]
     try:
-        sheets = read_workbook(data, int(intake["max_uncompressed_bytes"]))
+        sheets = read_workbook(data, int(intake["max_uncompressed_bytes"]), int(intake.get("max_cells", DEFAULT_MAX_CELLS)))
     except WorkbookError as exc:
         return None, [], [exc.issue]
     parsed = parse_workbook(sheets)
     issues = list(parsed.issues)
     for pf in parsed.forms:
         issues += pf.issues
+    titles: dict[str, list[tuple[int, str]]] = {}
+    for pf in parsed.forms:
+        titles.setdefault(pf.sheet, []).append((split_ref(pf.title_cell)[0], pf.form.code))
+    issues += uncached_formula_issues(sheets, titles)
     records, more = form_records(parsed, unit_kind)
-    return parsed, records, issues + more
+    return parsed, records, issues + more + oversized_numbers(records)
+
+
+MAX_STORABLE = Decimal("9999999999999999.99")   # DECIMAL(18,2): a larger value would fail the load
+_OVERFLOW = MAX_STORABLE + Decimal("0.005")     # rounded to the cent on load
+
+
+def oversized_numbers(records: list[FormRecord]) -> list[Issue]:
+    """VALUE_TOO_LARGE: a number the warehouse cannot hold (e.g. an 18-digit ID typed into 涉及金额)."""
+    from campaign.forms import FORMS_BY_CODE
+    from transforms.issues import error
+
+    out = []
+    for rec in records:
+        for col in FORMS_BY_CODE[rec.form].numeric_columns:
+            if f"{col.name}__dec" not in rec.rows:
+                continue
+            for dec, ref in zip(rec.rows[f"{col.name}__dec"], rec.rows[f"{col.name}__cell"]):
+                if isinstance(dec, Decimal) and abs(dec) >= _OVERFLOW:
+                    out.append(error("VALUE_TOO_LARGE", f"“{col.label}”的数值 {dec} 过大（超过 {MAX_STORABLE}），请核对。"
+                                     f" '{col.label}' value {dec} is too large.", form=rec.form, sheet=rec.sheet,
+                                     cell=ref, value=str(dec)))
+    return out

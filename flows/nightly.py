@@ -1,0 +1,58 @@
+"""The nightly flow: ingest -> consolidate -> publish, recorded in run_log."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import flow
+
+from campaign.config import load_config
+from flows.consolidate import consolidate_flow
+from flows.ingest import IngestResult, current_run_id, ingest_flow, prepare_warehouse, utcnow
+from flows.publish import PublishResult, publish_flow
+from warehouse import db, load
+
+
+@dataclass
+class NightlyResult:
+    run_id: str
+    ingest: IngestResult
+    headline: dict
+    published: PublishResult
+
+    @property
+    def workbook(self) -> Path:
+        return self.published.workbook
+
+
+def _record(warehouse: Path, fn, *args, **kwargs) -> None:
+    con = db.connect(warehouse)
+    try:
+        fn(con, *args, **kwargs)
+    finally:
+        con.close()
+
+
+@flow(name="nightly", log_prints=True)
+def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_path: str | None = None,
+                 date: str | None = None) -> NightlyResult:
+    """One night's run: pick up new files, consolidate, publish the summary workbook and receipts."""
+    config = load_config(config_path)
+    data = Path(data_dir) if data_dir else config.data_dir
+    inbox_dir = str(Path(inbox) if inbox else config.inbox)
+    warehouse = db.warehouse_path(data)
+    prepare_warehouse(warehouse, config)
+    run_id = current_run_id()
+    _record(warehouse, load.start_run, run_id, "nightly", inbox_dir, utcnow())
+    counts: dict = {}
+    try:
+        ingested = ingest_flow(inbox=inbox_dir, data_dir=str(data), config_path=config_path)
+        counts = ingested.counts()
+        headline = consolidate_flow(data_dir=str(data), config_path=config_path)
+        published = publish_flow(data_dir=str(data), config_path=config_path, date=date)
+    except Exception as exc:
+        _record(warehouse, load.finish_run, run_id, utcnow(), "failed", counts, message=f"{type(exc).__name__}: {exc}")
+        raise
+    _record(warehouse, load.finish_run, run_id, utcnow(), "completed", counts, published_file=str(published.workbook))
+    print(f"nightly run {run_id}: published {published.workbook}")
+    return NightlyResult(run_id, ingested, headline, published)

@@ -1,0 +1,403 @@
+"""The city's summary workbook: pure — warehouse frames in, an openpyxl Workbook out.
+
+Sheets: the city 附件1 (counties, 属地) in the official layout and the departments' 附件1 beside
+it on its own sheet (never added in), charts, the risk ledger worst first, 附件3 with the
+computed qualification, reporting status, every validation problem, the per-unit figures and
+the file list. Every text cell goes through layout.write_text: text from submissions is
+written as text, never as a formula."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from campaign.forms import FORM1, FORM2, FORM3, TEXT
+from transforms.layout import NUMBER_FORMAT, write_form, write_number, write_text
+from warehouse.queries import SummaryFrames
+
+F1_NUMBERS = [c.name for c in FORM1.totalled_columns]      # the 8 starred columns
+F1_TEXTS = ["main_problems", "measures", "unremediated_reason"]
+MAX_PHRASES = 3        # 注3 "择要列举": the city sheet keeps the phrases most units wrote (view orders them)
+TEXT_WIDTH = 26.0      # the city sheet's text columns, wider than a unit's form: they hold several phrases
+
+SHEET_CITY = "附件1 区县汇总"
+SHEET_DEPTS = "附件1 市直部门"
+SHEET_CHARTS = "图表"
+SHEET_LEDGER = "风险台账"
+SHEET_FORM3 = "附件3 无非法集资区县"
+SHEET_STATUS = "报送情况"
+SHEET_ISSUES = "校验问题"
+SHEET_UNIT_TOTALS = "分单位汇总"
+SHEET_UNIT_ROWS = "分单位明细"
+SHEET_REPORTS = "风险线索明细"
+SHEET_FILES = "报送文件"
+
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FONT = Font(name="宋体", size=10, bold=True)
+_BODY_FONT = Font(name="宋体", size=10)
+_TITLE_FONT = Font(name="黑体", size=14, bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_WRAP = Alignment(vertical="center", wrap_text=True)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+STATUS_ZH = {"accepted": "受理", "rejected": "退回", "duplicate": "重复", "missing": "未报送"}
+SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+KIND_ZH = {"county": "县区", "department": "市直部门"}
+
+
+@dataclass(frozen=True)
+class PublishMeta:
+    data_date: dt.date
+    generated_at: dt.datetime            # local time of the run (naive)
+    timezone: str = "Asia/Shanghai"      # how UTC warehouse timestamps are shown
+    campaign_name: str = ""
+    risk: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------
+# values
+
+def _none(v: Any) -> Any:
+    """pandas' missing markers (NaN, NaT, NA) -> None; everything else unchanged."""
+    if v is None or isinstance(v, (list, tuple)):
+        return v
+    try:
+        return None if pd.isna(v) else v
+    except (TypeError, ValueError):     # arrays
+        return v
+
+
+def _yes_no(v: Any) -> str | None:
+    v = _none(v)
+    return None if v is None else ("是" if bool(v) else "否")
+
+
+def _lines(text: str, width: float) -> int:
+    """Printed lines of wrapped text in a column `width` wide: a CJK character takes ~1.9 width
+    units, Latin ~1 (spreadsheets do not grow row heights for wrapped text by themselves)."""
+    units = sum(1.9 if ord(ch) > 0x2E80 else 1.0 for ch in text)
+    return max(1, math.ceil(units / max(1.0, width - 1)))
+
+
+def _landscape(ws: Worksheet, title_rows: str | None = None) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _f1_header(name: str) -> str:
+    """附件1 column header from forms.py; an ambiguous leaf label (机构数量) gets its parent."""
+    col = FORM1.column(name)
+    same = [c for c in FORM1.columns if c.label == col.label]
+    return f"{col.parent}：{col.label}" if len(same) > 1 and col.parent else col.label
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    key: str | Callable[[pd.Series], Any]
+    kind: str = "text"                   # text | number | int | yesno | date | datetime | list
+    width: float = 12.0
+
+
+def _write(cell, value: Any, kind: str, tz: str) -> None:
+    value = _none(value)
+    if value is None:
+        return
+    if kind == "number":
+        write_number(cell, float(value), NUMBER_FORMAT)
+    elif kind == "int":
+        write_number(cell, int(value), "0")
+    elif kind == "yesno":
+        write_text(cell, _yes_no(value))
+    elif kind == "list":
+        write_text(cell, "、".join(str(x) for x in value))
+    elif kind == "date":
+        cell.value = pd.Timestamp(value).date()
+        cell.number_format = "yyyy-mm-dd"
+    elif kind == "datetime":        # warehouse timestamps are UTC: show local time
+        cell.value = pd.Timestamp(value).tz_localize("UTC").tz_convert(tz).tz_localize(None).to_pydatetime()
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    else:
+        write_text(cell, value)
+
+
+def _table(ws: Worksheet, title: str, note: str | None, cols: list[Col], frame: pd.DataFrame, tz: str) -> int:
+    """Title, a note line, a header row and one row per frame row; filter and frozen header."""
+    write_text(ws.cell(row=1, column=1), title)
+    ws.cell(row=1, column=1).font = _TITLE_FONT
+    top = 2
+    if note:
+        write_text(ws.cell(row=2, column=1), note)
+        ws.cell(row=2, column=1).font = _BODY_FONT
+        top = 3
+    for c, col in enumerate(cols, 1):
+        cell = ws.cell(row=top, column=c)
+        write_text(cell, col.header)
+        cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
+        ws.column_dimensions[get_column_letter(c)].width = col.width
+    ws.row_dimensions[top].height = 30
+    r = top
+    for _, row in frame.iterrows():
+        r += 1
+        lines = 1
+        for c, col in enumerate(cols, 1):
+            cell = ws.cell(row=r, column=c)
+            _write(cell, col.key(row) if callable(col.key) else row.get(col.key), col.kind, tz)
+            cell.font, cell.border, cell.alignment = _BODY_FONT, _BORDER, _WRAP
+            if isinstance(cell.value, str):
+                lines = max(lines, _lines(cell.value, col.width))
+        if lines > 1:
+            ws.row_dimensions[r].height = 13.5 * min(lines, 8) + 2
+    ws.freeze_panes = ws.cell(row=top + 1, column=1)
+    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
+    _landscape(ws, f"{top}:{top}")
+    return r
+
+
+# --------------------------------------------------------------------------------------
+# the city 附件1 in the official layout
+
+def _brief(text: Any) -> str | None:
+    """'a、b、c、d、e' -> 'a、b、c等' (the view lists the most often written phrases first)."""
+    text = _none(text)
+    if text is None:
+        return None
+    parts = str(text).split("、")
+    return "、".join(parts[:MAX_PHRASES]) + ("等" if len(parts) > MAX_PHRASES else "")
+
+
+def _fit_text_rows(ws: Worksheet, first_row: int) -> None:
+    """Row heights for the wrapped text cells of the drawn 附件1 (spreadsheets do not grow them)."""
+    text_cols = [4 + i for i, c in enumerate(FORM1.columns) if c.kind == TEXT]   # after 3 label columns
+    for c in text_cols:
+        if FORM1.columns[c - 4].required:       # 备注 stays narrow
+            ws.column_dimensions[get_column_letter(c)].width = TEXT_WIDTH
+    r = first_row
+    while r <= ws.max_row and not str(ws.cell(row=r, column=1).value or "").startswith("填报人"):
+        lines = 1
+        for c in text_cols:
+            v = ws.cell(row=r, column=c).value
+            if isinstance(v, str):
+                lines = max(lines, _lines(v, ws.column_dimensions[get_column_letter(c)].width or 9))
+        if lines > 1:
+            ws.row_dimensions[r].height = 13.5 * lines + 2
+        r += 1
+
+
+def _form1_sheet(ws: Worksheet, city: pd.DataFrame, scope: str, caption: str, meta: PublishMeta) -> None:
+    part = city[city["scope"] == scope].sort_values("row_order")
+    data, totals = [], {}
+    for _, row in part.iterrows():
+        values = {n: _none(row[n]) for n in F1_NUMBERS}
+        if row["is_total"]:
+            totals[row["section"]] = values            # the view's 合计, computed from the rows
+            continue
+        values |= {n: _brief(row[n]) for n in F1_TEXTS}
+        data.append({"section": row["section"], "grp": _none(row["grp"]), "item": row["item"], **values})
+    write_text(ws.cell(row=1, column=1), "附件1")
+    ws.cell(row=1, column=1).font = Font(name="黑体", size=12)
+    width = 3 + len(FORM1.columns)
+    write_text(ws.cell(row=1, column=4), caption)
+    ws.merge_cells(start_row=1, start_column=4, end_row=1, end_column=width)
+    ws.cell(row=1, column=4).font = _BODY_FONT
+    ws.cell(row=1, column=4).alignment = Alignment(horizontal="right", vertical="center")
+    write_form(ws, FORM1, data, footer={"filler": None, "phone": None, "date": meta.data_date},
+               origin=(2, 1), totals=totals)
+    _fit_text_rows(ws, first_row=6)        # title 2, 单位 line 3, headers 4-5
+    ws.column_dimensions["A"].width = 4.5  # section label: two characters a line (重点/领域), as printed
+    ws.print_title_rows = "4:5"
+
+
+def _scope_caption(frames: SummaryFrames, scope: str, meta: PublishMeta) -> str:
+    kind = "county" if scope == "counties" else "department"
+    status = frames.reporting_status
+    units = status[(status["unit_kind"] == kind) & (status["form"] == FORM1.code)]
+    have = int(units["current_file"].notna().sum())
+    scope_text = (f"全市汇总（县区属地口径，已汇总{have}/{len(units)}个县区的有效报送）" if kind == "county"
+                  else f"市直部门报送汇总（{have}/{len(units)}个部门；仅供对照，不计入全市合计）")
+    return f"{scope_text}　数据日期：{meta.data_date:%Y年%m月%d日}"
+
+
+# --------------------------------------------------------------------------------------
+# charts
+
+def _chart(ws: Worksheet, title: str, axis: str, col: int, first: int, last: int, anchor: str,
+           height: float) -> None:
+    chart = BarChart()
+    chart.type = "bar"                   # horizontal bars: long Chinese category labels stay readable
+    chart.style = 10
+    chart.title = title
+    chart.y_axis.title = axis
+    chart.x_axis.delete = False          # newer Excel hides axes unless told
+    chart.y_axis.delete = False
+    chart.x_axis.scaling.orientation = "maxMin"    # first row at the top, as in the table
+    chart.legend = None
+    chart.add_data(Reference(ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.height, chart.width = height, 16
+    ws.add_chart(chart, anchor)
+
+
+def _charts_sheet(ws: Worksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
+    problem, amount = _f1_header("problem_count"), f"{FORM1.column('amount').label}（万元）"
+    city = frames.city_stats
+    sectors = city[(city["scope"] == "counties") & ~city["is_total"]].sort_values("row_order")
+    counties = list(frames.county_qualification["county"])
+    per_unit = frames.unit_stats.groupby("unit")[["problem_count", "amount"]].sum()
+    by_county = pd.DataFrame({"unit": counties}).join(per_unit, on="unit").fillna(0)
+    r = _table(ws, "问题机构与涉及金额（县区属地口径）", f"数据日期：{meta.data_date:%Y-%m-%d}；图表数据即下表",
+               [Col("领域/行为", "item", width=26), Col(problem, "problem_count", "number"),
+                Col(amount, "amount", "number")], sectors, meta.timezone)
+    first, last = 4, r
+    _chart(ws, "按领域/行为：问题机构数量", "个", 2, first, last, "E3", 18)
+    _chart(ws, "按领域/行为：涉及金额", "万元", 3, first, last, "O3", 18)
+    top = last + 3
+    write_text(ws.cell(row=top, column=1), "按县区")
+    ws.cell(row=top, column=1).font = _HEAD_FONT
+    for c, head in enumerate(("区、县", problem, amount), 1):
+        cell = ws.cell(row=top + 1, column=c)
+        write_text(cell, head)
+        cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
+    for i, row in enumerate(by_county.itertuples(index=False), top + 2):
+        write_text(ws.cell(row=i, column=1), row.unit)
+        write_number(ws.cell(row=i, column=2), float(row.problem_count))
+        write_number(ws.cell(row=i, column=3), float(row.amount))
+        for c in (1, 2, 3):
+            ws.cell(row=i, column=c).border = _BORDER
+    lo, hi = top + 2, top + 1 + len(by_county)
+    if len(by_county):
+        _chart(ws, "按县区：问题机构数量", "个", 2, lo, hi, f"E{top}", 9)
+        _chart(ws, "按县区：涉及金额", "万元", 3, lo, hi, f"O{top}", 9)
+
+
+# --------------------------------------------------------------------------------------
+# the tables
+
+def _f2(name: str, kind: str = "text", width: float = 12.0) -> Col:
+    return Col(FORM2.column(name).label, name, kind, width)
+
+
+def _ledger_note(frames: SummaryFrames, meta: PublishMeta) -> str:
+    led, risk = frames.risk_ledger, meta.risk
+    sums = {k: float(led[k].sum()) if len(led) else 0.0 for k in ("amount", "people", "unpaid")}
+    rule = ""
+    if risk:
+        rule = (f"；风险分值：涉及人数≥{risk.get('people_high')}计2分、≥{risk.get('people_medium')}计1分，"
+                f"未兑付资金≥{risk.get('unpaid_high')}万元计2分、≥{risk.get('unpaid_medium')}万元计1分，"
+                f"跨省计{risk.get('cross_province_points')}分，两个及以上单位报送计{risk.get('multi_reporter_points')}分")
+    return (f"共{len(led)}家企业（企业名称规范化后合并）；金额、人数、未兑付资金取各单位报送的最大值，每家企业只计一次："
+            f"涉及金额{sums['amount']:.2f}万元，涉及人数{sums['people']:.0f}人，未兑付资金{sums['unpaid']:.2f}万元{rule}。")
+
+
+def _ledger_cols() -> list[Col]:
+    return [Col("风险排序", "risk_rank", "int", 8), _f2("company_name", width=30),
+            Col("报送单位", "reporting_units", "list", 22), Col("报送单位数", "n_units", "int", 8),
+            _f2("cross_province", "yesno", 8), _f2("amount", "number"), _f2("people", "number"),
+            _f2("unpaid", "number"), Col("各单位报送不一致", "disagreement", "yesno", 10),
+            Col("风险分值", "risk_score", "int", 8), Col("各单位报送情况", "reports", width=60),
+            Col("规范化名称", "company_key", width=30)]
+
+
+def _form3_cols() -> list[Col]:
+    f3 = {c.name: c.label for c in FORM3.columns}
+    return [Col(f3["county"], "county", width=12), Col(f3["criminal_cases"], "criminal_cases", "number", 12),
+            Col(f3["over_50_case"], "over_50_case", "yesno", 30),
+            Col(f3["over_20_petition"], "over_20_petition", "yesno", 30),
+            Col("是否符合“无非法集资区、县”条件（计算）", "qualifies", "yesno", 18),
+            Col("是否有有效附件3", "reported", "yesno", 10), Col("采用文件", "file_name", width=26),
+            Col("落款日期", "footer_date", "date", 12), Col(f3["remarks"], "remarks", width=24)]
+
+
+def _status_cols() -> list[Col]:
+    def on_time(row):
+        v = _none(row["on_time"])
+        return "未到期" if v is None else ("是" if v else "否")
+    return [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=10),
+            Col("表", "form", width=8), Col("是否收到", "received", "yesno", 8), Col("文件数", "files", "int", 8),
+            Col("最近收到时间", "last_received_at", "datetime", 17),
+            Col("最近文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=10),
+            Col("当前采用文件", "current_file", width=28), Col("落款日期", "current_footer_date", "date", 12),
+            Col("首次受理文件到达日期", "first_accepted_on", "date", 14), Col("截止日期", "forms_due", "date", 12),
+            Col("是否按时", on_time, width=8)]
+
+
+def _issue_cols() -> list[Col]:
+    return [Col("单位", "unit", width=18), Col("文件", "file_name", width=28),
+            Col("文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=8), Col("表", "form", width=8),
+            Col("工作表", "sheet", width=12), Col("单元格", "cell", width=8), Col("规则", "rule", width=20),
+            Col("级别", lambda r: SEVERITY_ZH.get(r["severity"], r["severity"]), width=6),
+            Col("填写内容", "value", width=28), Col("说明", "message", width=60)]
+
+
+def _unit_totals(frames: SummaryFrames) -> pd.DataFrame:
+    """Per unit and section: the sums of the starred columns of its current 附件1."""
+    us = frames.unit_stats
+    if us.empty:
+        return pd.DataFrame(columns=["unit", "unit_kind", "section", *F1_NUMBERS])
+    return us.groupby(["unit", "unit_kind", "section"], sort=False)[F1_NUMBERS].sum().reset_index()
+
+
+def _f1_cols() -> list[Col]:
+    return [Col(_f1_header(n), n, "number", 11) for n in F1_NUMBERS]
+
+
+def build_workbook(frames: SummaryFrames, meta: PublishMeta) -> Workbook:
+    """The summary workbook of one run (no file is touched)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    tz = meta.timezone
+    wb.properties.title = f"{meta.campaign_name} 汇总 {meta.data_date.isoformat()}"
+    wb.properties.creator = "campaign nightly"
+
+    _form1_sheet(wb.create_sheet(SHEET_CITY), frames.city_stats, "counties",
+                 _scope_caption(frames, "counties", meta), meta)
+    _form1_sheet(wb.create_sheet(SHEET_DEPTS), frames.city_stats, "departments",
+                 _scope_caption(frames, "departments", meta), meta)
+    _charts_sheet(wb.create_sheet(SHEET_CHARTS), frames, meta)
+    _table(wb.create_sheet(SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低）", _ledger_note(frames, meta),
+           _ledger_cols(), frames.risk_ledger, tz)
+    _table(wb.create_sheet(SHEET_FORM3), FORM3.title,
+           "符合条件＝今年非法集资刑事立案数为0，且两项“是否”均为“否”（系统按各县区当前有效附件3计算）；"
+           "未报送有效附件3的区县不计入。", _form3_cols(), frames.county_qualification, tz)
+    _table(wb.create_sheet(SHEET_STATUS), "报送情况（完整性与及时性）",
+           "到达时间取文件修改时间与系统首次收到时间中较早者；按时＝首个受理文件在截止日期当天或之前到达。",
+           _status_cols(), frames.reporting_status, tz)
+    _table(wb.create_sheet(SHEET_ISSUES), "校验问题（每个文件的全部错误与警告）",
+           "错误导致整个文件退回；警告不影响受理。", _issue_cols(), frames.validation_issues, tz)
+    _table(wb.create_sheet(SHEET_UNIT_TOTALS), "分单位汇总（各单位当前有效附件1，按部分合计）", None,
+           [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=10),
+            Col("部分", "section", width=10), *_f1_cols()], _unit_totals(frames), tz)
+    _table(wb.create_sheet(SHEET_UNIT_ROWS), "分单位明细（各单位当前有效附件1的每一行）", None,
+           [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=10),
+            Col("部分", "section", width=10), Col("类别/分组", "grp", width=16), Col("项目", "item", width=22),
+            Col("自行添加行", "is_added", "yesno", 8), *_f1_cols(),
+            Col(_f1_header("main_problems"), "main_problems", width=30), Col("采用文件", "file_name", width=26)],
+           frames.unit_stats, tz)
+    _table(wb.create_sheet(SHEET_REPORTS), "重点风险线索明细（各单位当前有效附件2，原样）", None,
+           [Col("单位", "unit", width=18), _f2("company_name", width=30), _f2("industry"),
+            _f2("fundraising_mode", width=20), _f2("internet"), _f2("amount", "number"), _f2("people", "number"),
+            _f2("unpaid", "number"), _f2("cross_province", "yesno", 8), _f2("measures", width=20),
+            _f2("refund_status", width=20), _f2("outcome", width=20), _f2("province_notice", width=20),
+            _f2("remarks"), Col("规范化名称", "company_key", width=30), Col("采用文件", "file_name", width=26)],
+           frames.risk_reports, tz)
+    _table(wb.create_sheet(SHEET_FILES), "收到的全部文件", None,
+           [Col("单位", "unit", width=18), Col("文件", "file_name", width=30),
+            Col("判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=8),
+            Col("是否当前采用", "is_current", "yesno", 10), Col("错误数", "error_count", "int", 8),
+            Col("警告数", "warning_count", "int", 8), Col("文件修改时间", "file_mtime", "datetime", 17),
+            Col("收到时间", "received_at", "datetime", 17), Col("与之重复的文件", "duplicate_of", width=30),
+            Col("SHA-256", "sha256", width=20)], frames.submissions, tz)
+    return wb
