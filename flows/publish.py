@@ -51,7 +51,7 @@ def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta) -
 
 @task(name="write-receipts", cache_policy=NONE)
 def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta) -> list[Path]:
-    return write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at)
+    return write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone)
 
 
 @flow(name="publish", log_prints=True)

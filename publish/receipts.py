@@ -48,8 +48,15 @@ def verdict_text(sub: Mapping[str, Any]) -> tuple[str, str]:
     return "note", "已受理，但已被本单位后报的文件取代（以落款日期为准，其次为文件修改时间），当前不采用。"
 
 
+def _local(ts: Any, tz: str) -> str:
+    """A UTC warehouse timestamp as local time text."""
+    if ts is None or pd.isna(ts):
+        return ""
+    return f"{pd.Timestamp(ts).tz_localize('UTC').tz_convert(tz):%Y-%m-%d %H:%M}"
+
+
 def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campaign_name: str,
-                 generated_at: dt.datetime) -> str:
+                 generated_at: dt.datetime, tz: str = "Asia/Shanghai") -> str:
     css, verdict = verdict_text(sub)
     rows = "".join(
         f"<tr><td>{_v(i.get('form'))}</td><td>{_v(i.get('sheet'))}</td><td>{_v(i.get('cell'))}</td>"
@@ -63,7 +70,7 @@ def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campai
 <h1>报送回执</h1>
 <p class="note">{_v(campaign_name)}</p>
 <p>报送单位：{_v(sub.get('unit'))}<br>文件：{_v(sub.get('file_name'))}<br>
-收到时间（UTC）：{_v(sub.get('received_at'))}<br>文件指纹（SHA-256）：{_v(sub.get('sha256'))}</p>
+收到时间：{_local(sub.get('received_at'), tz)}<br>文件指纹（SHA-256）：{_v(sub.get('sha256'))}</p>
 <p class="{css}"><strong>{escape(verdict)}</strong></p>
 <p>错误 {_v(sub.get('error_count'))} 处，警告 {_v(sub.get('warning_count'))} 处。</p>
 {table}
@@ -78,7 +85,7 @@ def receipt_path(receipts_dir: Path, unit: str, file_name: str, sha256: str) -> 
 
 
 def write_receipts(frames: SummaryFrames, receipts_dir: Path, campaign_name: str,
-                   generated_at: dt.datetime) -> list[Path]:
+                   generated_at: dt.datetime, tz: str = "Asia/Shanghai") -> list[Path]:
     """One receipt per file received; each written atomically. Returns the paths written."""
     issues = frames.validation_issues
     by_file = {k: g.to_dict("records") for k, g in issues.groupby(["unit", "sha256"])} if len(issues) else {}
@@ -86,5 +93,5 @@ def write_receipts(frames: SummaryFrames, receipts_dir: Path, campaign_name: str
     for sub in frames.submissions.to_dict("records"):
         found = [] if sub["status"] == "duplicate" else by_file.get((sub["unit"], sub["sha256"]), [])
         path = receipt_path(receipts_dir, sub["unit"], sub["file_name"], sub["sha256"])
-        written.append(atomic_write(path, receipt_html(sub, found, campaign_name, generated_at).encode("utf-8")))
+        written.append(atomic_write(path, receipt_html(sub, found, campaign_name, generated_at, tz).encode("utf-8")))
     return written

@@ -85,7 +85,7 @@ def _lines(text: str, width: float) -> int:
     """Printed lines of wrapped text in a column `width` wide: a CJK character takes ~1.9 width
     units, Latin ~1 (spreadsheets do not grow row heights for wrapped text by themselves)."""
     units = sum(1.9 if ord(ch) > 0x2E80 else 1.0 for ch in text)
-    return max(1, math.ceil(units / max(1.0, width - 1)))
+    return max(1, math.ceil(units / max(1.0, width)))
 
 
 def _landscape(ws: Worksheet, title_rows: str | None = None) -> None:
@@ -245,6 +245,7 @@ def _chart(ws: Worksheet, title: str, axis: str, col: int, first: int, last: int
     chart.y_axis.delete = False
     chart.x_axis.scaling.orientation = "maxMin"    # first row at the top, as in the table
     chart.legend = None
+    chart.y_axis.number_format, chart.y_axis.majorGridlines = "0", None
     chart.add_data(Reference(ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
     chart.height, chart.width = height, 16
@@ -264,13 +265,14 @@ def _charts_sheet(ws: Worksheet, frames: SummaryFrames, meta: PublishMeta) -> No
     first, last = 4, r
     _chart(ws, "按领域/行为：问题机构数量", "个", 2, first, last, "E3", 18)
     _chart(ws, "按领域/行为：涉及金额", "万元", 3, first, last, "O3", 18)
-    top = last + 3
+    top = max(last + 3, 42)             # below the 18 cm sector charts (about 36 rows)
     write_text(ws.cell(row=top, column=1), "按县区")
     ws.cell(row=top, column=1).font = _HEAD_FONT
     for c, head in enumerate(("区、县", problem, amount), 1):
         cell = ws.cell(row=top + 1, column=c)
         write_text(cell, head)
         cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
+    ws.row_dimensions[top + 1].height = 30
     for i, row in enumerate(by_county.itertuples(index=False), top + 2):
         write_text(ws.cell(row=i, column=1), row.unit)
         write_number(ws.cell(row=i, column=2), float(row.problem_count))
