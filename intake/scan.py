@@ -98,5 +98,7 @@ def scan_inbox(inbox: Path, intake: dict, now: dt.datetime) -> tuple[list[Found]
             parts = rel.split("/")
             unit = parts[0] if len(parts) > 1 else ROOT_UNIT
             found.append(Found(unit, rel, path, st.st_size, mtime))
-    found.sort(key=lambda f: (f.unit, f.inbox_path))
+    # Oldest first within a unit: when the same bytes sit there twice, the copy that arrived
+    # first is the submission and the later one its duplicate.
+    found.sort(key=lambda f: (f.unit, f.mtime, f.inbox_path))
     return found, skips
