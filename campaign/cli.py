@@ -76,11 +76,20 @@ def cmd_publish(args) -> int:
     return 0
 
 
+def _analytics(data_dir: Path):
+    """A read-only connection to the analysts' snapshot (falls back to the warehouse before the first run)."""
+    from warehouse import db
+    from warehouse.snapshot import snapshot_path
+
+    for path in (snapshot_path(data_dir), db.warehouse_path(data_dir)):
+        if path.exists():
+            return db.connect(path, read_only=True)
+    raise SystemExit(f"no warehouse yet in {data_dir}: run `campaign ingest` or `campaign demo` first")
+
+
 def cmd_query(args) -> int:
     _, data_dir = _dirs(args)
-    from warehouse import db
-
-    con = db.connect(db.warehouse_path(data_dir), read_only=True)
+    con = _analytics(data_dir)
     try:
         print(con.sql(args.sql).df().to_string(index=False, max_colwidth=60))
     finally:
@@ -90,19 +99,45 @@ def cmd_query(args) -> int:
 
 def cmd_status(args) -> int:
     _, data_dir = _dirs(args)
-    from warehouse import db
+    import datetime as dt
+    from zoneinfo import ZoneInfo
 
-    path = db.warehouse_path(data_dir)
-    if not path.exists():
-        print(f"no warehouse yet at {path}: run `campaign ingest` or `campaign demo` first")
-        return 1
-    con = db.connect(path, read_only=True)
+    from warehouse.status import status_report
+
+    config = load_config(args.config)
+    today = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(config.timezone)).date()
+    con = _analytics(data_dir)
     try:
-        print(con.sql("""SELECT unit, status, count(*) AS files, sum(error_count) AS errors,
-                                sum(warning_count) AS warnings, bool_or(is_current) AS has_current
-                         FROM submissions GROUP BY ALL ORDER BY unit, status""").df().to_string(index=False))
+        print(status_report(con, config, today))
     finally:
         con.close()
+    return 0
+
+
+def cmd_reprocess(args) -> int:
+    _, data_dir = _dirs(args)
+    from flows.reprocess import reprocess_flow
+
+    result = reprocess_flow(data_dir=str(data_dir), unit=args.unit, since=args.since, config_path=args.config)
+    print(result.summary())
+    return 0
+
+
+def cmd_template(args) -> int:
+    _, data_dir = _dirs(args)
+    from transforms.layout import blank_workbook
+
+    config = load_config(args.config)
+    units = [args.unit] if args.unit else config.units
+    out = Path(args.out) if args.out else data_dir / "templates"
+    out.mkdir(parents=True, exist_ok=True)
+    for unit in units:
+        kind = config.unit_kind(unit)
+        if kind is None:
+            raise SystemExit(f"{unit!r} is not a registry unit (see [units] in {config.source})")
+        path = out / f"{unit}_风险排查报表.xlsx"
+        blank_workbook(kind, unit, config=config).save(path)
+        print(f"wrote {path} ({'、'.join(config.required_forms(unit))})")
     return 0
 
 
@@ -128,20 +163,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: today in the config time zone)")
     p.set_defaults(func=cmd_publish)
 
-    p = sub.add_parser("query", help='run one SQL statement on the warehouse, read-only: campaign query "SELECT ..."')
+    p = sub.add_parser("query", help='one read-only SQL statement on the analysts\' snapshot: campaign query "SELECT ..."')
     p.add_argument("sql")
     _common(p, inbox=False)
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("status", help="what has been received, accepted and rejected")
+    p = sub.add_parser("status", help="campaign day, last run, units not yet reported, rejected files awaiting a resend")
+    p.add_argument("--date", help="report as of this date (YYYY-MM-DD; default: today in the campaign time zone)")
     _common(p, inbox=False)
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("reprocess", help="revalidate archived submissions with the current rules and config")
+    p.add_argument("--unit", help="only this unit's files")
+    p.add_argument("--since", help="only files received on or after this date (YYYY-MM-DD)")
+    _common(p, inbox=False)
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("template", help="write the official blank workbook(s) with drop-downs and number checks")
+    p.add_argument("--unit", help="one registry unit (default: one workbook per registry unit)")
+    p.add_argument("--out", help="output folder (default: <data-dir>/templates)")
+    _common(p, inbox=False)
+    p.set_defaults(func=cmd_template)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    from warehouse.db import WarehouseBusy
+    from warehouse.lock import RunInProgress
+
+    try:
+        return args.func(args)
+    except (RunInProgress, WarehouseBusy, FileNotFoundError) as exc:   # expected operational states: no traceback
+        print(f"campaign {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

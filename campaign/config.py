@@ -74,6 +74,14 @@ class Config:
         return self.raw["risk"]
 
     @property
+    def run_lock_wait(self) -> float:
+        return float(self.raw.get("operations", {}).get("run_lock_wait_seconds", 0))
+
+    @property
+    def operations(self) -> dict[str, Any]:
+        return self.raw.get("operations", {})
+
+    @property
     def sum_tolerance(self) -> Decimal:
         return Decimal(str(self.raw["validation"]["sum_tolerance"]))
 

@@ -13,6 +13,7 @@ from prefect.cache_policies import NONE
 from campaign.config import Config, load_config
 from flows.ingest import _logger
 from warehouse import db, queries, settings
+from warehouse.lock import RunLock
 
 
 @task(name="sync-config-tables", cache_policy=NONE)
@@ -51,8 +52,10 @@ def describe(h: dict) -> str:
 def consolidate_flow(data_dir: str | None = None, config_path: str | None = None) -> dict:
     """Bring schema, views and config-derived tables up to date; return and log the headline figures."""
     config = load_config(config_path)
-    warehouse = db.warehouse_path(Path(data_dir) if data_dir else config.data_dir)
-    sync_task(warehouse, config)
-    h = headline_task(warehouse)
+    data = Path(data_dir) if data_dir else config.data_dir
+    warehouse = db.warehouse_path(data)
+    with RunLock(data, wait_seconds=config.run_lock_wait):
+        sync_task(warehouse, config)
+        h = headline_task(warehouse)
     _logger().info("consolidated %s\n%s", warehouse, describe(h))
     return h

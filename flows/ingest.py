@@ -23,6 +23,8 @@ from intake.scan import Found, scan_inbox
 from transforms.issues import error
 from transforms.submission import Receipt, Verdict, decide, examine
 from warehouse import db, load
+from warehouse.lock import RunLock
+from warehouse.snapshot import refresh_snapshot
 
 
 def utcnow() -> dt.datetime:
@@ -187,18 +189,20 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
     inbox_dir = Path(inbox) if inbox else config.inbox
     data = Path(data_dir) if data_dir else config.data_dir
     warehouse = db.warehouse_path(data)
-    prepare_warehouse(warehouse, config)
-    run_id = current_run_id()
-    found, skips = scan_task(inbox_dir, config)
-    received, unread = archive_task(found, data, warehouse)
-    skips = skips + unread
-    verdicts = examine_task(received, data, config)
-    load_task(verdicts, warehouse, run_id)
-    con = db.connect(warehouse)
-    try:
-        load.record_skips(con, run_id, skips, utcnow())
-    finally:
-        con.close()
+    with RunLock(data, wait_seconds=config.run_lock_wait):
+        prepare_warehouse(warehouse, config)
+        run_id = current_run_id()
+        found, skips = scan_task(inbox_dir, config)
+        received, unread = archive_task(found, data, warehouse)
+        skips = skips + unread
+        verdicts = examine_task(received, data, config)
+        load_task(verdicts, warehouse, run_id)
+        con = db.connect(warehouse)
+        try:
+            load.record_skips(con, run_id, skips, utcnow())
+            refresh_snapshot(con, data)
+        finally:
+            con.close()
     result = IngestResult(run_id, verdicts, sum(r.status == "known" for r in received), skips)
     log = _logger()
     for v in verdicts:

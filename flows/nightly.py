@@ -11,6 +11,8 @@ from flows.consolidate import consolidate_flow
 from flows.ingest import IngestResult, current_run_id, ingest_flow, prepare_warehouse, utcnow
 from flows.publish import PublishResult, publish_flow
 from warehouse import db, load
+from warehouse.lock import RunLock
+from warehouse.snapshot import refresh_snapshot
 
 
 @dataclass
@@ -41,18 +43,22 @@ def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_p
     data = Path(data_dir) if data_dir else config.data_dir
     inbox_dir = str(Path(inbox) if inbox else config.inbox)
     warehouse = db.warehouse_path(data)
-    prepare_warehouse(warehouse, config)
-    run_id = current_run_id()
-    _record(warehouse, load.start_run, run_id, "nightly", inbox_dir, utcnow())
-    counts: dict = {}
-    try:
-        ingested = ingest_flow(inbox=inbox_dir, data_dir=str(data), config_path=config_path)
-        counts = ingested.counts()
-        headline = consolidate_flow(data_dir=str(data), config_path=config_path)
-        published = publish_flow(data_dir=str(data), config_path=config_path, date=date)
-    except Exception as exc:
-        _record(warehouse, load.finish_run, run_id, utcnow(), "failed", counts, message=f"{type(exc).__name__}: {exc}")
-        raise
-    _record(warehouse, load.finish_run, run_id, utcnow(), "completed", counts, published_file=str(published.workbook))
+    with RunLock(data, wait_seconds=config.run_lock_wait):   # two nightly runs never write at once
+        prepare_warehouse(warehouse, config)
+        run_id = current_run_id()
+        _record(warehouse, load.start_run, run_id, "nightly", inbox_dir, utcnow())
+        counts: dict = {}
+        try:
+            ingested = ingest_flow(inbox=inbox_dir, data_dir=str(data), config_path=config_path)
+            counts = ingested.counts()
+            headline = consolidate_flow(data_dir=str(data), config_path=config_path)
+            published = publish_flow(data_dir=str(data), config_path=config_path, date=date)
+        except Exception as exc:
+            _record(warehouse, load.finish_run, run_id, utcnow(), "failed", counts,
+                    message=f"{type(exc).__name__}: {exc}")
+            raise
+        _record(warehouse, load.finish_run, run_id, utcnow(), "completed", counts,
+                published_file=str(published.workbook))
+        _record(warehouse, refresh_snapshot, data)   # analysts see tonight's figures, run_log included
     print(f"nightly run {run_id}: published {published.workbook}")
     return NightlyResult(run_id, ingested, headline, published)

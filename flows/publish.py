@@ -15,6 +15,7 @@ from publish.files import save_summary
 from publish.receipts import write_receipts
 from publish.workbook import PublishMeta, build_workbook
 from warehouse import db, queries
+from warehouse.lock import RunLock
 from warehouse.queries import SummaryFrames
 
 
@@ -63,8 +64,9 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
     meta = PublishMeta(data_date=data_date(date, config),
                        generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
                        timezone=config.timezone, campaign_name=config.raw["campaign"]["name"], risk=dict(config.risk))
-    frames = read_task(db.warehouse_path(data), config)
-    dated, latest = workbook_task(frames, data / "publish", meta)
-    receipts = receipts_task(frames, data / "receipts", meta)
+    with RunLock(data, wait_seconds=config.run_lock_wait):
+        frames = read_task(db.warehouse_path(data), config)
+        dated, latest = workbook_task(frames, data / "publish", meta)
+        receipts = receipts_task(frames, data / "receipts", meta)
     _logger().info("published %s (and %s); %d receipts in %s", dated, latest.name, len(receipts), data / "receipts")
     return PublishResult(meta.data_date, dated, latest, receipts)

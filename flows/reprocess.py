@@ -15,6 +15,7 @@ from flows.ingest import Received, _logger, current_run_id, examine_task, load_t
 from transforms.submission import Receipt
 from warehouse import db
 from warehouse.lock import RunLock
+from warehouse.snapshot import refresh_snapshot
 
 
 @dataclass
@@ -55,12 +56,17 @@ def reprocess_flow(data_dir: str | None = None, unit: str | None = None, since: 
     config = load_config(config_path)
     data = Path(data_dir) if data_dir else config.data_dir
     warehouse = db.warehouse_path(data)
-    with RunLock(data):
+    with RunLock(data, wait_seconds=config.run_lock_wait):
         prepare_warehouse(warehouse, config)
         receipts, before = archived_receipts(warehouse, unit, dt.date.fromisoformat(since) if since else None)
         run_id = current_run_id()
         verdicts = examine_task([Received(None, r, "new") for r in receipts], data, config)
         load_task(verdicts, warehouse, run_id)
+        con = db.connect(warehouse)
+        try:
+            refresh_snapshot(con, data)
+        finally:
+            con.close()
     result = ReprocessResult(run_id, len(verdicts), [
         (v.receipt.inbox_path, before[v.receipt.inbox_path], v.status)
         for v in verdicts if before.get(v.receipt.inbox_path) != v.status])

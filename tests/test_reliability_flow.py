@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -110,7 +109,7 @@ def test_duplicates_are_ignored_and_a_corrected_resend_supersedes(prefect_harnes
 def hostile_inbox(box: Path, outside: Path) -> None:
     same = valid_bytes()
     drop(box, "大通区", "大通区.xlsx", same)
-    drop(box, "大通区", "大通区 副本.xlsx", same)
+    drop(box, "大通区", "大通区 副本.xlsx", same, mtime=OLD + 60)
     drop(box, "大通区", "~$大通区.xlsx", b"lock")
     drop(box, "大通区", ".~lock.大通区.xlsx#", b"lock")
     drop(box, "大通区", "下载中.xlsx.crdownload", b"PK\x03\x04partial")
@@ -194,7 +193,7 @@ def crash_inbox(box: Path) -> int:
         companies = [company(f"{dept}线索{j}公司", cross="Y" if (i == 1 and j == 2) else "否") for j in range(1, 3)]
         drop(box, dept, f"{dept}.xlsx", valid_bytes(county=None, companies=companies, seed=i + 3), mtime=OLD + 20 + i)
         n += 1
-    shutil.copy(box / "大通区" / "大通区.xlsx", box / "大通区" / "大通区 - 副本.xlsx")
+    drop(box, "大通区", "大通区 - 副本.xlsx", (box / "大通区" / "大通区.xlsx").read_bytes(), mtime=OLD + 30)
     drop(box, "寿县", "寿县_更正.xlsx", valid_bytes(county="寿县", date=dt.date(2018, 7, 18), seed=9), mtime=OLD + 40)
     drop(box, "凤台县", "凤台县.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, mtime=OLD + 41)
     return n + 3

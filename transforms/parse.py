@@ -336,12 +336,16 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
     end = _table_end(grid, title_row + 1, stop)
     header = _header(grid, form, title_row + 1, end)
     footer = _footer(grid, end, stop)
-    empty = ParsedForm(form, sheet.name, cell_ref(title_row, title_col), _frame([], form, _EXTRA[form.code]),
-                       pd.DataFrame(columns=_TOTALS_COLUMNS), footer, issues)
+    title_cell = cell_ref(title_row, title_col)
+
+    def empty() -> ParsedForm:   # built only when needed: two DataFrames per form cost more than the parse
+        return ParsedForm(form, sheet.name, title_cell, _frame([], form, _EXTRA[form.code]),
+                          pd.DataFrame(columns=_TOTALS_COLUMNS), footer, issues)
+
     if header is None:
         issues.append(error("MISSING_HEADER", f"找到了{form.code}标题，但找不到表头。 Title found but no header row.",
-                            cell=empty.title_cell, **where))
-        return empty
+                            cell=title_cell, **where))
+        return empty()
     top, data_start, mapping = header
     cols, missing = _map_columns(form, mapping)
     for col in missing:
@@ -349,13 +353,13 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
         issues.append(error("MISSING_COLUMN", f"表头中找不到“{label}”列。 Column '{label}' not found in the header.",
                             cell=cell_ref(top, 0), value=label, **where))
     if missing:
-        return empty
+        return empty()
     records, totals, more = _PARSERS[form.code](sheet, grid, cols, data_start, end, where)
     issues += more
     if footer.date is None and records:
         issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按文件修改时间排序。"
                               " No footer date: ordering falls back to the file's modification time.", **where))
-    return ParsedForm(form, sheet.name, empty.title_cell, _frame(records, form, _EXTRA[form.code]),
+    return ParsedForm(form, sheet.name, title_cell, _frame(records, form, _EXTRA[form.code]),
                       pd.DataFrame(totals, columns=_TOTALS_COLUMNS), footer, issues)
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 # Markers units write for "nothing here"; they count as 0 in numeric columns.
 BLANK_MARKERS = frozenset({"", "—", "-", "－", "/", "／", "无", "——", "--", "–", "─"})
@@ -18,8 +19,15 @@ def normalize_label(value: object) -> str:
     """Compare header and row labels: NFKC, every space and line break removed, quotes dropped."""
     if value is None:
         return ""
+    if type(value) is str:          # labels repeat across every sheet and file: normalised once
+        return _normalize_text(value)
     text = unicodedata.normalize("NFKC", str(value))
     return _WS.sub("", text).translate(_QUOTES)
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize_text(value: str) -> str:
+    return _WS.sub("", unicodedata.normalize("NFKC", value)).translate(_QUOTES)
 
 
 def clean_text(value: object) -> str | None:

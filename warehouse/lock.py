@@ -20,8 +20,11 @@ class RunInProgress(RuntimeError):
 
 
 class RunLock:
+    """Re-entrant within one process: the nightly flow holds it while its sub-flows take it again."""
+    _held: dict[Path, int] = {}
+
     def __init__(self, data_dir: Path, wait_seconds: float = 0.0, poll: float = 0.5):
-        self.path = Path(data_dir) / LOCK_FILE
+        self.path = (Path(data_dir) / LOCK_FILE).resolve()
         self.wait_seconds = wait_seconds
         self.poll = poll
         self._fh = None
@@ -33,6 +36,9 @@ class RunLock:
             return "unknown"
 
     def __enter__(self) -> "RunLock":
+        if self._held.get(self.path):
+            self._held[self.path] += 1
+            return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+", encoding="utf-8")
         deadline = time.monotonic() + self.wait_seconds
@@ -51,9 +57,11 @@ class RunLock:
         fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}\n")
         fh.flush()
         self._fh = fh
+        self._held[self.path] = 1
         return self
 
     def __exit__(self, *exc) -> None:
+        self._held[self.path] -= 1
         if self._fh:
             self._fh.seek(0)
             self._fh.truncate()

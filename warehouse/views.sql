@@ -285,3 +285,13 @@ SELECT p.unit, p.unit_kind, p.form, p.files > 0 AS received, p.files, p.last_rec
 FROM per_form p
 LEFT JOIN current_forms cf ON cf.unit = p.unit AND cf.form = p.form
 LEFT JOIN cal ON true;
+
+-- runs: one row per pipeline run (nightly, or ingest/reprocess started by hand): when it started
+-- and ended (UTC), its outcome (running | completed | failed), the files it saw and their
+-- verdicts, the workbook it published and, for a failed run, why.
+CREATE OR REPLACE VIEW runs AS
+SELECT run_id, flow, started_at, finished_at, outcome,
+       date_diff('second', started_at, finished_at) AS seconds,
+       files_seen, accepted, rejected, duplicates, skipped, published_file, message, inbox
+FROM run_log
+ORDER BY started_at DESC;

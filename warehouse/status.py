@@ -1,0 +1,48 @@
+"""`campaign status`: the campaign at a glance, read from the analysts' snapshot (never blocks a run)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+
+def campaign_day(config, today: dt.date) -> str:
+    start, end = config.date("screening_start"), config.date("screening_end")
+    days = (end - start).days + 1
+    if today < start:
+        return f"{today}: before the screening window ({start} .. {end}); nightly runs start {start}"
+    if today > end:
+        return f"{today}: after the screening window ({start} .. {end}); no more nightly runs"
+    due = config.forms_due
+    return (f"{today}: screening day {(today - start).days + 1} of {days}; forms due {due}"
+            f" ({'in ' + str((due - today).days) + ' days' if today <= due else 'overdue since ' + str(due)})")
+
+
+def status_report(con: duckdb.DuckDBPyConnection, config, today: dt.date) -> str:
+    lines = [campaign_day(config, today), ""]
+    last = con.execute("""SELECT flow, started_at, finished_at, outcome, accepted, rejected, duplicates,
+                                 published_file, message FROM runs LIMIT 1""").fetchone()
+    if last:
+        flow, started, finished, outcome, acc, rej, dup, published, message = last
+        lines.append(f"last run: {flow} started {started:%Y-%m-%d %H:%M} UTC, {outcome}"
+                     + (f", {acc} accepted / {rej} rejected / {dup} duplicate" if acc is not None else ""))
+        if published:
+            lines.append(f"  published: {published}")
+        if message:
+            lines.append(f"  failure: {message}")
+    else:
+        lines.append("last run: none recorded yet")
+    missing = con.execute("""SELECT unit, string_agg(form, '、' ORDER BY form) FROM reporting_status
+                             WHERE current_file IS NULL GROUP BY unit ORDER BY unit""").fetchall()
+    lines += ["", f"units without accepted data for a required form: {len(missing)}"]
+    lines += [f"  {unit}: {forms}" for unit, forms in missing]
+    waiting = con.execute("""
+        SELECT s.unit, s.file_name, s.received_at, string_agg(DISTINCT i.rule, ', ') AS rules
+        FROM submissions s JOIN validation_issues i ON i.unit = s.unit AND i.sha256 = s.sha256 AND i.severity = 'error'
+        WHERE s.status = 'rejected'
+          AND NOT EXISTS (SELECT 1 FROM submissions a WHERE a.unit = s.unit AND a.status = 'accepted'
+                          AND a.received_at >= s.received_at AND coalesce(a.file_mtime, a.received_at) >= coalesce(s.file_mtime, s.received_at))
+        GROUP BY ALL ORDER BY s.unit, s.file_name""").fetchall()
+    lines += ["", f"rejected files waiting for a resend: {len(waiting)}"]
+    lines += [f"  {unit}/{name} ({rules})" for unit, name, _, rules in waiting]
+    return "\n".join(lines)
