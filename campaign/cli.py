@@ -49,8 +49,8 @@ def cmd_demo(args) -> int:
         paths = write_demo_inbox(inbox, config)
         print(f"wrote demo inbox {inbox}: {len(paths)} files for {len(config.units)} units")
     result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)
-    print(result.ingest.summary())
-    print(f"warehouse: {data_dir / 'campaign.duckdb'}")
+    print(result.ingest.summary().splitlines()[-1])   # the full summary is in the log above
+    print(f"warehouse: {data_dir / 'campaign.duckdb'} (analysts: {data_dir / 'analytics.duckdb'})")
     print(f"published: {result.workbook}")
     return 0
 
@@ -60,7 +60,7 @@ def cmd_nightly(args) -> int:
     from flows.nightly import nightly_flow
 
     result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, date=args.date)
-    print(result.ingest.summary())
+    print(result.ingest.summary().splitlines()[-1])   # the full summary is in the log above
     print(f"published: {result.workbook}")
     return 0
 

@@ -390,4 +390,5 @@ def test_cli_reports_a_busy_warehouse_in_one_line_without_a_traceback(prefect_ha
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr + proc.stdout
     lines = [line for line in (proc.stderr + proc.stdout).splitlines() if "locked" in line]
+    print("CLI-STDERR", proc.stderr[-3000:])
     assert len(lines) == 1, proc.stderr[-2000:]
