@@ -141,6 +141,17 @@ def cmd_template(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    inbox, data_dir = _dirs(args)
+    from flows.serve import describe_schedule, serve
+
+    if args.next is not None:   # only show the schedule
+        print(describe_schedule(load_config(args.config), n=args.next))
+        return 0
+    serve(config_path=args.config, inbox=inbox, data_dir=data_dir)   # blocks until Ctrl-C / SIGTERM
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="campaign", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: <data-dir>/templates)")
     _common(p, inbox=False)
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("serve", help="serve the nightly flow as the scheduled Prefect deployment nightly/campaign-nightly "
+                                     "(every night of the screening window at [schedule] hour:minute); blocks")
+    _common(p)
+    p.add_argument("--next", type=int, nargs="?", const=5, metavar="N",
+                   help="only print the schedule and its next N run times (default 5), then exit")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

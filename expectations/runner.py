@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,9 +52,25 @@ def load_suite_file(name: str) -> dict:
     return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
+_CONTEXT_LOCK = threading.Lock()
+
+
 def _context():
     """An ephemeral GX context with progress bars and usage statistics off (logs stay readable, no network)."""
+    with _CONTEXT_LOCK:   # one context per process, even while warm_up() is creating it in a thread
+        return _new_context()
+
+
+def warm_up() -> threading.Thread:
+    """Import GX and create its context in a background thread (≈ 4 s), e.g. while worker processes
+    parse the files; validate() then finds it ready."""
+    thread = threading.Thread(target=_context, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@lru_cache(maxsize=1)
+def _new_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import traceback
+import time
 import uuid
 from collections import Counter
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
 from intake.archive import archive_file, archive_skip_reason
+from flows.parallel import Execution, ParseJob, chunks, examine_chunk, parse_local
+from flows.retries import transient_retries
 from intake.scan import Found, scan_inbox
-from transforms.issues import error
-from transforms.submission import Receipt, Verdict, decide, examine
+from transforms.issues import Issue
+from transforms.submission import Receipt, Verdict, decide
 from warehouse import db, load
 from warehouse.lock import RunLock
 from warehouse.snapshot import refresh_snapshot
@@ -52,6 +55,7 @@ class IngestResult:
     verdicts: list[Verdict] = field(default_factory=list)
     known: int = 0                   # files already processed in an earlier run (same path, same bytes)
     skips: list[tuple[str, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per stage: scan, archive, parse, ...
 
     def counts(self) -> dict[str, int]:
         c = Counter(v.status for v in self.verdicts)
@@ -92,7 +96,7 @@ def scan_task(inbox: Path, config: Config) -> tuple[list[Found], list[tuple[str,
     return found, skips
 
 
-@task(name="archive", cache_policy=NONE)
+@task(name="archive", cache_policy=NONE, **transient_retries())   # warehouse busy: retried with back-off
 def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> tuple[list[Received], list[tuple[str, str]]]:
     """Copy each file into the archive and sort new submissions from files already seen.
 
@@ -102,10 +106,18 @@ def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> tuple[l
     try:
         seen = load.seen_receipts(con)
         first = load.first_paths(con)
+        unchanged = load.known_by_stat(con)
     finally:
         con.close()
     now, out, unread = utcnow(), [], []
     for f in found:
+        hit = unchanged.get((f.unit, f.inbox_path, f.size, f.mtime))
+        if hit and (f.unit, f.inbox_path, hit[0]) in seen and (Path(data_dir) / hit[1]).exists():
+            # the quick check: same path, size and modification time as a file already recorded,
+            # its archive copy in place: not read nor hashed again (a rerun costs a stat per file)
+            out.append(Received(f, Receipt(f.unit, f.path.name, f.inbox_path, hit[0], f.size, f.mtime, now, hit[1]),
+                                "known"))
+            continue
         try:
             sha, rel = archive_file(f.path, data_dir)
         except OSError as exc:
@@ -124,45 +136,145 @@ def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> tuple[l
     return out, unread
 
 
+def _jobs(fresh: list[Received], data_dir: Path, config: Config, with_bytes: bool = False) -> list[ParseJob]:
+    """What a worker needs to parse each file: the archive path (local pool) or the bytes (a cluster)."""
+    def read(path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None   # the worker's read fails again and the file gets its INTERNAL_ERROR verdict
+    jobs = []
+    for i, r in enumerate(fresh):
+        path = Path(data_dir) / r.receipt.archive_path
+        jobs.append(ParseJob(i, r.receipt.file_name, r.receipt.unit, config.unit_kind(r.receipt.unit), str(path),
+                             read(path) if with_bytes else None))
+    return jobs
+
+
+def _pending(fresh: list[Received], outcomes: list) -> list[Verdict]:
+    log = _logger()
+    verdicts = []
+    for r, (forms, issues, trace) in zip(fresh, outcomes):
+        if trace:
+            log.error("could not process %s:\n%s", r.receipt.inbox_path, trace)
+        verdicts.append(Verdict(r.receipt, "pending", forms, issues))
+    return verdicts
+
+
+def _queued(pending: list[Verdict]) -> dict:
+    from expectations.runner import queue
+
+    batches: dict = {}
+    for idx, v in enumerate(pending):
+        queue(batches, idx, v.receipt.unit, v.forms)
+    return batches
+
+
+def _decided(pending: list[Verdict], found: list[tuple[int, Issue]]) -> list[Verdict]:
+    for sub, issue in found:
+        pending[sub].issues.append(issue)
+    return [decide(v.receipt, v.forms, v.issues) for v in pending]
+
+
+def _duplicates(received: list[Received]) -> list[Verdict]:
+    return [Verdict(r.receipt, "duplicate", duplicate_of=r.duplicate_of) for r in received if r.status == "duplicate"]
+
+
+@task(name="parse", cache_policy=NONE)
+def parse_task(received: list[Received], data_dir: Path, config: Config) -> list[Verdict]:
+    """Parse every new file (pure transforms; a process pool on a big night): verdicts still pending."""
+    fresh = [r for r in received if r.status == "new"]
+    ex = Execution.from_config(config)
+    if fresh and ex.workers > 1 and len(fresh) >= ex.parallel_min_files:
+        from expectations.runner import warm_up
+        warm_up()   # import GX while the workers parse: the flow's process would only wait
+    outcomes = parse_local(_jobs(fresh, data_dir, config), config.intake, ex)
+    if fresh:
+        _logger().info("parsed %d files", len(fresh))
+    return _pending(fresh, outcomes)
+
+
+@task(name="validate", cache_policy=NONE)
+def validate_task(pending: list[Verdict], config: Config) -> list[Verdict]:
+    """Run the expectations once per form over the whole batch; then every file's verdict."""
+    from expectations.runner import validate
+
+    batches = _queued(pending)
+    return _decided(pending, validate(batches, float(config.sum_tolerance)) if batches else [])
+
+
 @task(name="parse-and-validate", cache_policy=NONE)
 def examine_task(received: list[Received], data_dir: Path, config: Config) -> list[Verdict]:
     """Parse every new file (pure transforms), then run the expectations once per form over the batch."""
-    from expectations.runner import FormFrame, queue, validate
+    return validate_task.fn(parse_task.fn(received, data_dir, config), config) + _duplicates(received)
 
-    log = _logger()
-    verdicts: list[Verdict] = []
-    batches: dict[str, list[FormFrame]] = {}
-    fresh = [r for r in received if r.status == "new"]
-    for n, r in enumerate(fresh, 1):
-        rc = r.receipt
+
+# --- the scale-out path: parse and validate on a Dask cluster (config [execution] task_runner = "dask") ---
+
+@task(name="parse-chunk", cache_policy=NONE)
+def parse_chunk_task(jobs: list[ParseJob], intake: dict) -> list:
+    return examine_chunk(jobs, intake)
+
+
+@task(name="validate-batch", cache_policy=NONE)
+def validate_batch_task(batches: dict, sum_tolerance: float) -> list[tuple[int, Issue]]:
+    from expectations.runner import validate
+
+    return validate(batches, sum_tolerance)
+
+
+@contextmanager
+def task_runner(ex: Execution):
+    """The Dask task runner of the run (None: parse and validate here)."""
+    if ex.task_runner != "dask":
+        yield None
+        return
+    from prefect_dask import DaskTaskRunner
+
+    runner = (DaskTaskRunner(address=ex.dask_address) if ex.dask_address else
+              DaskTaskRunner(cluster_kwargs={"n_workers": ex.workers, "threads_per_worker": 1}))
+    with runner:
+        yield runner
+
+
+def dask_parse(runner, fresh: list[Received], data_dir: Path, config: Config, ex: Execution) -> list[Verdict]:
+    """parse_task on the cluster: one task run per chunk of files, the bytes sent along (workers need
+    no access to the archive). A chunk whose task fails (a worker lost) is parsed here, in processes."""
+    jobs = _jobs(fresh, data_dir, config, with_bytes=True)
+    parts = list(chunks(jobs, ex.chunk_files))
+    futures = [runner.submit(parse_chunk_task, {"jobs": part, "intake": config.intake}) for part in parts]
+    outcomes = []
+    for part, future in zip(parts, futures):
         try:
-            data = (Path(data_dir) / rc.archive_path).read_bytes()
-            _, forms, issues = examine(data, rc.file_name, rc.unit, config.unit_kind(rc.unit), config.intake)
-        except Exception as exc:  # a bug of ours must not stop the night, nor hide the file
-            log.error("could not process %s:\n%s", rc.inbox_path, traceback.format_exc())
-            forms, issues = [], [error("INTERNAL_ERROR", f"处理该文件时程序出错（{type(exc).__name__}），请联系运维。"
-                                       f" The pipeline failed on this file; ops: see the run log.")]
-        idx = len(verdicts)
-        verdicts.append(Verdict(rc, "pending", forms, issues))
-        queue(batches, idx, rc.unit, forms)
-        if n % 50 == 0 or n == len(fresh):
-            log.info("parsed %d/%d files", n, len(fresh))
-    for sub, issue in validate(batches, float(config.sum_tolerance)) if batches else []:
-        verdicts[sub].issues.append(issue)
-    decided = [decide(v.receipt, v.forms, v.issues) for v in verdicts]
-    decided += [Verdict(r.receipt, "duplicate", duplicate_of=r.duplicate_of) for r in received if r.status == "duplicate"]
-    return decided
+            outcomes += future.result()
+        except Exception as exc:
+            _logger().warning("parse chunk failed on the cluster (%s): parsing its %d files here", exc, len(part))
+            outcomes += parse_local(part, config.intake, Execution(parallel_min_files=1))
+    if fresh:
+        _logger().info("parsed %d files on the Dask cluster", len(fresh))
+    return _pending(fresh, outcomes)
 
 
-@task(name="load-warehouse", cache_policy=NONE)
+def dask_validate(runner, pending: list[Verdict], config: Config) -> list[Verdict]:
+    batches = _queued(pending)
+    if not batches:
+        return _decided(pending, [])
+    future = runner.submit(validate_batch_task, {"batches": batches, "sum_tolerance": float(config.sum_tolerance)})
+    return _decided(pending, future.result())
+
+
+@task(name="load-warehouse", cache_policy=NONE, **transient_retries())   # warehouse busy: retried with back-off
 def load_task(verdicts: list[Verdict], warehouse: Path, run_id: str) -> None:
-    """One transaction per submission: a crash leaves every file either fully loaded or not at all."""
+    """The whole batch in one transaction (load.record_verdicts): all-or-nothing for the batch, hence
+    for every file in it; a crash leaves every file either fully loaded or not at all."""
     con = db.connect(warehouse)
     try:
-        for v in verdicts:
-            load.record_verdict(con, v, run_id)
+        load.record_verdicts(con, verdicts, run_id)
     finally:
         con.close()
+    if verdicts:   # progress of a long night: what this batch added to the warehouse
+        c = Counter(v.status for v in verdicts)
+        _logger().info("loaded %d files (%s)", len(verdicts), ", ".join(f"{n} {k}" for k, n in sorted(c.items())))
 
 
 def prepare_warehouse(warehouse: Path, config: Config) -> None:
@@ -189,21 +301,57 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
     inbox_dir = Path(inbox) if inbox else config.inbox
     data = Path(data_dir) if data_dir else config.data_dir
     warehouse = db.warehouse_path(data)
-    with RunLock(data, wait_seconds=config.run_lock_wait):
-        prepare_warehouse(warehouse, config)
-        run_id = current_run_id()
-        found, skips = scan_task(inbox_dir, config)
-        received, unread = archive_task(found, data, warehouse)
-        skips = skips + unread
-        verdicts = examine_task(received, data, config)
-        load_task(verdicts, warehouse, run_id)
-        con = db.connect(warehouse)
+    ex = Execution.from_config(config)
+    timings: dict[str, float] = {}
+
+    @contextmanager
+    def clock(stage: str):
+        start = time.perf_counter()
         try:
-            load.record_skips(con, run_id, skips, utcnow())
-            refresh_snapshot(con, data)
+            yield
         finally:
-            con.close()
-    result = IngestResult(run_id, verdicts, sum(r.status == "known" for r in received), skips)
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+    with RunLock(data, wait_seconds=config.run_lock_wait), clock("total"):
+        with clock("prepare"):
+            prepare_warehouse(warehouse, config)
+        run_id = current_run_id()
+        with clock("scan"):
+            found, skips = scan_task(inbox_dir, config)
+        with clock("archive"):
+            received, unread = archive_task(found, data, warehouse)
+        skips = skips + unread
+        verdicts: list[Verdict] = []
+        fresh = [r for r in received if r.status == "new"]
+        with ExitStack() as stack:
+            runner = stack.enter_context(task_runner(ex)) if fresh else None
+            # batches bound the memory of a big night; each is parsed, validated and loaded in turn
+            for batch in chunks(fresh, ex.batch_files):
+                with clock("parse"):
+                    pending = dask_parse(runner, batch, data, config, ex) if runner else parse_task(batch, data, config)
+                with clock("validate"):
+                    decided = dask_validate(runner, pending, config) if runner else validate_task(pending, config)
+                with clock("load"):
+                    load_task(decided, warehouse, run_id)
+                verdicts += decided
+        with clock("load"):
+            duplicates = _duplicates(received)
+            if duplicates:
+                load_task(duplicates, warehouse, run_id)
+            verdicts += duplicates
+            con = db.connect(warehouse)
+            try:
+                load.record_skips(con, run_id, skips, utcnow())
+            finally:
+                con.close()
+        with clock("snapshot"):
+            con = db.connect(warehouse)
+            try:
+                refresh_snapshot(con, data)
+            finally:
+                con.close()
+    result = IngestResult(run_id, verdicts, sum(r.status == "known" for r in received), skips,
+                          {k: round(v, 3) for k, v in timings.items()})
     log = _logger()
     for v in verdicts:
         if v.status == "rejected":

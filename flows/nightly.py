@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect import flow
 
 from campaign.config import load_config
+from flows.artifacts import record_nightly_artifacts
 from flows.consolidate import consolidate_flow
 from flows.ingest import IngestResult, current_run_id, ingest_flow, prepare_warehouse, utcnow
 from flows.publish import PublishResult, publish_flow
@@ -60,5 +61,6 @@ def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_p
         _record(warehouse, load.finish_run, run_id, utcnow(), "completed", counts,
                 published_file=str(published.workbook))
         _record(warehouse, refresh_snapshot, data)   # analysts see tonight's figures, run_log included
+    record_nightly_artifacts(run_id, ingested, published)   # Prefect UI: per-unit verdicts table + summary
     print(f"nightly run {run_id}: published {published.workbook}")
     return NightlyResult(run_id, ingested, headline, published)

@@ -24,12 +24,14 @@ import logging
 import math
 import multiprocessing
 import os
+import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 log = logging.getLogger("campaign.ingest")
 
@@ -119,11 +121,30 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
+@contextmanager
+def _main_not_reimported():
+    """multiprocessing imports the caller's __main__ again in every spawned or forkserver worker: a
+    script calling the flow without an `if __name__ == "__main__":` guard would run again in each.
+    The workers need nothing from __main__, so it is hidden while they start."""
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        if "__file__" in saved:
+            del main.__dict__["__file__"]
+        if "__spec__" in saved:
+            main.__dict__["__spec__"] = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
+
+
 def _run_pool(groups: list[list[ParseJob]], intake: dict, workers: int, out: dict[int, Outcome]) -> list[ParseJob]:
     """Parse the groups in one pool; return the jobs of every group lost to a dead worker."""
     lost: list[ParseJob] = []
     with _pool(min(workers, len(groups))) as pool:
-        futures = [(group, pool.submit(examine_chunk, group, intake)) for group in groups]
+        with _main_not_reimported():   # workers start on the first submits
+            futures = [(group, pool.submit(examine_chunk, group, intake)) for group in groups]
         for group, future in futures:
             try:
                 for job, outcome in zip(group, future.result()):
@@ -141,6 +162,9 @@ def parse_local(jobs: list[ParseJob], intake: dict, ex: Execution) -> list[Outco
     # small enough chunks that both workers stay busy to the end, big enough to amortise the pickling
     size = max(1, min(ex.chunk_files, math.ceil(len(jobs) / (ex.workers * 4))))
     lost = _run_pool(list(chunks(jobs, size)), intake, ex.workers, out)
+    if lost and not out:   # not one chunk came back: the pool cannot run here at all, parse in this process
+        log.warning("the parse worker processes failed to start; parsing %d files in the flow's process", len(jobs))
+        return examine_chunk(jobs, intake)
     if lost:   # a worker died: again, one file per task, so that the innocent files come through
         log.warning("a parse worker died; parsing its %d files again one by one", len(lost))
         lost = _run_pool([[job] for job in lost], intake, ex.workers, out)

@@ -11,7 +11,8 @@ from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
 from flows.ingest import _logger
-from publish.files import save_summary
+from flows.retries import transient_retries
+from publish.files import PublishFailed, save_summary
 from publish.receipts import write_receipts
 from publish.workbook import PublishMeta, build_workbook
 from warehouse import db, queries
@@ -36,7 +37,7 @@ def data_date(date: str | dt.date | None, config: Config) -> dt.date:
     return dt.datetime.now(ZoneInfo(config.timezone)).date()
 
 
-@task(name="read-views", cache_policy=NONE)
+@task(name="read-views", cache_policy=NONE, **transient_retries())   # warehouse busy
 def read_task(warehouse: Path, config: Config) -> SummaryFrames:
     con = db.connect(warehouse, read_only=True)
     try:
@@ -45,12 +46,12 @@ def read_task(warehouse: Path, config: Config) -> SummaryFrames:
         con.close()
 
 
-@task(name="write-workbook", cache_policy=NONE)
+@task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
 def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta) -> tuple[Path, Path]:
     return save_summary(build_workbook(frames, meta), publish_dir, meta.data_date)
 
 
-@task(name="write-receipts", cache_policy=NONE)
+@task(name="write-receipts", cache_policy=NONE, **transient_retries())
 def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta) -> list[Path]:
     return write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone)
 
@@ -66,7 +67,10 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                        timezone=config.timezone, campaign_name=config.raw["campaign"]["name"], risk=dict(config.risk))
     with RunLock(data, wait_seconds=config.run_lock_wait):
         frames = read_task(db.warehouse_path(data), config)
-        dated, latest = workbook_task(frames, data / "publish", meta)
-        receipts = receipts_task(frames, data / "receipts", meta)
+        try:
+            dated, latest = workbook_task(frames, data / "publish", meta)
+            receipts = receipts_task(frames, data / "receipts", meta)
+        except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
+            raise PublishFailed.from_os_error(exc, data / "publish") from exc
     _logger().info("published %s (and %s); %d receipts in %s", dated, latest.name, len(receipts), data / "receipts")
     return PublishResult(meta.data_date, dated, latest, receipts)

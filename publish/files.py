@@ -12,6 +12,19 @@ from openpyxl import Workbook
 LATEST = "latest.xlsx"
 
 
+class PublishFailed(RuntimeError):
+    """The summary workbook or a receipt could not be written; what readers had is left as it was."""
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, publish_dir: Path) -> "PublishFailed":
+        where = os.fsdecode(exc.filename2 or exc.filename) if (exc.filename2 or exc.filename) else str(publish_dir)
+        reason = exc.strerror or str(exc)
+        return cls(f"could not write {where}: {reason} (errno {exc.errno}). Nothing half-written was left behind: "
+                   f"{Path(publish_dir) / LATEST} still holds the previous summary. Free disk space, make the "
+                   f"folder writable or close the workbook in Excel, then rerun `campaign publish` "
+                   f"(or `campaign nightly`).")
+
+
 def atomic_write(path: Path, data: bytes) -> Path:
     """Write to a dot-named temp file in the same directory, fsync, then rename over `path`."""
     path = Path(path)

@@ -11,14 +11,13 @@ import io
 import os
 import subprocess
 import zipfile
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from campaign.config import load_config
 from tests.test_reliability_support import (
-    BILLION_LAUGHS, OLD, company, csv_bytes, drop, entity_bomb, examine_isolated, legacy_xls, lying_zip_bomb,
+    company, csv_bytes, drop, entity_bomb, examine_isolated, legacy_xls, lying_zip_bomb,
     ods_bytes, ole_compound_file, pdf_bytes, rewrite_zip, set_cell_xml, sheet_part, to_bytes, valid_bytes, workbook,
     xlsm_bytes, zip_bomb)
 from transforms.issues import ERROR
@@ -118,6 +117,14 @@ def test_encrypted_workbook_is_rejected_as_password_protected(valid, tmp_path):
 
     err = only_error(issues_of(encrypted)[1], "ENCRYPTED_FILE")
     assert "password-protected" in err.message and "密码" in err.message
+
+
+def test_encrypted_package_in_a_hand_made_ole_file_is_rejected_as_encrypted():
+    """The same container built by hand (EncryptionInfo + EncryptedPackage streams), without msoffcrypto."""
+    data = ole_compound_file({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00<encryption/>",
+                              "EncryptedPackage": b"\x00" * 64})
+    err = only_error(issues_of(data, "大通区.xlsx")[1], "ENCRYPTED_FILE")
+    assert "password-protected" in err.message
 
 
 @pytest.mark.parametrize("name,data", [

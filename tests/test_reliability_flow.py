@@ -296,7 +296,7 @@ def test_sigkill_at_random_moments_of_real_cli_runs_then_rerun_equals_a_clean_ru
     for attempt in range(3):
         proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            proc.wait(timeout=rng.uniform(3.0, 14.0))
+            proc.wait(timeout=rng.uniform(2.0, 9.0))   # a full run takes ~8-10 s
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -307,7 +307,7 @@ def test_sigkill_at_random_moments_of_real_cli_runs_then_rerun_equals_a_clean_ru
     final = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr[-3000:]
     assert snapshot(data / "campaign.duckdb") == clean_run, f"CRASH_SEED={seed}"
-    assert kills >= 1 or True   # a run may finish before its kill time; the rerun check holds either way
+    print(f"{kills} of 3 runs killed (CRASH_SEED={seed} reproduces the kill times)")
 
 
 # --------------------------------------------------------------------------------------
@@ -375,7 +375,8 @@ def test_ingest_waits_for_a_busy_warehouse_and_then_runs(prefect_harness, tmp_pa
     assert query(data / "campaign.duckdb", "SELECT x FROM held_by_another") == [(42,)]
 
 
-@pytest.mark.xfail(reason="needs the WarehouseBusy handling in campaign/cli.py described in the reliability report",
+@pytest.mark.xfail(reason="campaign/cli.py catches WarehouseBusy, but only after Prefect has logged the flow's "
+                          "traceback: needs the pre-flight warehouse check described in the reliability report",
                    strict=False)
 def test_cli_reports_a_busy_warehouse_in_one_line_without_a_traceback(prefect_harness, tmp_path):
     box, data = tmp_path / "inbox", tmp_path / "data"
@@ -390,5 +391,4 @@ def test_cli_reports_a_busy_warehouse_in_one_line_without_a_traceback(prefect_ha
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr + proc.stdout
     lines = [line for line in (proc.stderr + proc.stdout).splitlines() if "locked" in line]
-    print("CLI-STDERR", proc.stderr[-3000:])
     assert len(lines) == 1, proc.stderr[-2000:]

@@ -17,7 +17,6 @@ import struct
 import subprocess
 import sys
 import zipfile
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
