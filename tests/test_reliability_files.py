@@ -265,6 +265,34 @@ def test_cells_without_references_cannot_sneak_past_the_extent_check(valid, tmp_
     assert [i["rule"] for i in out["issues"]] == ["SHEET_TOO_LARGE"]
 
 
+def test_a_quoted_bracket_in_an_attribute_cannot_hide_a_cell(valid, tmp_path):
+    """'>' is legal inside an attribute value; a naive tag scan would lose the r that follows it.
+    A formula in the same sheet forces the tag-by-tag path."""
+    part = sheet_part(valid, "附件3")
+    cells = (b'<row r="1048576"><c r="A1048576"><f>1+1</f><v>2</v></c>'
+             b'<c foo="a>b" r="XFD1048576"><v>1</v></c></row>')
+    data = rewrite_zip(valid, {part: lambda x: x.replace(b"</sheetData>", cells + b"</sheetData>")})
+    out = examine_isolated(data, "大通区.xlsx", "大通区", "county", tmp_path)
+    assert [(i["rule"], i["cell"]) for i in out["issues"]] == [("SHEET_TOO_LARGE", "XFD1048576")]
+
+
+def test_a_sheet_moved_out_of_xl_worksheets_is_still_checked(valid, tmp_path):
+    """A sheet at an unusual path, behind a relationships part too big to map: every XML part is
+    then scanned, so the far cell is still seen before the reader allocates for it."""
+    part = sheet_part(valid, "附件3")
+    name = part.rsplit("/", 1)[-1]
+    with zipfile.ZipFile(io.BytesIO(valid)) as zf:
+        sheet_xml = zf.read(part).replace(
+            b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    data = rewrite_zip(valid, {
+        part: None,
+        "xl/_rels/workbook.xml.rels": lambda x: x.replace(f"worksheets/{name}".encode(), b"custom/data.xml")
+                                                 .replace(b"</Relationships>", b" " * 6_000_000 + b"</Relationships>"),
+    }, add={"xl/custom/data.xml": sheet_xml})
+    out = examine_isolated(data, "大通区.xlsx", "大通区", "county", tmp_path)
+    assert [(i["rule"], i["cell"]) for i in out["issues"]] == [("SHEET_TOO_LARGE", "XFD1048576")]
+
+
 def test_extent_scan_agrees_with_the_reader():
     """The XML pass never under-estimates what python-calamine will allocate (fast and precise)."""
     import random

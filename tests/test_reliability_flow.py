@@ -203,23 +203,54 @@ CRASH_DRIVER = r"""
 import os, sys, time
 from campaign import runtime
 runtime.configure()
-from warehouse import load
-real, count = load._form_frame, [0]
+from warehouse import db
+real_connect, commits = db.connect, [0]
 
-def paused(*args, **kwargs):
-    # test hook, this process only: stop inside the k-th submission's load transaction
-    count[0] += 1
-    if count[0] == int(os.environ["PAUSE_AT_FORM"]):
-        with open(os.environ["MARK"], "w") as fh:
-            fh.write("inside a load transaction")
-        time.sleep(600)
-    return real(*args, **kwargs)
 
-load._form_frame = paused
+class Paused:
+    # test hook, this process only: every warehouse connection of the run goes through it; the
+    # k-th COMMIT stops the process just before it, every statement of that transaction done
+    def __init__(self, con):
+        self._con = con
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def execute(self, sql, *args, **kwargs):
+        if isinstance(sql, str) and sql.strip().upper().startswith("COMMIT"):
+            commits[0] += 1
+            if commits[0] == int(os.environ["PAUSE_AT_COMMIT"]):
+                with open(os.environ["MARK"], "w") as fh:
+                    fh.write("inside a load transaction, before its COMMIT")
+                time.sleep(600)
+        return self._con.execute(sql, *args, **kwargs)
+
+
+def connect(*args, **kwargs):
+    return Paused(real_connect(*args, **kwargs))
+
+
+db.connect = connect
 from flows.ingest import ingest_flow
-ingest_flow(inbox=sys.argv[1], data_dir=sys.argv[2])
+ingest_flow(inbox=sys.argv[1], data_dir=sys.argv[2], config_path=sys.argv[3])
 print("COMPLETED")
 """
+
+
+def small_batches_config(tmp_path: Path, batch_files: int = 3) -> Path:
+    """The packaged config with small load batches: a run commits several batches, so a kill lands
+    between committed and uncommitted files."""
+    import re
+
+    from campaign.config import DEFAULT_CONFIG
+
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    text, n = re.subn(r"(?m)^batch_files\s*=\s*\d+", f"batch_files = {batch_files}", text)
+    if not n:
+        text += f"\n[execution]\nbatch_files = {batch_files}\n"
+    path = tmp_path / "config-small-batches.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def consistent(db: Path) -> None:
@@ -258,9 +289,10 @@ def clean_run(crash_case, tmp_path_factory, prefect_harness):
 def test_sigkill_inside_a_load_transaction_then_rerun_equals_a_clean_run(crash_case, clean_run, tmp_path):
     box, files = crash_case
     data, mark = tmp_path / "data", tmp_path / "paused"
-    env = child_env(tmp_path) | {"PAUSE_AT_FORM": "10", "MARK": str(mark)}     # 10th form: 4th file
-    proc = subprocess.Popen([sys.executable, "-c", CRASH_DRIVER, str(box), str(data)], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    config = small_batches_config(tmp_path)
+    env = child_env(tmp_path) | {"PAUSE_AT_COMMIT": "4", "MARK": str(mark)}   # registry, 2 batches, then stop
+    proc = subprocess.Popen([sys.executable, "-c", CRASH_DRIVER, str(box), str(data), str(config)], env=env,
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 240
         while not mark.exists():
@@ -289,7 +321,8 @@ def test_sigkill_at_random_moments_of_real_cli_runs_then_rerun_equals_a_clean_ru
     box, files = crash_case
     data = tmp_path / "data"
     env = child_env(tmp_path)
-    cmd = [sys.executable, "-m", "campaign.cli", "ingest", "--inbox", str(box), "--data-dir", str(data)]
+    cmd = [sys.executable, "-m", "campaign.cli", "ingest", "--inbox", str(box), "--data-dir", str(data),
+           "--config", str(small_batches_config(tmp_path))]
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     kills = 0

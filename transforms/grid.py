@@ -106,7 +106,7 @@ _CHUNK = 1 << 20
 _MAP_PART_LIMIT = 5_000_000       # workbook.xml / its rels larger than this are not parsed for sheet names
 
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f|v|is)(?=[\s/>])([^>]*)>")
+_TAG = re.compile(rb"""<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f|v|is)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
 _HUGE = 1 << 30
 
@@ -373,7 +373,10 @@ def check_container(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT
                 continue
             name = info.filename
             xmlish = name.lower().endswith((".xml", ".rels", ".vml"))
-            scanner = _SheetScanner(name) if name in parts or re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) else None
+            # worksheet parts; every XML part when the sheet list could not be mapped (nothing unscanned
+            # can then be handed to the reader as a sheet)
+            is_sheet = name in parts or re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) or (not parts and xmlish)
+            scanner = _SheetScanner(name) if is_sheet else None
             tail = b""
             try:
                 with zf.open(info) as fh:

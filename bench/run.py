@@ -1,0 +1,445 @@
+"""The benchmark: the real nightly run against the naive path, at N = 100, 1,000, 3,000 submissions.
+
+    python -m bench.run --n 100 1000 3000 [--server URL] [--naive-max 1000] [--naive-sample 150]
+
+For each N (inboxes from bench.generate, cached under /tmp/campaign-bench):
+  * nightly: `flows.nightly.nightly_flow` in a fresh child process on a fresh data dir, against a
+    running Prefect server: process wall time, flow wall time, the time per stage (scan, archive,
+    parse, validate, load from IngestResult.timings; consolidate and publish timed around the
+    sub-flows), peak memory (ru_maxrss of the child, and of its parse workers), verdict counts
+    checked against the generator's manifest;
+  * rerun: the same nightly again on the same data dir, nothing new;
+  * raw read: every workbook read with python-calamine alone (all sheets to Python values), one
+    process: the floor the parse stage is compared with;
+  * naive: what a tutorial would write: `pandas.read_excel` per sheet per file, one GX validation
+    per file per form, one DuckDB transaction per file (same parser rules and suites, so the
+    verdicts agree). Above --naive-max files it runs on an evenly spaced sample and is
+    extrapolated linearly (the fixed start-up, GX import included, is counted once).
+Prefect start-up is measured apart: a trivial flow in a fresh process, ephemeral (no server:
+Prefect starts a temporary API server in the process) vs against the running server.
+
+Without --server, a `prefect server start` is started in the background on 127.0.0.1 (its home in
+a temporary directory, analytics off) and stopped at the end. Results: a markdown table on
+stdout and in bench/RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULT_TAG = "BENCH-RESULT "
+
+
+# ======================================================================================
+# child processes: each measurement runs in a fresh interpreter
+
+def _emit(result: dict) -> None:
+    print(RESULT_TAG + json.dumps(result, default=str), flush=True)
+
+
+def _rss_mb() -> dict:
+    import resource
+    return {"rss_self_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "rss_children_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+
+
+def child_nightly(inbox: str, data: str, config: str, t_start: float) -> None:
+    t_import = time.perf_counter()
+    from campaign import runtime
+    runtime.configure(Path(data))
+    import flows.nightly as nightly
+    imported = time.perf_counter()
+    extra: dict[str, float] = {}
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                extra[name] = extra.get(name, 0.0) + time.perf_counter() - start
+        return wrapper
+
+    nightly.consolidate_flow = timed("consolidate", nightly.consolidate_flow)
+    nightly.publish_flow = timed("publish", nightly.publish_flow)
+    nightly.ingest_flow = timed("ingest", nightly.ingest_flow)
+    start = time.perf_counter()
+    result = nightly.nightly_flow(inbox=inbox, data_dir=data, config_path=config, date="2018-07-21")
+    flow_wall = time.perf_counter() - start
+    _emit({"import_s": imported - t_import, "flow_s": flow_wall, "process_s": time.perf_counter() - t_start,
+           "stages": {**result.ingest.timings, **extra}, "counts": result.ingest.counts(), **_rss_mb()})
+
+
+def child_prefect_startup(t_start: float) -> None:
+    t0 = time.perf_counter()
+    from campaign import runtime
+    runtime.configure()
+    from prefect import flow, task
+    imported = time.perf_counter()
+
+    @task
+    def one() -> int:
+        return 1
+
+    @flow
+    def hello() -> int:
+        return one()
+
+    start = time.perf_counter()
+    hello()
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    hello()
+    second = time.perf_counter() - start
+    _emit({"import_s": imported - t0, "first_flow_s": first, "next_flow_s": second,
+           "process_s": time.perf_counter() - t_start})
+
+
+def child_raw_read(files: list[str]) -> None:
+    import python_calamine
+
+    start = time.perf_counter()
+    cells = 0
+    for path in files:
+        try:
+            wb = python_calamine.CalamineWorkbook.from_path(path)
+            for name in wb.sheet_names:
+                cells += len(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+        except Exception:
+            pass
+    out = {"calamine_s": time.perf_counter() - start, "files": len(files)}
+    try:
+        import fastexcel
+    except ImportError:
+        fastexcel = None
+    if fastexcel is not None:
+        start = time.perf_counter()
+        for path in files:
+            try:
+                reader = fastexcel.read_excel(path)
+                for name in reader.sheet_names:
+                    reader.load_sheet(name, header_row=None).to_arrow()
+            except Exception:
+                pass
+        out["fastexcel_s"] = time.perf_counter() - start
+    _emit(out)
+
+
+def child_naive(inbox: str, files: list[str], data: str, config_path: str, t_start: float) -> None:
+    """The tutorial pipeline: read_excel per sheet, GX per file per form, a DuckDB transaction per file."""
+    t0 = time.perf_counter()
+    from campaign import runtime
+    runtime.configure(Path(data))
+    import hashlib
+
+    import pandas as pd
+
+    from campaign.config import load_config
+    from campaign.forms import FORMS_BY_CODE
+    from expectations.runner import FormFrame, _context, validate
+    from transforms.grid import Sheet
+    from transforms.issues import error
+    from transforms.parse import parse_workbook
+    from transforms.submission import Receipt, decide, form_records
+    from warehouse import db, load
+    config = load_config(config_path)
+    _context()
+    con = db.connect(db.warehouse_path(Path(data)))
+    db.init_schema(con)
+    setup = time.perf_counter() - t0
+    phases = {"read": 0.0, "parse": 0.0, "validate": 0.0, "load": 0.0}
+    statuses: dict[str, int] = {}
+    start = time.perf_counter()
+    for rel in files:
+        path = Path(inbox) / rel
+        unit = rel.split("/")[0]
+        t = time.perf_counter()
+        sheets, issues, forms = [], [], []
+        try:
+            for name in pd.ExcelFile(path, engine="openpyxl").sheet_names:
+                df = pd.read_excel(path, sheet_name=name, header=None, engine="openpyxl")
+                cells = df.astype(object).where(df.notna(), None).values.tolist()
+                sheets.append(Sheet(name, cells))
+        except Exception as exc:
+            issues = [error("UNREADABLE_FILE", str(exc))]
+        phases["read"] += time.perf_counter() - t
+        t = time.perf_counter()
+        if sheets:
+            parsed = parse_workbook(sheets)
+            forms, more = form_records(parsed, config.unit_kind(unit))
+            issues = list(parsed.issues) + [i for pf in parsed.forms for i in pf.issues] + more
+        phases["parse"] += time.perf_counter() - t
+        t = time.perf_counter()
+        for f in forms:                                  # one GX validation per file per form
+            if not f.counts or f.rows.empty:
+                continue
+            key = FORMS_BY_CODE[f.form].key
+            batch = {key: [FormFrame(0, unit, f.rows)]}
+            if f.totals is not None and not f.totals.empty:
+                batch[f"{key}_totals"] = [FormFrame(0, unit, f.totals)]
+            issues += [issue for _, issue in validate(batch, float(config.sum_tolerance))]
+        phases["validate"] += time.perf_counter() - t
+        t = time.perf_counter()
+        data_bytes = path.read_bytes()
+        sha = hashlib.sha256(data_bytes).hexdigest()
+        receipt = Receipt(unit, path.name, rel, sha, len(data_bytes), None, dt.datetime.now(), f"naive/{sha}")
+        verdict = decide(receipt, forms, issues)
+        statuses[verdict.status] = statuses.get(verdict.status, 0) + 1
+        load.record_verdict(con, verdict, "naive")       # one transaction per file
+        phases["load"] += time.perf_counter() - t
+    con.close()
+    _emit({"setup_s": setup, "files_s": time.perf_counter() - start, "files": len(files), "phases": phases,
+           "statuses": statuses, "process_s": time.perf_counter() - t_start, **_rss_mb()})
+
+
+# ======================================================================================
+# the parent
+
+def _spawn(args: list[str], env: dict, log: Path, timeout: float = 7200) -> dict:
+    cmd = [sys.executable, "-m", "bench.run", "_child", *args]
+    start = time.perf_counter()
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
+    wall = time.perf_counter() - start
+    lines = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.startswith(RESULT_TAG)]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"child {args[0]} failed (exit {proc.returncode}); see {log}")
+    result = json.loads(lines[-1][len(RESULT_TAG):])
+    result["wall_s"] = wall
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=2) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+
+class Server:
+    """A `prefect server start` in the background (ours: stopped by its pid at the end)."""
+
+    def __init__(self, work: Path):
+        self.home = Path(tempfile.mkdtemp(prefix="prefect-home-", dir=work))
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        env = {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+               "PREFECT_UI_ENABLED": "false", "DO_NOT_TRACK": "1"}
+        env.pop("PREFECT_API_URL", None)
+        self.log = open(self.home / "server.log", "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                      "--port", str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.time() + 180
+        while not _healthy(self.url):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"prefect server did not start; see {self.home / 'server.log'}")
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def _env(prefect_home: Path, api_url: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+                "PYTHONPATH": str(REPO)})
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    return env
+
+
+def _sample(files: list[str], k: int) -> list[str]:
+    if k >= len(files):
+        return files
+    step = len(files) / k
+    return [files[int(i * step)] for i in range(k)]
+
+
+def measure(ns: list[int], server_url: str | None, naive_max: int, naive_sample: int, work: Path) -> dict:
+    from bench.generate import generate
+
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                 "load_before": os.getloadavg()}, "runs": {}}
+    benches = {n: generate(n) for n in ns}
+    server = None if server_url else Server(work)
+    with (server or _NullCtx()) as srv:
+        url = server_url or srv.url
+        results["server"] = url
+        home = Path(tempfile.mkdtemp(prefix="prefect-client-", dir=work))
+        ephemeral_home = Path(tempfile.mkdtemp(prefix="prefect-ephemeral-", dir=work))
+        print(f"prefect start-up (ephemeral, then server {url}) ...", flush=True)
+        results["startup"] = {
+            "ephemeral": _spawn(["startup", str(time.perf_counter())], _env(ephemeral_home, None), work / "startup-ephemeral.log"),
+            "server": _spawn(["startup", str(time.perf_counter())], _env(home, url), work / "startup-server.log"),
+        }
+        for n, b in benches.items():
+            run: dict = {}
+            data = work / f"data-n{n}"
+            shutil.rmtree(data, ignore_errors=True)
+            print(f"N={n}: nightly ...", flush=True)
+            run["nightly"] = _spawn(["nightly", str(b.inbox), str(data), str(b.config_path), str(time.perf_counter())],
+                                    _env(home, url), work / f"nightly-n{n}.log")
+            print(f"N={n}: rerun, nothing new ...", flush=True)
+            run["rerun"] = _spawn(["nightly", str(b.inbox), str(data), str(b.config_path), str(time.perf_counter())],
+                                  _env(home, url), work / f"rerun-n{n}.log")
+            subs = [m["path"] for m in b.submissions]
+            expected = {"accepted": sum(m["expected"] == "accepted" for m in b.submissions),
+                        "rejected": sum(m["expected"] == "rejected" for m in b.submissions)}
+            got = run["nightly"]["counts"]
+            run["verdicts_ok"] = (got["accepted"], got["rejected"]) == (expected["accepted"], expected["rejected"])
+            run["expected"] = expected
+            print(f"N={n}: raw read ...", flush=True)
+            files_json = work / f"files-n{n}.json"
+            files_json.write_text(json.dumps([str(b.inbox / p) for p in subs]), encoding="utf-8")
+            run["raw"] = _spawn(["raw", str(files_json)], _env(home, url), work / f"raw-n{n}.log")
+            naive_files = subs if n <= naive_max else _sample(subs, naive_sample)
+            print(f"N={n}: naive baseline on {len(naive_files)} files ...", flush=True)
+            naive_json = work / f"naive-files-n{n}.json"
+            naive_json.write_text(json.dumps(naive_files, ensure_ascii=False), encoding="utf-8")
+            naive_data = work / f"naive-n{n}"
+            shutil.rmtree(naive_data, ignore_errors=True)
+            naive = _spawn(["naive", str(b.inbox), str(naive_json), str(naive_data), str(b.config_path),
+                            str(time.perf_counter())], _env(home, url), work / f"naive-n{n}.log")
+            per_file = naive["files_s"] / max(1, naive["files"])
+            naive["estimated_s"] = naive["wall_s"] - naive["files_s"] + per_file * len(subs)
+            naive["extrapolated"] = len(naive_files) < len(subs)
+            run["naive"] = naive
+            results["runs"][n] = run
+            print(f"N={n}: nightly {run['nightly']['flow_s']:.1f} s, rerun {run['rerun']['flow_s']:.1f} s, "
+                  f"naive {naive['estimated_s']:.0f} s{' (extrapolated)' if naive['extrapolated'] else ''}", flush=True)
+    results["machine"]["load_after"] = os.getloadavg()
+    return results
+
+
+class _NullCtx:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return None
+
+
+def table(results: dict) -> str:
+    runs = results["runs"]
+    ns = list(runs)
+    st = results["startup"]
+
+    def col(fn) -> str:
+        return " | ".join(fn(runs[n]) for n in ns)
+
+    def stage(name: str):
+        return lambda r: f"{r['nightly']['stages'].get(name, 0.0):.2f}"
+
+    rows = [
+        ("**nightly end to end** (flow, running server)", lambda r: f"**{r['nightly']['flow_s']:.1f} s**"),
+        ("nightly, whole process (interpreter + imports + flow)", lambda r: f"{r['nightly']['process_s']:.1f} s"),
+        ("· scan", stage("scan")), ("· archive", stage("archive")), ("· parse", stage("parse")),
+        ("· validate (GX, once per form per batch)", stage("validate")), ("· load (DuckDB)", stage("load")),
+        ("· analysts' snapshot (ingest)", stage("snapshot")),
+        ("· consolidate", stage("consolidate")), ("· publish", stage("publish")),
+        ("· ingest flow total", stage("ingest")),
+        ("raw read, python-calamine, 1 process", lambda r: f"{r['raw']['calamine_s']:.2f}"),
+        ("parse ÷ raw read", lambda r: f"{r['nightly']['stages'].get('parse', 0) / max(r['raw']['calamine_s'], 1e-9):.1f}×"),
+        ("**rerun, nothing new** (flow)", lambda r: f"**{r['rerun']['flow_s']:.1f} s**"),
+        ("· rerun ingest", lambda r: f"{r['rerun']['stages'].get('ingest', 0):.2f}"),
+        ("· rerun consolidate + publish",
+         lambda r: f"{r['rerun']['stages'].get('consolidate', 0) + r['rerun']['stages'].get('publish', 0):.2f}"),
+        ("peak memory, flow process (MB)", lambda r: f"{r['nightly']['rss_self_mb']:.0f}"),
+        ("peak memory, one parse worker (MB)", lambda r: f"{r['nightly']['rss_children_mb']:.0f}"),
+        ("naive baseline (read_excel per sheet, GX per file per form, a transaction per file)",
+         lambda r: f"{r['naive']['estimated_s']:.0f} s{'*' if r['naive']['extrapolated'] else ''}"),
+        ("· naive per file: read / parse / validate / load (ms)",
+         lambda r: " / ".join(f"{r['naive']['phases'][k] / max(1, r['naive']['files']) * 1000:.0f}"
+                              for k in ("read", "parse", "validate", "load"))),
+        ("**naive ÷ nightly end to end**", lambda r: f"**{r['naive']['estimated_s'] / r['nightly']['flow_s']:.0f}×**"),
+        ("naive ÷ ingest flow", lambda r: f"{r['naive']['estimated_s'] / max(r['nightly']['stages'].get('ingest', 1e-9), 1e-9):.0f}×"),
+        ("verdicts as generated (accepted / rejected)",
+         lambda r: f"{'ok' if r['verdicts_ok'] else 'MISMATCH'} ({r['nightly']['counts']['accepted']} / "
+                   f"{r['nightly']['counts']['rejected']})"),
+    ]
+    out = [f"| N submissions | {' | '.join(f'{n:,}' for n in ns)} |", "| --- |" + " ---: |" * len(ns)]
+    out += [f"| {label} | {col(fn)} |" for label, fn in rows]
+    out.append("")
+    out.append("Seconds unless stated. `*` naive extrapolated linearly from an evenly spaced sample "
+               "(its fixed start-up counted once).")
+    out.append("")
+    out.append("| Prefect start-up (trivial flow, fresh process) | import | first flow | next flow | process |")
+    out.append("| --- | ---: | ---: | ---: | ---: |")
+    for kind in ("ephemeral", "server"):
+        s = st[kind]
+        label = "ephemeral (no server: temporary API server in-process)" if kind == "ephemeral" else "running `prefect server`"
+        out.append(f"| {label} | {s['import_s']:.1f} s | {s['first_flow_s']:.1f} s | {s['next_flow_s']:.2f} s | "
+                   f"{s['wall_s']:.1f} s |")
+    m = results["machine"]
+    out.append("")
+    out.append(f"Machine: {m['cpus']} CPUs, Python {m['python']}; load average before "
+               f"{m['load_before'][0]:.2f}, after {m['load_after'][0]:.2f} (other sessions share these CPUs).")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "_child":
+        kind, rest = argv[1], argv[2:]
+        if kind == "nightly":
+            child_nightly(rest[0], rest[1], rest[2], float(rest[3]))
+        elif kind == "startup":
+            child_prefect_startup(float(rest[0]))
+        elif kind == "raw":
+            child_raw_read(json.loads(Path(rest[0]).read_text(encoding="utf-8")))
+        elif kind == "naive":
+            child_naive(rest[0], json.loads(Path(rest[1]).read_text(encoding="utf-8")), rest[2], rest[3], float(rest[4]))
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, nargs="+", default=[100, 1000, 3000])
+    p.add_argument("--server", help="URL of a running Prefect API (http://127.0.0.1:4200/api); default: start one")
+    p.add_argument("--naive-max", type=int, default=1000, help="run the naive baseline on every file up to this N")
+    p.add_argument("--naive-sample", type=int, default=150, help="above --naive-max: files in the naive sample")
+    p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "campaign-bench" / "runs")
+    p.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = p.parse_args(argv)
+    results = measure(args.n, args.server, args.naive_max, args.naive_sample, args.work)
+    (args.work / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    text = table(results)
+    print(text)
+    header = (f"# Benchmark results\n\n`python -m bench.run --n {' '.join(map(str, args.n))}` — "
+              f"{dt.datetime.now():%Y-%m-%d %H:%M}. Regenerate with the same command.\n\n")
+    args.out.write_text(header + text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
