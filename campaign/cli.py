@@ -28,8 +28,18 @@ def _dirs(args) -> tuple[Path | None, Path]:
     return inbox, data_dir
 
 
+def _preflight(data_dir: Path) -> None:
+    """Fail in one line, before any flow starts, when another process holds the warehouse."""
+    from warehouse import db
+
+    path = db.warehouse_path(data_dir)
+    if path.exists():
+        db.connect(path).close()   # retries with back-off, then raises WarehouseBusy
+
+
 def cmd_ingest(args) -> int:
     inbox, data_dir = _dirs(args)
+    _preflight(data_dir)
     from flows.ingest import ingest_flow
 
     ingest_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)  # logs its summary
@@ -38,6 +48,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_demo(args) -> int:
     _, data_dir = _dirs(args)
+    _preflight(data_dir)
     from campaign.demo import write_demo_inbox
     from flows.nightly import nightly_flow
 
@@ -57,6 +68,7 @@ def cmd_demo(args) -> int:
 
 def cmd_nightly(args) -> int:
     inbox, data_dir = _dirs(args)
+    _preflight(data_dir)
     from flows.nightly import nightly_flow
 
     result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, date=args.date)
@@ -67,6 +79,7 @@ def cmd_nightly(args) -> int:
 
 def cmd_publish(args) -> int:
     _, data_dir = _dirs(args)
+    _preflight(data_dir)
     from flows.consolidate import consolidate_flow
     from flows.publish import publish_flow
 
@@ -116,6 +129,7 @@ def cmd_status(args) -> int:
 
 def cmd_reprocess(args) -> int:
     _, data_dir = _dirs(args)
+    _preflight(data_dir)
     from flows.reprocess import reprocess_flow
 
     result = reprocess_flow(data_dir=str(data_dir), unit=args.unit, since=args.since, config_path=args.config)
@@ -207,12 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from publish.files import PublishFailed
     from warehouse.db import WarehouseBusy
     from warehouse.lock import RunInProgress
 
     try:
         return args.func(args)
-    except (RunInProgress, WarehouseBusy, FileNotFoundError) as exc:   # expected operational states: no traceback
+    except (RunInProgress, WarehouseBusy, PublishFailed, FileNotFoundError) as exc:   # expected operational states: no traceback
         print(f"campaign {args.command}: {exc}", file=sys.stderr)
         return 2
 

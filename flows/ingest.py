@@ -6,6 +6,7 @@ thousand files costs a handful of task runs and one validation per form.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -56,6 +57,8 @@ class IngestResult:
     known: int = 0                   # files already processed in an earlier run (same path, same bytes)
     skips: list[tuple[str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage: scan, archive, parse, ...
+    # verdicts[i].forms keep each form's metadata; their row frames are released once loaded (read them
+    # from the warehouse), so that memory stays bounded by the largest batch ([execution] batch_files)
 
     def counts(self) -> dict[str, int]:
         c = Counter(v.status for v in self.verdicts)
@@ -178,6 +181,13 @@ def _decided(pending: list[Verdict], found: list[tuple[int, Issue]]) -> list[Ver
 
 def _duplicates(received: list[Received]) -> list[Verdict]:
     return [Verdict(r.receipt, "duplicate", duplicate_of=r.duplicate_of) for r in received if r.status == "duplicate"]
+
+
+def _released(v: Verdict) -> Verdict:
+    """The verdict as the run result keeps it once loaded: forms without their row frames (they are in
+    the warehouse), so that a night's memory is bounded by its largest batch, not by its size."""
+    forms = [dataclasses.replace(f, rows=f.rows.iloc[0:0], totals=None) for f in v.forms]
+    return dataclasses.replace(v, forms=forms)
 
 
 @task(name="parse", cache_policy=NONE)
@@ -333,7 +343,7 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
                     decided = dask_validate(runner, pending, config) if runner else validate_task(pending, config)
                 with clock("load"):
                     load_task(decided, warehouse, run_id)
-                verdicts += decided
+                verdicts += [_released(v) for v in decided]
         with clock("load"):
             duplicates = _duplicates(received)
             if duplicates:

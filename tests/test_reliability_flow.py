@@ -408,9 +408,6 @@ def test_ingest_waits_for_a_busy_warehouse_and_then_runs(prefect_harness, tmp_pa
     assert query(data / "campaign.duckdb", "SELECT x FROM held_by_another") == [(42,)]
 
 
-@pytest.mark.xfail(reason="campaign/cli.py catches WarehouseBusy, but only after Prefect has logged the flow's "
-                          "traceback: needs the pre-flight warehouse check described in the reliability report",
-                   strict=False)
 def test_cli_reports_a_busy_warehouse_in_one_line_without_a_traceback(prefect_harness, tmp_path):
     box, data = tmp_path / "inbox", tmp_path / "data"
     drop(box, "大通区", "大通区.xlsx", valid_bytes())
