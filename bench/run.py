@@ -463,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.work / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     text = table(results)
     print(text)
-    header = (f"# Benchmark results\n\n`python -m bench.run --n {' '.join(map(str, args.n))}` — "
+    header = (f"# Benchmark results\n\n`python -m bench.run {' '.join(argv)}` — "
               f"{dt.datetime.now():%Y-%m-%d %H:%M}. Regenerate with the same command.\n\n")
     args.out.write_text(header + text + "\n", encoding="utf-8")
     return 0
