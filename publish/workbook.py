@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from copy import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -150,13 +151,22 @@ def _table(ws: Worksheet, title: str, note: str | None, cols: list[Col], frame: 
         ws.column_dimensions[get_column_letter(c)].width = col.width
     ws.row_dimensions[top].height = 30
     r = top
-    for _, row in frame.iterrows():
+    # Styling cell by cell dominates the time of a large table: style the first cell of each
+    # (column, number format, quote prefix) once and copy its style array to the others.
+    styled: dict[tuple, Any] = {}
+    for row in frame.to_dict("records"):
         r += 1
         lines = 1
         for c, col in enumerate(cols, 1):
             cell = ws.cell(row=r, column=c)
             _write(cell, col.key(row) if callable(col.key) else row.get(col.key), col.kind, tz)
-            cell.font, cell.border, cell.alignment = _BODY_FONT, _BORDER, _WRAP
+            st = cell._style   # None while the cell has no style at all
+            key = (c, st.numFmtId, st.quotePrefix) if st is not None else (c, 0, 0)
+            if key in styled:
+                cell._style = copy(styled[key])
+            else:
+                cell.font, cell.border, cell.alignment = _BODY_FONT, _BORDER, _WRAP
+                styled[key] = copy(cell._style)
             if isinstance(cell.value, str):
                 lines = max(lines, _lines(cell.value, col.width))
         if lines > 1:
