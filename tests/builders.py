@@ -5,7 +5,10 @@ columns, 合计 rows, footer); options produce the messy variants real units sen
 from __future__ import annotations
 
 import io
+import os
+import time
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 
@@ -167,3 +170,15 @@ def workbook_bytes(sheets: dict[str, tuple[list[list], list]], hidden_rows: dict
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+OLD = time.time() - 3600   # a settled file: modified an hour ago
+
+
+def drop(inbox: Path, unit: str, name: str, data: bytes, mtime: float = OLD) -> Path:
+    """Put a file into <inbox>/<unit>/ as a unit would, already settled (not still being written)."""
+    path = inbox / unit / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (mtime, mtime))
+    return path

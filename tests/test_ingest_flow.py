@@ -9,17 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.builders import company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
+from tests.builders import OLD, drop, company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 
-OLD = time.time() - 3600   # settled files: modified an hour ago
-
-
-def drop(inbox: Path, unit: str, name: str, data: bytes, mtime: float = OLD) -> Path:
-    path = inbox / unit / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    os.utime(path, (mtime, mtime))
-    return path
 
 
 def county_workbook(county: str, date="2018年7月16日", companies=None, **f1) -> bytes:

@@ -16,20 +16,12 @@ import openpyxl
 import pytest
 
 from campaign.config import DEFAULT_CONFIG
-from tests.builders import company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
+from tests.builders import drop, company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 
-OLD = time.time() - 3600
 VOLATILE = {"run_id", "received_at", "last_received_at", "started_at", "finished_at", "seconds", "first_accepted_on",
             "on_time", "archive_path", "message"}
 VIEWS = ["submissions", "validation_issues", "unit_stats", "city_stats", "risk_ledger", "risk_reports",
          "county_qualification", "reporting_status"]
-
-
-def drop(inbox: Path, unit: str, name: str, data: bytes) -> None:
-    path = inbox / unit / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    os.utime(path, (OLD, OLD))
 
 
 def small_inbox(root: Path) -> Path:

@@ -23,12 +23,16 @@ from typing import Callable
 import openpyxl
 
 from campaign.forms import FORM1, FORM2, FORM3
-from tests.builders import company, form1_values
+from tests.builders import company, drop as _drop, form1_values
 from transforms.layout import write_form
 
 REPO = Path(__file__).resolve().parents[1]
 FOOTER = {"filler": "王磊", "phone": "0554-3127128", "date": dt.date(2018, 7, 16)}
 OLD = 1_500_000_000.0          # a settled mtime (2017), far from "now"
+
+
+def drop(inbox: Path, unit: str, name: str, data: bytes, mtime: float = OLD) -> Path:
+    return _drop(inbox, unit, name, data, mtime)
 
 
 
@@ -290,14 +294,6 @@ def examine_isolated(data: bytes, file_name: str, unit: str, unit_kind: str | No
 
 # --------------------------------------------------------------------------------------
 # inbox and warehouse helpers
-
-def drop(inbox: Path, unit: str, name: str, data: bytes, mtime: float = OLD) -> Path:
-    path = inbox / unit / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    os.utime(path, (mtime, mtime))
-    return path
-
 
 def tree_state(root: Path) -> dict[str, tuple]:
     """Every entry under root (links not followed): kind, size, mtime_ns, mode, content hash / link target."""
