@@ -6,7 +6,7 @@ module; nothing else spells out a form's layout.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Column kinds: how a cell is coerced and stored.
 COUNT = "count"      # whole number of institutions / cases (个)         -> DECIMAL(18,2), must be whole

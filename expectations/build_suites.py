@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from campaign.forms import FORM1, FORM2, FORM3, MONEY, NUMERIC_KINDS, TEXT, WHOLE_KINDS, Form
+from campaign.forms import FORM1, FORM2, FORM3, MONEY, TEXT, WHOLE_KINDS, Form
 
 SUITES_DIR = Path(__file__).with_name("suites")
 NUMBER = r"^[+-]?\d+(?:\.\d+)?$"

@@ -11,7 +11,7 @@ from pathlib import Path
 from prefect import flow
 
 from campaign.config import load_config
-from flows.ingest import Received, _logger, current_run_id, examine_task, load_task, prepare_warehouse, utcnow
+from flows.ingest import Received, _logger, current_run_id, examine_task, load_task, prepare_warehouse
 from transforms.submission import Receipt
 from warehouse import db
 from warehouse.lock import RunLock

@@ -3,8 +3,6 @@ analysts reading during a run, and the blank template's round trip."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import subprocess
 import sys
 import textwrap
