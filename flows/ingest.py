@@ -355,11 +355,7 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
             finally:
                 con.close()
         with clock("snapshot"):
-            con = db.connect(warehouse)
-            try:
-                refresh_snapshot(con, data)
-            finally:
-                con.close()
+            refresh_snapshot(data)
     result = IngestResult(run_id, verdicts, sum(r.status == "known" for r in received), skips,
                           {k: round(v, 3) for k, v in timings.items()})
     log = _logger()

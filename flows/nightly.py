@@ -60,7 +60,7 @@ def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_p
             raise
         _record(warehouse, load.finish_run, run_id, utcnow(), "completed", counts,
                 published_file=str(published.workbook))
-        _record(warehouse, refresh_snapshot, data)   # analysts see tonight's figures, run_log included
+        refresh_snapshot(data)   # analysts see tonight's figures, run_log included
     record_nightly_artifacts(run_id, ingested, published)   # Prefect UI: per-unit verdicts table + summary
     print(f"nightly run {run_id}: published {published.workbook}")
     return NightlyResult(run_id, ingested, headline, published)

@@ -62,11 +62,7 @@ def reprocess_flow(data_dir: str | None = None, unit: str | None = None, since: 
         run_id = current_run_id()
         verdicts = examine_task([Received(None, r, "new") for r in receipts], data, config)
         load_task(verdicts, warehouse, run_id)
-        con = db.connect(warehouse)
-        try:
-            refresh_snapshot(con, data)
-        finally:
-            con.close()
+        refresh_snapshot(data)
     result = ReprocessResult(run_id, len(verdicts), [
         (v.receipt.inbox_path, before[v.receipt.inbox_path], v.status)
         for v in verdicts if before.get(v.receipt.inbox_path) != v.status])

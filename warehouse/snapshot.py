@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import db
+
 SNAPSHOT_FILE = "analytics.duckdb"
 
 
@@ -18,8 +20,16 @@ def snapshot_path(data_dir: Path) -> Path:
     return Path(data_dir) / SNAPSHOT_FILE
 
 
-def refresh_snapshot(con: duckdb.DuckDBPyConnection, data_dir: Path) -> Path:
-    """Copy the open warehouse into analytics.duckdb, atomically."""
+def refresh_snapshot(data_dir: Path) -> Path:
+    """Copy the warehouse into analytics.duckdb, atomically (the caller holds the run lock)."""
+    con = db.connect(db.warehouse_path(data_dir))
+    try:
+        return _copy(con, data_dir)
+    finally:
+        con.close()
+
+
+def _copy(con: duckdb.DuckDBPyConnection, data_dir: Path) -> Path:
     target = snapshot_path(data_dir)
     tmp = target.with_name(target.name + ".tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
