@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from campaign.forms import FORMS_BY_CODE, NUMERIC_KINDS, YESNO
-from transforms.submission import FormRecord, Verdict
+from transforms.submission import Verdict
 from warehouse.db import form_columns
 
 CENT = Decimal("0.01")
@@ -29,25 +29,6 @@ def first_paths(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
 def _exact(v) -> str | None:
     """Decimal -> text rounded to the cent, cast to DECIMAL(18,2) by DuckDB (never via float)."""
     return None if v is None else str(Decimal(v).quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def _form_frame(unit: str, sha: str, rec: FormRecord) -> pd.DataFrame:
-    form = FORMS_BY_CODE[rec.form]
-    cols = form_columns(form)
-    kinds = {c.name: c.kind for c in form.columns}
-    out = pd.DataFrame(index=rec.rows.index)
-    for name, _ in cols:
-        if name == "unit":
-            out[name] = unit
-        elif name == "sha256":
-            out[name] = sha
-        elif kinds.get(name) in NUMERIC_KINDS:
-            out[name] = rec.rows[f"{name}__dec"].map(_exact).astype(object)
-        elif kinds.get(name) == YESNO:
-            out[name] = rec.rows[name].map({"是": True, "否": False}).astype(object)
-        else:
-            out[name] = rec.rows[name].astype(object).where(rec.rows[name].notna(), None)
-    return out
 
 
 def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, run_id: str) -> None:
@@ -72,14 +53,7 @@ def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, run_id: str
                 con.execute("INSERT INTO submission_forms VALUES (?,?,?,?,?,?,?,?,?)",
                             (r.unit, r.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.rows),
                              f.counts and verdict.status == "accepted"))
-                if verdict.status == "accepted" and f.counts and not f.rows.empty:
-                    form = FORMS_BY_CODE[f.form]
-                    frame = _form_frame(r.unit, r.sha256, f)
-                    con.register("incoming", frame)
-                    cols = form_columns(form)
-                    select = ", ".join(f"CAST({n} AS {t.split(' NOT NULL')[0]})" for n, t in cols)
-                    con.execute(f"INSERT INTO {form.key}_rows SELECT {select} FROM incoming")
-                    con.unregister("incoming")
+            _insert_form_rows(con, _batch_form_rows([verdict]))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -126,9 +100,16 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, typ
         con.unregister("batch_incoming")
 
 
+def _insert_form_rows(con: duckdb.DuckDBPyConnection, rows: dict[str, pd.DataFrame]) -> None:
+    """INSERT the frames of `_batch_form_rows` into form1_rows / form2_rows / form3_rows."""
+    for form in FORMS_BY_CODE.values():
+        if form.key in rows:
+            _insert(con, f"{form.key}_rows", rows[form.key], {n: t.split(" NOT NULL")[0] for n, t in form_columns(form)})
+
+
 def _batch_form_rows(verdicts: list[Verdict]) -> dict[str, pd.DataFrame]:
     """The warehouse rows of every accepted, counting form of the batch, per form table
-    (the same values `_form_frame` gives, built column by column over the whole batch)."""
+    (built column by column over the whole batch; record_verdict uses it for one file)."""
     columns: dict[str, dict[str, list]] = {}
     for v in verdicts:
         if v.status != "accepted":
@@ -202,10 +183,7 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, verdicts: list[Verdict], run
         _insert(con, "issues", issues, {c: "VARCHAR" for c in _ISSUE_COLUMNS if c != "seq"} | {"seq": "INTEGER"})
         _insert(con, "submission_forms", forms, {"sheet": "VARCHAR", "filler": "VARCHAR", "phone": "VARCHAR",
                                                  "footer_date": "DATE", "row_count": "INTEGER", "counts": "BOOLEAN"})
-        for form in FORMS_BY_CODE.values():
-            if form.key in rows:
-                _insert(con, f"{form.key}_rows", rows[form.key],
-                        {n: t.split(" NOT NULL")[0] for n, t in form_columns(form)})
+        _insert_form_rows(con, rows)
         con.execute("COMMIT")
     except Exception as exc:
         con.execute("ROLLBACK")
