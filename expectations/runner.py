@@ -26,14 +26,14 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class FormFrame:
-    """One parsed frame of one submission, queued for validation."""
+class FormRows:
+    """One form's parsed rows (or 合计 checks) of one submission, queued for validation."""
     submission: int      # caller's index of the submission in this batch
     unit: str
-    frame: pd.DataFrame
+    records: list[dict]
 
 
-def queue(batches: dict[str, list[FormFrame]], submission: int, unit: str, forms) -> None:
+def queue(batches: dict[str, list[FormRows]], submission: int, unit: str, forms) -> None:
     """Add a submission's counting forms (transforms.submission.FormRecord) to the batch, per suite.
 
     An ignored form (a department's 附件3, a blank form) is not validated."""
@@ -43,9 +43,9 @@ def queue(batches: dict[str, list[FormFrame]], submission: int, unit: str, forms
         if not f.counts:
             continue
         key = FORMS_BY_CODE[f.form].key
-        batches.setdefault(key, []).append(FormFrame(submission, unit, f.rows))
-        if f.totals is not None and not f.totals.empty:
-            batches.setdefault(f"{key}_totals", []).append(FormFrame(submission, unit, f.totals))
+        batches.setdefault(key, []).append(FormRows(submission, unit, f.records))
+        if f.total_records:
+            batches.setdefault(f"{key}_totals", []).append(FormRows(submission, unit, f.total_records))
 
 
 def load_suite_file(name: str) -> dict:
@@ -95,13 +95,17 @@ def _batch_definition(name: str):
     return source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(f"{name}_batch")
 
 
-def _combine(name: str, items: list[FormFrame]) -> pd.DataFrame:
-    """One frame of every queued submission's rows: one concat, the bookkeeping columns added once
-    (copying and extending a thousand small frames one by one costs more than validating them)."""
+def _combine(name: str, items: list[FormRows]) -> pd.DataFrame:
+    """One frame of every queued submission's rows, built once for the batch, the bookkeeping columns
+    added once (a frame per file would cost more than parsing and validating the files)."""
     import numpy as np
 
-    frame = pd.concat([item.frame for item in items], ignore_index=True)
-    lengths = [len(item.frame) for item in items]
+    from campaign.forms import FORMS_BY_CODE
+    from transforms.parse import form_frame, totals_frame
+
+    records = [rec for item in items for rec in item.records]
+    frame = totals_frame(records) if name.endswith("_totals") else form_frame(records, FORMS_BY_CODE[SUITE_FORM[name]])
+    lengths = [len(item.records) for item in items]
     frame["_submission"] = np.repeat(np.array([item.submission for item in items], dtype="int64"), lengths)
     frame["_unit"] = np.repeat(np.array([item.unit for item in items], dtype=object), lengths)
     if name == "form3":
@@ -129,11 +133,11 @@ def _value(row: pd.Series, kwargs: dict) -> str | None:
     return _text(row.get(base + "__text", row.get(col)))
 
 
-def validate(batches: dict[str, list[FormFrame]], sum_tolerance: float) -> list[tuple[int, Issue]]:
-    """Validate every queued frame; return (submission, issue) for every failed row."""
+def validate(batches: dict[str, list[FormRows]], sum_tolerance: float) -> list[tuple[int, Issue]]:
+    """Validate every queued form's rows; return (submission, issue) for every failed row."""
     found: list[tuple[int, Issue]] = []
     for name, items in batches.items():
-        items = [i for i in items if not i.frame.empty]
+        items = [i for i in items if i.records]
         if not items:
             continue
         frame = _combine(name, items)

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.utilities.annotations import quote   # a batch's rows: Prefect must not walk every value
 
 from campaign.config import Config, load_config
 from intake.archive import archive_file, archive_skip_reason
-from flows.parallel import Execution, ParseJob, chunks, examine_chunk, parse_local
+from flows.parallel import Execution, ParseJob, Sealed, chunks, examine_chunk, parse_local
 from flows.retries import transient_retries
 from intake.scan import Found, scan_inbox
 from transforms.issues import Issue
@@ -186,7 +187,7 @@ def _duplicates(received: list[Received]) -> list[Verdict]:
 def _released(v: Verdict) -> Verdict:
     """The verdict as the run result keeps it once loaded: forms without their row frames (they are in
     the warehouse), so that a night's memory is bounded by its largest batch, not by its size."""
-    forms = [dataclasses.replace(f, rows=f.rows.iloc[0:0], totals=None) for f in v.forms]
+    forms = [dataclasses.replace(f, records=[], total_records=[]) for f in v.forms]
     return dataclasses.replace(v, forms=forms)
 
 
@@ -227,10 +228,11 @@ def parse_chunk_task(jobs: list[ParseJob], intake: dict) -> list:
 
 
 @task(name="validate-batch", cache_policy=NONE)
-def validate_batch_task(batches: dict, sum_tolerance: float) -> list[tuple[int, Issue]]:
+def validate_batch_task(batches: Sealed, sum_tolerance: float) -> list[tuple[int, Issue]]:
     from expectations.runner import validate
 
-    return validate(batches, sum_tolerance)
+    return validate(batches.value, sum_tolerance)
+
 
 
 @contextmanager
@@ -269,7 +271,7 @@ def dask_validate(runner, pending: list[Verdict], config: Config) -> list[Verdic
     batches = _queued(pending)
     if not batches:
         return _decided(pending, [])
-    future = runner.submit(validate_batch_task, {"batches": batches, "sum_tolerance": float(config.sum_tolerance)})
+    future = runner.submit(validate_batch_task, {"batches": Sealed(batches), "sum_tolerance": float(config.sum_tolerance)})
     return _decided(pending, future.result())
 
 
@@ -340,14 +342,14 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
                 with clock("parse"):
                     pending = dask_parse(runner, batch, data, config, ex) if runner else parse_task(batch, data, config)
                 with clock("validate"):
-                    decided = dask_validate(runner, pending, config) if runner else validate_task(pending, config)
+                    decided = dask_validate(runner, pending, config) if runner else validate_task(quote(pending), config)
                 with clock("load"):
-                    load_task(decided, warehouse, run_id)
+                    load_task(quote(decided), warehouse, run_id)
                 verdicts += [_released(v) for v in decided]
         with clock("load"):
             duplicates = _duplicates(received)
             if duplicates:
-                load_task(duplicates, warehouse, run_id)
+                load_task(quote(duplicates), warehouse, run_id)
             verdicts += duplicates
             con = db.connect(warehouse)
             try:

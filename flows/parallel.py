@@ -78,6 +78,16 @@ class ParseJob:
     data: bytes | None = field(default=None, repr=False)
 
 
+class Sealed:
+    """A task parameter Prefect passes along without walking through it: Prefect visits every element
+    of lists, dicts and dataclasses it is given (looking for futures), and a batch's rows are a
+    million values. (Direct task calls use prefect's `quote`, which prefect-dask does not unwrap.)"""
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
 # (forms, issues, traceback of a bug of ours or None)
 Outcome = tuple[list, list, str | None]
 

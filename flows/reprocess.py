@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from campaign.config import load_config
 from flows.ingest import Received, _logger, current_run_id, examine_task, load_task, prepare_warehouse
@@ -61,7 +62,7 @@ def reprocess_flow(data_dir: str | None = None, unit: str | None = None, since: 
         receipts, before = archived_receipts(warehouse, unit, dt.date.fromisoformat(since) if since else None)
         run_id = current_run_id()
         verdicts = examine_task([Received(None, r, "new") for r in receipts], data, config)
-        load_task(verdicts, warehouse, run_id)
+        load_task(quote(verdicts), warehouse, run_id)
         refresh_snapshot(data)
     result = ReprocessResult(run_id, len(verdicts), [
         (v.receipt.inbox_path, before[v.receipt.inbox_path], v.status)

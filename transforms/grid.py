@@ -13,6 +13,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import python_calamine
@@ -71,12 +72,18 @@ class WorkbookError(Exception):
 
 def cell_ref(r: int, c: int) -> str:
     """0-based (row, col) -> A1."""
+    return f"{column_letters(c)}{r + 1}"
+
+
+@lru_cache(maxsize=None)
+def column_letters(c: int) -> str:
+    """0-based column -> A, B, ..., AA (every parsed cell keeps its reference: computed once per column)."""
     letters = ""
     c += 1
     while c:
         c, rem = divmod(c - 1, 26)
         letters = chr(65 + rem) + letters
-    return f"{letters}{r + 1}"
+    return letters
 
 
 # --------------------------------------------------------------------------------------

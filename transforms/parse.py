@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from campaign.forms import (FORM1, FORM2, FORM3, FORMS, NUMERIC_KINDS, TOTAL_LABEL, Column, Form)
-from transforms.grid import Sheet, cell_ref
+from transforms.grid import Sheet, cell_ref, column_letters
 from transforms.issues import Issue, error, warning
-from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_text, parse_date, parse_number)
+from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_of, number_text, parse_date,
+                             parse_number)
 
 _TITLES = {f.code: normalize_label(f.title) for f in FORMS}
 # A title cell holds the title alone, perhaps after "附件1"/"附件1：" — a cell that merely
@@ -27,6 +29,7 @@ _TITLE_PREFIX = re.compile(r"^(?:附件\d*[:：.、]?)?")
 # Footer labels end with a colon; "电话约谈负责人" in a table cell is not a footer.
 _FOOTER_LABEL = re.compile(r"^(填报人|填表人|电话|联系电话)[:：]")
 _NOTES = re.compile(r"^注[:：]")
+_NAN = float("nan")
 
 
 @dataclass
@@ -42,15 +45,23 @@ class ParsedForm:
     form: Form
     sheet: str
     title_cell: str
-    rows: pd.DataFrame                 # one row per data row (see _value_fields for the columns)
-    totals: pd.DataFrame               # declared 合计 vs computed sum, one row per (section, column)
+    records: list[dict[str, Any]]        # one per data row (see _row_record for the fields)
+    total_records: list[dict[str, Any]]  # declared 合计 vs computed sum, one per (section, column)
     footer: Footer
     issues: list[Issue] = field(default_factory=list)
 
     @property
     def is_blank(self) -> bool:
         """A form with no data rows at all (e.g. a department's untouched 附件3 template)."""
-        return self.rows.empty
+        return not self.records
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        return form_frame(self.records, self.form)
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        return totals_frame(self.total_records)
 
 
 @dataclass
@@ -67,13 +78,25 @@ def find_titles(sheet: Sheet) -> list[tuple[int, int, Form]]:
     found = []
     for r, row in enumerate(sheet.cells):
         for c, v in enumerate(row):
-            if isinstance(v, str) and v:
-                key = _TITLE_PREFIX.sub("", normalize_label(v), count=1)
-                form = next((f for f in FORMS if key == _TITLES[f.code]), None)
+            if type(v) is str and v:
+                form = _title_form(v)
                 if form:
                     found.append((r, c, form))
                     break  # one title per row
     return found
+
+
+@lru_cache(maxsize=1 << 16)   # every cell of every sheet is looked at; most texts repeat across files
+def _title_form(text: str) -> Form | None:
+    key = _TITLE_PREFIX.sub("", normalize_label(text), count=1)
+    return next((f for f in FORMS if key == _TITLES[f.code]), None)
+
+
+@lru_cache(maxsize=1 << 16)
+def _ends_table(text: str) -> bool:
+    """A footer label (填报人：/电话：) or the notes (注：)."""
+    lab = normalize_label(text)
+    return bool(lab and (_FOOTER_LABEL.match(lab) or _NOTES.match(lab)))
 
 
 def _header(grid: list[list[Any]], form: Form, start: int, stop: int) -> tuple[int, int, dict[int, tuple[str | None, str]]] | None:
@@ -158,8 +181,7 @@ def _table_end(grid: list[list[Any]], start: int, stop: int) -> int:
     """First row of the footer (填报人：/电话：) or the notes (注：): the table ends before it."""
     for r in range(start, stop):
         for v in grid[r]:
-            lab = normalize_label(v)
-            if lab and (_FOOTER_LABEL.match(lab) or _NOTES.match(lab)):
+            if type(v) is str and _ends_table(v):   # a number or a date is never a footer label
                 return r
     return stop
 
@@ -167,31 +189,51 @@ def _table_end(grid: list[list[Any]], start: int, stop: int) -> int:
 # --------------------------------------------------------------------------------------
 # values
 
-def _value_fields(col: Column, value: Any, r: int, c: int | None) -> dict[str, Any]:
-    """The frame fields of one cell. Numeric: float for checks, exact Decimal, normalised text."""
-    ref = cell_ref(r, c) if c is not None else None
-    out: dict[str, Any] = {f"{col.name}__cell": ref}
-    if col.kind in NUMERIC_KINDS:
-        dec = parse_number(value)
-        out[col.name] = float(dec) if dec is not None else float("nan")
-        out[f"{col.name}__dec"] = dec
-        out[f"{col.name}__text"] = number_text(value) if dec is not None else str(value).strip()
-    else:
-        out[col.name] = clean_text(value)
+@lru_cache(maxsize=None)
+def _field_names(name: str) -> tuple[str, str, str]:
+    """(exact Decimal, normalised text, cell reference) field names of a column: built once, shared by
+    every record (fewer strings to build, and to pickle back from a parse worker)."""
+    return f"{name}__dec", f"{name}__text", f"{name}__cell"
+
+
+# (column name, grid column or None, its letters, numeric?, Decimal field, text field, cell field)
+Plan = list[tuple[str, int | None, str, bool, str, str, str]]
+
+
+def _plan(form: Form, cols: dict[str, int]) -> Plan:
+    """How to read a data row of this form in this sheet: worked out once per form, not per cell."""
+    out = []
+    for col in form.columns:
+        c = cols.get(col.name)
+        out.append((col.name, c, column_letters(c) if c is not None else "", col.kind in NUMERIC_KINDS,
+                    *_field_names(col.name)))
     return out
 
 
-def _row_record(form: Form, sheet: Sheet, cols: dict[str, int], r: int) -> dict[str, Any]:
+def _row_record(plan: Plan, sheet: Sheet, r: int) -> dict[str, Any]:
+    """The fields of one data row. Per cell: numeric columns a float for the checks, the exact
+    Decimal and the normalised text; text columns the cleaned text; and always the cell reference."""
     rec: dict[str, Any] = {"sheet": sheet.name, "row_no": r + 1}
-    for col in form.columns:
-        c = cols.get(col.name)
-        rec.update(_value_fields(col, sheet.value(r, c) if c is not None else None, r, c))
+    row = sheet.cells[r] if r < len(sheet.cells) else []
+    row_label = str(r + 1)
+    for name, c, letters, numeric, dec_key, text_key, cell_key in plan:
+        value = row[c] if c is not None and c < len(row) else None
+        if value == "":
+            value = None
+        rec[cell_key] = letters + row_label if c is not None else None
+        if numeric:
+            text = number_text(value)
+            dec = number_of(text)
+            rec[name] = float(dec) if dec is not None else _NAN
+            rec[dec_key] = dec
+            rec[text_key] = text if dec is not None else str(value).strip()
+        else:
+            rec[name] = clean_text(value)
     return rec
 
 
 def _row_is_empty(sheet: Sheet, cols: dict[str, int], r: int, skip: tuple[str, ...] = ()) -> bool:
-    return all(is_blank(sheet.value(r, c)) or (isinstance(sheet.value(r, c), (int, float)) and False)
-               for name, c in cols.items() if name not in skip)
+    return all(is_blank(sheet.value(r, c)) for name, c in cols.items() if name not in skip)
 
 
 def _totals_record(form: Form, sheet: Sheet, cols: dict[str, int], r: int | None, section: str | None,
@@ -218,20 +260,32 @@ def _totals_record(form: Form, sheet: Sheet, cols: dict[str, int], r: int | None
     return out
 
 
-def _frame(records: list[dict[str, Any]], form: Form, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    columns = ["sheet", "row_no", *extra]
+@lru_cache(maxsize=None)
+def frame_columns(form: Form) -> tuple[str, ...]:
+    """The columns of a form's row frame, in order."""
+    columns = ["sheet", "row_no", *_EXTRA[form.code]]
     for col in form.columns:
         columns.append(col.name)
         if col.kind in NUMERIC_KINDS:
-            columns += [f"{col.name}__dec", f"{col.name}__text"]
-        columns.append(f"{col.name}__cell")
-    frame = pd.DataFrame.from_records(records, columns=columns)
+            columns += list(_field_names(col.name)[:2])
+        columns.append(_field_names(col.name)[2])
+    return tuple(columns)
+
+
+def form_frame(records: list[dict[str, Any]], form: Form) -> pd.DataFrame:
+    """Row records (of one file, or of a whole batch) as one frame. Built once per batch for the
+    expectations, never per file: a thousand small frames cost more than parsing the files."""
+    frame = pd.DataFrame.from_records(records, columns=list(frame_columns(form)))
     for col in form.numeric_columns:  # keep float dtype even when the form has no rows
         frame[col.name] = frame[col.name].astype("float64")
     return frame
 
 
-_TOTALS_COLUMNS = ["sheet", "section", "column", "label", "declared", "declared__text", "computed", "abs_diff", "cell"]
+TOTALS_COLUMNS = ["sheet", "section", "column", "label", "declared", "declared__text", "computed", "abs_diff", "cell"]
+
+
+def totals_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(records, columns=TOTALS_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------
@@ -239,6 +293,7 @@ _TOTALS_COLUMNS = ["sheet", "section", "column", "label", "declared", "declared_
 
 def _parse_form1(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tuple[list, list, list[Issue]]:
     issues: list[Issue] = []
+    plan = _plan(FORM1, cols)
     label_cols = list(range(0, cols["screened"]))
     sections = list(FORM1.sections)
     section_keys = {normalize_label(s): s for s in sections}
@@ -275,7 +330,7 @@ def _parse_form1(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tupl
             continue
         item_col, item_text = raw_labels[-1]
         spec = known.get((section, normalize_label(item_text)))
-        rec = _row_record(FORM1, sheet, cols, r)
+        rec = _row_record(plan, sheet, r)
         if spec:
             if (section, spec.item) in seen:
                 issues.append(error("DUPLICATE_ROW", f"“{spec.item}”行重复出现。 Row '{spec.item}' appears twice.",
@@ -301,6 +356,7 @@ def _parse_form1(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tupl
 
 def _parse_form2(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tuple[list, list, list[Issue]]:
     records, totals, members = [], [], []
+    plan = _plan(FORM2, cols)
     total_row = None
     for r in range(data_start, data_stop):
         if any(normalize_label(v) == TOTAL_LABEL for v in grid[r][: cols.get("company_name", 1) + 1]):
@@ -308,7 +364,7 @@ def _parse_form2(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tupl
             break
         if _row_is_empty(sheet, cols, r, skip=("seq",)):
             continue
-        rec = _row_record(FORM2, sheet, cols, r)
+        rec = _row_record(plan, sheet, r)
         rec["company_key"] = company_key(rec["company_name"]) if rec["company_name"] else None
         records.append(rec)
         members.append(rec)
@@ -321,8 +377,8 @@ def _parse_form2(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tupl
 
 
 def _parse_form3(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tuple[list, list, list[Issue]]:
-    records = [_row_record(FORM3, sheet, cols, r) for r in range(data_start, data_stop)
-               if not _row_is_empty(sheet, cols, r)]
+    plan = _plan(FORM3, cols)
+    records = [_row_record(plan, sheet, r) for r in range(data_start, data_stop) if not _row_is_empty(sheet, cols, r)]
     return records, [], []
 
 
@@ -338,9 +394,8 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
     footer = _footer(grid, end, stop)
     title_cell = cell_ref(title_row, title_col)
 
-    def empty() -> ParsedForm:   # built only when needed: two DataFrames per form cost more than the parse
-        return ParsedForm(form, sheet.name, title_cell, _frame([], form, _EXTRA[form.code]),
-                          pd.DataFrame(columns=_TOTALS_COLUMNS), footer, issues)
+    def empty() -> ParsedForm:
+        return ParsedForm(form, sheet.name, title_cell, [], [], footer, issues)
 
     if header is None:
         issues.append(error("MISSING_HEADER", f"找到了{form.code}标题，但找不到表头。 Title found but no header row.",
@@ -359,8 +414,7 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
     if footer.date is None and records:
         issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按文件修改时间排序。"
                               " No footer date: ordering falls back to the file's modification time.", **where))
-    return ParsedForm(form, sheet.name, title_cell, _frame(records, form, _EXTRA[form.code]),
-                      pd.DataFrame(totals, columns=_TOTALS_COLUMNS), footer, issues)
+    return ParsedForm(form, sheet.name, title_cell, records, totals, footer, issues)
 
 
 def parse_workbook(sheets: list[Sheet]) -> ParsedWorkbook:

@@ -32,9 +32,20 @@ class FormRecord:
     filler: str | None
     phone: str | None
     footer_date: dt.date | None
-    rows: pd.DataFrame
+    records: list[dict]           # one per data row (transforms.parse._row_record)
     counts: bool                  # may become current data (False: a department's 附件3, a blank form)
-    totals: pd.DataFrame | None = None   # declared 合计 vs computed sums (附件1, 附件2)
+    total_records: list[dict] = field(default_factory=list)   # declared 合计 vs computed sums (附件1, 附件2)
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        from campaign.forms import FORMS_BY_CODE
+        from transforms.parse import form_frame
+        return form_frame(self.records, FORMS_BY_CODE[self.form])
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        from transforms.parse import totals_frame
+        return totals_frame(self.total_records)
 
 
 @dataclass
@@ -73,7 +84,7 @@ def form_records(parsed: ParsedWorkbook, unit_kind: str) -> tuple[list[FormRecor
             issues.append(warning("FORM_BLANK", "附件3 是空白表，视为未报送附件3。 附件3 is blank: treated as not sent.",
                                   form="附件3", sheet=pf.sheet, cell=pf.title_cell))
         records.append(FormRecord(pf.form.code, pf.sheet, pf.footer.filler, pf.footer.phone, pf.footer.date,
-                                  pf.rows, counts, pf.totals))
+                                  pf.records, counts, pf.total_records))
     return records, issues
 
 
@@ -128,14 +139,15 @@ def oversized_numbers(records: list[FormRecord]) -> list[Issue]:
     """VALUE_TOO_LARGE: a number the warehouse cannot hold (e.g. an 18-digit ID typed into 涉及金额)."""
     from campaign.forms import FORMS_BY_CODE
     from transforms.issues import error
+    from transforms.parse import _field_names
 
     out = []
     for rec in records:
         for col in FORMS_BY_CODE[rec.form].numeric_columns:
-            if f"{col.name}__dec" not in rec.rows:
-                continue
-            for dec, ref in zip(rec.rows[f"{col.name}__dec"], rec.rows[f"{col.name}__cell"]):
-                if isinstance(dec, Decimal) and abs(dec) >= _OVERFLOW:
+            dec_key, _, cell_key = _field_names(col.name)
+            for row in rec.records:
+                dec, ref = row[dec_key], row[cell_key]
+                if dec is not None and abs(dec) >= _OVERFLOW:
                     out.append(error("VALUE_TOO_LARGE", f"“{col.label}”的数值 {dec} 过大（超过 {MAX_STORABLE}），请核对。"
                                      f" '{col.label}' value {dec} is too large.", form=rec.form, sheet=rec.sheet,
                                      cell=ref, value=str(dec)))

@@ -63,7 +63,11 @@ def number_text(value: object) -> str:
 
 def parse_number(value: object) -> Decimal | None:
     """The cell as an exact Decimal, or None when it is not a number after normalisation."""
-    text = number_text(value)
+    return number_of(number_text(value))
+
+
+def number_of(text: str) -> Decimal | None:
+    """parse_number for a text number_text already made canonical."""
     if not NUMBER_RE.match(text):
         return None
     try:

@@ -51,7 +51,7 @@ def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, run_id: str
                     for i, x in enumerate(verdict.issues)])
             for f in verdict.forms:
                 con.execute("INSERT INTO submission_forms VALUES (?,?,?,?,?,?,?,?,?)",
-                            (r.unit, r.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.rows),
+                            (r.unit, r.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.records),
                              f.counts and verdict.status == "accepted"))
             _insert_form_rows(con, _batch_form_rows([verdict]))
         con.execute("COMMIT")
@@ -115,23 +115,23 @@ def _batch_form_rows(verdicts: list[Verdict]) -> dict[str, pd.DataFrame]:
         if v.status != "accepted":
             continue
         for f in v.forms:
-            if not f.counts or f.rows.empty:
+            if not f.counts or not f.records:
                 continue
             form = FORMS_BY_CODE[f.form]
             kinds = {c.name: c.kind for c in form.columns}
             out = columns.setdefault(form.key, {name: [] for name, _ in form_columns(form)})
-            n = len(f.rows)
+            n, recs = len(f.records), f.records
             for name, _ in form_columns(form):
                 if name == "unit":
                     out[name] += [v.receipt.unit] * n
                 elif name == "sha256":
                     out[name] += [v.receipt.sha256] * n
                 elif kinds.get(name) in NUMERIC_KINDS:
-                    out[name] += [_exact(x) for x in f.rows[f"{name}__dec"].tolist()]
+                    out[name] += [_exact(r[f"{name}__dec"]) for r in recs]
                 elif kinds.get(name) == YESNO:
-                    out[name] += [None if _missing(x) else {"是": True, "否": False}.get(x) for x in f.rows[name].tolist()]
+                    out[name] += [None if _missing(r[name]) else {"是": True, "否": False}.get(r[name]) for r in recs]
                 else:
-                    out[name] += [None if _missing(x) else x for x in f.rows[name].tolist()]
+                    out[name] += [None if _missing(r.get(name)) else r.get(name) for r in recs]
     return {key: pd.DataFrame({c: pd.Series(vals, dtype=object) for c, vals in cols.items()})
             for key, cols in columns.items()}
 
@@ -163,7 +163,7 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, verdicts: list[Verdict], run
          x.value, x.message)
         for v in verdicts if v.status != "duplicate" for i, x in enumerate(v.issues)])
     forms = _objects(_FORM_COLUMNS, [
-        (v.receipt.unit, v.receipt.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.rows),
+        (v.receipt.unit, v.receipt.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.records),
          f.counts and v.status == "accepted")
         for v in verdicts if v.status != "duplicate" for f in v.forms])
     rows = _batch_form_rows(verdicts)
