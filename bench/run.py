@@ -178,7 +178,7 @@ def child_naive(inbox: str, files: list[str], data: str, config_path: str, t_sta
 
     from campaign.config import load_config
     from campaign.forms import FORMS_BY_CODE
-    from expectations.runner import FormFrame, _context, validate
+    from expectations.runner import FormRows, _context, validate
     from transforms.grid import Sheet
     from transforms.issues import error
     from transforms.parse import parse_workbook
@@ -213,12 +213,12 @@ def child_naive(inbox: str, files: list[str], data: str, config_path: str, t_sta
         phases["parse"] += time.perf_counter() - t
         t = time.perf_counter()
         for f in forms:                                  # one GX validation per file per form
-            if not f.counts or f.rows.empty:
+            if not f.counts or not f.records:
                 continue
             key = FORMS_BY_CODE[f.form].key
-            batch = {key: [FormFrame(0, unit, f.rows)]}
-            if f.totals is not None and not f.totals.empty:
-                batch[f"{key}_totals"] = [FormFrame(0, unit, f.totals)]
+            batch = {key: [FormRows(0, unit, f.records)]}
+            if f.total_records:
+                batch[f"{key}_totals"] = [FormRows(0, unit, f.total_records)]
             issues += [issue for _, issue in validate(batch, float(config.sum_tolerance))]
         phases["validate"] += time.perf_counter() - t
         t = time.perf_counter()
