@@ -1,0 +1,32 @@
+"""The benchmark's own children still run against the pipeline's current code.
+
+The bench is run by hand (`python -m bench.run`), so nothing else would notice when a change to
+the parser or the runner breaks its naive baseline or its raw-read floor. Small N, real files,
+each child in its own process exactly as the bench spawns it."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from bench.generate import generate
+from bench.run import _env, _spawn
+
+
+def test_naive_baseline_and_raw_read_run_and_agree_with_the_generator(tmp_path: Path):
+    b = generate(40, root=tmp_path / "inboxes", workers=1, quiet=True)
+    subs = [m["path"] for m in b.submissions]
+    expected = {k: sum(m["expected"] == k for m in b.submissions) for k in ("accepted", "rejected")}
+    assert expected["rejected"] > 0 and expected["accepted"] > 0   # the generator mixes in invalid files
+
+    env = _env(tmp_path / "prefect-home", None)
+    files = tmp_path / "files.json"
+    files.write_text(json.dumps(subs, ensure_ascii=False), encoding="utf-8")
+    naive = _spawn(["naive", str(b.inbox), str(files), str(tmp_path / "naive-data"), str(b.config_path),
+                    str(time.perf_counter())], env, tmp_path / "naive.log", timeout=600)
+    assert naive["files"] == len(subs)
+    assert naive["statuses"] == {k: v for k, v in expected.items() if v}
+
+    files.write_text(json.dumps([str(b.inbox / p) for p in subs]), encoding="utf-8")
+    raw = _spawn(["raw", str(files)], env, tmp_path / "raw.log", timeout=600)
+    assert raw["files"] == len(subs) and raw["calamine_s"] > 0
