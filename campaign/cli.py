@@ -84,8 +84,11 @@ def cmd_publish(args) -> int:
     from flows.publish import publish_flow
 
     consolidate_flow(data_dir=str(data_dir), config_path=args.config)   # views in step with the config file
-    result = publish_flow(data_dir=str(data_dir), config_path=args.config, date=args.date)
-    print(f"published: {result.workbook}\nlatest:    {result.latest}\nreceipts:  {len(result.receipts)} in {data_dir / 'receipts'}")
+    result = publish_flow(data_dir=str(data_dir), config_path=args.config, date=args.date, force=args.force)
+    if result.skipped:
+        print("nothing changed since the last publish: kept it (--force rewrites it)")
+    print(f"published: {result.workbook}\nlatest:    {result.latest}\nreceipts:  {len(result.receipts)} in "
+          f"{data_dir / 'receipts'} ({result.receipts_written} written)")
     return 0
 
 
@@ -186,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="write the summary workbook (publish/summary_<date>.xlsx, latest.xlsx) and receipts")
     _common(p, inbox=False)
     p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: today in the config time zone)")
+    p.add_argument("--force", action="store_true",
+                   help="rewrite the workbook and every receipt even when nothing changed since the last publish")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("query", help='one read-only SQL statement on the analysts\' snapshot: campaign query "SELECT ..."')

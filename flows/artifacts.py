@@ -46,7 +46,7 @@ def summary_markdown(run_id: str, ingested, published) -> str:
         f"**Published workbook:** `{published.workbook}`  ",
         f"**Latest copy:** `{published.latest}`  ",
         f"**Data date:** {published.data_date.isoformat()}  ",
-        f"**Receipts written:** {len(published.receipts)}",
+        f"**Receipts:** {len(published.receipts)} ({published.receipts_written} written)",
         "",
         "| accepted | rejected | duplicate | already processed | skipped |",
         "| ---: | ---: | ---: | ---: | ---: |",

@@ -1,4 +1,7 @@
-"""The publish flow: read the views, write the summary workbook (dated + latest) and the receipts."""
+"""The publish flow: read the views, write the summary workbook (dated + latest) and the receipts.
+
+A publish that would write what is already published (same data, same date, same layout code:
+publish.fingerprint) leaves the files alone; `force` rewrites them anyway."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +15,9 @@ from prefect.cache_policies import NONE
 from campaign.config import Config, load_config
 from flows.ingest import _logger
 from flows.retries import transient_retries
-from publish.files import PublishFailed, save_summary
-from publish.receipts import write_receipts
+from publish.files import LATEST, PublishFailed, save_summary, summary_name
+from publish.fingerprint import fingerprint, is_published, stamp
+from publish.receipts import receipt_paths, write_receipts
 from publish.workbook import PublishMeta, build_workbook
 from warehouse import db, queries
 from warehouse.lock import RunLock
@@ -25,7 +29,9 @@ class PublishResult:
     data_date: dt.date
     workbook: Path                      # publish/summary_<data date>.xlsx
     latest: Path                        # publish/latest.xlsx
-    receipts: list[Path] = field(default_factory=list)
+    receipts: list[Path] = field(default_factory=list)    # every file's receipt
+    skipped: bool = False               # nothing changed since the last publish: the workbook was kept
+    receipts_written: int = 0           # receipts whose content changed (all, the first time)
 
 
 def data_date(date: str | dt.date | None, config: Config) -> dt.date:
@@ -47,30 +53,45 @@ def read_task(warehouse: Path, config: Config) -> SummaryFrames:
 
 
 @task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
-def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta) -> tuple[Path, Path]:
-    return save_summary(build_workbook(frames, meta), publish_dir, meta.data_date)
+def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str) -> tuple[Path, Path]:
+    return save_summary(stamp(build_workbook(frames, meta), stamped), publish_dir, meta.data_date)
 
 
 @task(name="write-receipts", cache_policy=NONE, **transient_retries())
-def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta) -> list[Path]:
-    return write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone)
+def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, force: bool = False) -> list[Path]:
+    return write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone, force)
 
 
 @flow(name="publish", log_prints=True)
 def publish_flow(data_dir: str | None = None, config_path: str | None = None,
-                 date: str | None = None) -> PublishResult:
-    """Write DIR/publish/summary_<date>.xlsx and DIR/publish/latest.xlsx, and DIR/receipts/<unit>/."""
+                 date: str | None = None, force: bool = False) -> PublishResult:
+    """Write DIR/publish/summary_<date>.xlsx and DIR/publish/latest.xlsx, and DIR/receipts/<unit>/,
+    unless they already hold exactly this (force: write them anyway)."""
     config = load_config(config_path)
     data = Path(data_dir) if data_dir else config.data_dir
     meta = PublishMeta(data_date=data_date(date, config),
                        generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
                        timezone=config.timezone, campaign_name=config.raw["campaign"]["name"], risk=dict(config.risk))
+    publish_dir, receipts_dir = data / "publish", data / "receipts"
     with RunLock(data, wait_seconds=config.run_lock_wait):
         frames = read_task(db.warehouse_path(data), config)
+        stamped = fingerprint(frames, meta)
+        receipts = receipt_paths(frames, receipts_dir)
+        skipped = not force and is_published(publish_dir, meta.data_date, stamped)
         try:
-            dated, latest = workbook_task(frames, data / "publish", meta)
-            receipts = receipts_task(frames, data / "receipts", meta)
+            if skipped:
+                dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
+            else:
+                dated, latest = workbook_task(frames, publish_dir, meta, stamped)
+            # the receipts say nothing new either when the workbook did not change (it shows the same frames)
+            unchanged = skipped and all(p.is_file() for p in receipts)
+            written = [] if unchanged else receipts_task(frames, receipts_dir, meta, force)
         except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
-            raise PublishFailed.from_os_error(exc, data / "publish") from exc
-    _logger().info("published %s (and %s); %d receipts in %s", dated, latest.name, len(receipts), data / "receipts")
-    return PublishResult(meta.data_date, dated, latest, receipts)
+            raise PublishFailed.from_os_error(exc, publish_dir) from exc
+    if skipped:
+        _logger().info("nothing to publish: %s and %s already hold this data; kept them (force=True rewrites)",
+                       dated, latest.name)
+    else:
+        _logger().info("published %s (and %s)", dated, latest.name)
+    _logger().info("%d receipts in %s, %d written", len(receipts), receipts_dir, len(written))
+    return PublishResult(meta.data_date, dated, latest, receipts, skipped=skipped, receipts_written=len(written))

@@ -2,8 +2,8 @@
 
 `receipts/<unit>/<file stem>_<sha256[:8]>.html`: accepted / rejected / duplicate / superseded,
 and every problem with its sheet and cell. Pure builder (rows in, HTML out) plus a writer that
-writes each page atomically. Every value is HTML-escaped: file names and cell values come
-from the units."""
+writes each page atomically, and only when what it says changed (not its generation time).
+Every value is HTML-escaped: file names and cell values come from the units."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,6 +22,8 @@ _STYLE = """body{font-family:"Microsoft YaHei","SimSun",sans-serif;margin:2em;co
 h1{font-size:1.3em}.ok{color:#1a7f37}.bad{color:#c62828}.note{color:#666}
 table{border-collapse:collapse;margin-top:1em}td,th{border:1px solid #999;padding:4px 8px;text-align:left}
 th{background:#eef3f8}"""
+_STAMP = '<p class="note">回执生成时间：'     # followed by 'YYYY-MM-DD HH:MM', the page's last line
+_STAMP_LEN = len("2018-07-21 02:00")
 
 
 def _v(value: Any) -> str:
@@ -74,7 +76,7 @@ def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campai
 <p class="{css}"><strong>{escape(verdict)}</strong></p>
 <p>错误 {_v(sub.get('error_count'))} 处，警告 {_v(sub.get('warning_count'))} 处。</p>
 {table}
-<p class="note">回执生成时间：{generated_at:%Y-%m-%d %H:%M}。如有疑问请联系市处非办。</p>
+{_STAMP}{generated_at:%Y-%m-%d %H:%M}。如有疑问请联系市处非办。</p>
 </body></html>
 """
 
@@ -84,14 +86,36 @@ def receipt_path(receipts_dir: Path, unit: str, file_name: str, sha256: str) -> 
     return Path(receipts_dir) / Path(unit).name / f"{Path(file_name).stem}_{sha256[:8]}.html"
 
 
+def receipt_paths(frames: SummaryFrames, receipts_dir: Path) -> list[Path]:
+    """Where the receipt of every file received is."""
+    subs = frames.submissions
+    return [receipt_path(receipts_dir, u, f, h) for u, f, h in zip(subs["unit"], subs["file_name"], subs["sha256"])]
+
+
+def _unstamped(html: str) -> str:
+    head, mark, tail = html.rpartition(_STAMP)
+    return head + mark + tail[_STAMP_LEN:]
+
+
+def _unchanged(path: Path, html: str) -> bool:
+    """The receipt at `path` says the same as `html`, apart from when it was generated."""
+    try:
+        return _unstamped(path.read_text(encoding="utf-8")) == _unstamped(html)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_receipts(frames: SummaryFrames, receipts_dir: Path, campaign_name: str,
-                   generated_at: dt.datetime, tz: str = "Asia/Shanghai") -> list[Path]:
-    """One receipt per file received; each written atomically. Returns the paths written."""
+                   generated_at: dt.datetime, tz: str = "Asia/Shanghai", force: bool = False) -> list[Path]:
+    """One receipt per file received, each written atomically when its content changed (every
+    one with `force`). Returns the paths written."""
     issues = frames.validation_issues
     by_file = {k: g.to_dict("records") for k, g in issues.groupby(["unit", "sha256"])} if len(issues) else {}
     written = []
     for sub in frames.submissions.to_dict("records"):
         found = [] if sub["status"] == "duplicate" else by_file.get((sub["unit"], sub["sha256"]), [])
         path = receipt_path(receipts_dir, sub["unit"], sub["file_name"], sub["sha256"])
-        written.append(atomic_write(path, receipt_html(sub, found, campaign_name, generated_at, tz).encode("utf-8")))
+        html = receipt_html(sub, found, campaign_name, generated_at, tz)
+        if force or not _unchanged(path, html):
+            written.append(atomic_write(path, html.encode("utf-8")))
     return written

@@ -3,25 +3,36 @@
 Sheets: the city 附件1 (counties, 属地) in the official layout and the departments' 附件1 beside
 it on its own sheet (never added in), charts, the risk ledger worst first, 附件3 with the
 computed qualification, reporting status, every validation problem, the per-unit figures and
-the file list. Every text cell goes through layout.write_text: text from submissions is
-written as text, never as a formula."""
+the file list. Every text cell is written as layout.write_text writes it (the long tables'
+rows are rendered by publish.stream, to the same effect): text from submissions is written as
+text, never as a formula.
+
+The workbook is write-only (openpyxl streams each row as it is appended: the detail sheets
+hold hundreds of thousands of cells). Sheets are written top to bottom; row heights, widths,
+frozen panes and print set-up are set before the rows they apply to. The official 附件1 layout
+needs random access (layout.write_form), so it is drawn on a scratch sheet and replayed."""
 from __future__ import annotations
 
 import datetime as dt
 import math
 from copy import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
-from campaign.forms import FORM1, FORM2, FORM3, TEXT
-from transforms.layout import NUMBER_FORMAT, write_form, write_number, write_text
+from campaign.forms import FORM1, FORM2, FORM3
+from campaign.forms import TEXT as TEXT_COLUMN
+from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
+from transforms.layout import NUMBER_FORMAT, write_form, write_text
 from warehouse.queries import SummaryFrames
 
 F1_NUMBERS = [c.name for c in FORM1.totalled_columns]      # the 8 starred columns
@@ -67,10 +78,15 @@ class PublishMeta:
 # --------------------------------------------------------------------------------------
 # values
 
+_PLAIN = (str, int, bool, list, tuple)    # never missing: skip pd.isna (called for every cell)
+
+
 def _none(v: Any) -> Any:
     """pandas' missing markers (NaN, NaT, NA) -> None; everything else unchanged."""
-    if v is None or isinstance(v, (list, tuple)):
+    if v is None or type(v) in _PLAIN:
         return v
+    if type(v) is float:
+        return None if v != v else v
     try:
         return None if pd.isna(v) else v
     except (TypeError, ValueError):     # arrays
@@ -85,13 +101,20 @@ def _yes_no(v: Any) -> str | None:
 def _lines(text: str, width: float) -> int:
     """Printed lines of wrapped text in a column `width` wide: a CJK character takes ~1.9 width
     units, Latin ~1 (spreadsheets do not grow row heights for wrapped text by themselves)."""
+    if 2 * len(text) <= width:          # fits even if every character is wide: most cells
+        return 1
+    return _wrapped_lines(text, max(1.0, width))
+
+
+@lru_cache(maxsize=1 << 16)             # the same unit, item and file names recur on many rows
+def _wrapped_lines(text: str, width: float) -> int:
     units = sum(1.9 if ord(ch) > 0x2E80 else 1.0 for ch in text)
-    return max(1, math.ceil(units / max(1.0, width)))
+    return max(1, math.ceil(units / width))
 
 
-def _landscape(ws: Worksheet, title_rows: str | None = None) -> None:
+def _landscape(ws: Worksheet | WriteOnlyWorksheet, title_rows: str | None = None) -> None:
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if title_rows:
@@ -108,72 +131,104 @@ def _f1_header(name: str) -> str:
 @dataclass(frozen=True)
 class Col:
     header: str
-    key: str | Callable[[pd.Series], Any]
+    key: str | Callable[[Any], Any]      # a column name, or a function of the row (row["name"])
     kind: str = "text"                   # text | number | int | yesno | date | datetime | list
     width: float = 12.0
 
 
-def _write(cell, value: Any, kind: str, tz: str) -> None:
-    value = _none(value)
-    if value is None:
-        return
-    if kind == "number":
-        write_number(cell, float(value), NUMBER_FORMAT)
-    elif kind == "int":
-        write_number(cell, int(value), "0")
-    elif kind == "yesno":
-        write_text(cell, _yes_no(value))
-    elif kind == "list":
-        write_text(cell, "、".join(str(x) for x in value))
-    elif kind == "date":
-        cell.value = pd.Timestamp(value).date()
-        cell.number_format = "yyyy-mm-dd"
-    elif kind == "datetime":        # warehouse timestamps are UTC: show local time
-        cell.value = pd.Timestamp(value).tz_localize("UTC").tz_convert(tz).tz_localize(None).to_pydatetime()
-        cell.number_format = "yyyy-mm-dd hh:mm"
-    else:
-        write_text(cell, value)
+# number format of each kind of column (stream.TEXT: a string cell)
+_FORMATS = {"number": NUMBER_FORMAT, "int": "0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 
 
-def _table(ws: Worksheet, title: str, note: str | None, cols: list[Col], frame: pd.DataFrame, tz: str) -> int:
-    """Title, a note line, a header row and one row per frame row; filter and frozen header."""
-    write_text(ws.cell(row=1, column=1), title)
-    ws.cell(row=1, column=1).font = _TITLE_FONT
-    top = 2
-    if note:
-        write_text(ws.cell(row=2, column=1), note)
-        ws.cell(row=2, column=1).font = _BODY_FONT
-        top = 3
-    for c, col in enumerate(cols, 1):
-        cell = ws.cell(row=top, column=c)
-        write_text(cell, col.header)
-        cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
+def _local_time(value: Any, tz: str) -> dt.datetime:
+    """A UTC warehouse timestamp as naive local time."""
+    return pd.Timestamp(value).tz_localize("UTC").tz_convert(tz).tz_localize(None).to_pydatetime()
+
+
+# what a cell of each kind of column shows, from a value that is not missing (text: the value,
+# written as its text)
+_CONVERT: dict[str, Callable[[Any, str], Any]] = {
+    "number": lambda v, tz: float(v), "int": lambda v, tz: int(v), "yesno": lambda v, tz: _yes_no(v),
+    "list": lambda v, tz: "、".join(str(x) for x in v), "date": lambda v, tz: pd.Timestamp(v).date(),
+    "datetime": _local_time, "text": lambda v, tz: v}
+
+
+class _Columns(dict):
+    """A frame's columns as lists, each converted when first read."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, name: str) -> list:
+        values = self[name] = self.frame[name].tolist() if name in self.frame.columns else [None] * len(self.frame)
+        return values
+
+
+class _Row:
+    """One frame row as a computed column reads it (row["name"]), without converting the others."""
+    __slots__ = ("columns", "i")
+
+    def __init__(self, columns: _Columns, i: int):
+        self.columns, self.i = columns, i
+
+    def __getitem__(self, name: str) -> Any:
+        return self.columns[name][self.i]
+
+
+def _values(frame: pd.DataFrame, cols: list[Col], tz: str) -> list[list[Any]]:
+    """Each column's cell values top to bottom: None, text, a number or a date/datetime."""
+    columns = _Columns(frame)
+    out = []
+    for col in cols:
+        if callable(col.key):
+            raw = [col.key(_Row(columns, i)) for i in range(len(frame))]
+        else:
+            raw = columns[col.key]
+        convert = _CONVERT[col.kind]
+        out.append([None if (v := _none(x)) is None else convert(v, tz) for x in raw])
+    return out
+
+
+def _text_cell(ws: WriteOnlyWorksheet, value: Any, font: Font, fill: PatternFill | None = None,
+               border: Border | None = None, alignment: Alignment | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws)
+    write_text(cell, value)
+    cell.font = font
+    if fill is not None:
+        cell.fill, cell.border, cell.alignment = fill, border, alignment
+    return cell
+
+
+def _head_row(ws: WriteOnlyWorksheet, headers: list[str]) -> list[WriteOnlyCell]:
+    return [_text_cell(ws, h, _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER) for h in headers]
+
+
+def _table(ws: StreamSheet, title: str, note: str | None, cols: list[Col], frame: pd.DataFrame,
+           tz: str) -> int:
+    """Title, a note line, a header row and one row per frame row; filter and frozen header.
+    Appends from row 1 of an empty sheet; returns the last row written."""
+    top = 3 if note else 2
+    for c, col in enumerate(cols, 1):          # sheet-level settings first: written before the rows
         ws.column_dimensions[get_column_letter(c)].width = col.width
+    ws.freeze_panes = f"A{top + 1}"
     ws.row_dimensions[top].height = 30
-    r = top
-    # Styling cell by cell dominates the time of a large table: style the first cell of each
-    # (column, number format, quote prefix) once and copy its style array to the others.
-    styled: dict[tuple, Any] = {}
-    for row in frame.to_dict("records"):
-        r += 1
-        lines = 1
-        for c, col in enumerate(cols, 1):
-            cell = ws.cell(row=r, column=c)
-            _write(cell, col.key(row) if callable(col.key) else row.get(col.key), col.kind, tz)
-            st = cell._style   # None while the cell has no style at all
-            key = (c, st.numFmtId, st.quotePrefix) if st is not None else (c, 0, 0)
-            if key in styled:
-                cell._style = copy(styled[key])
-            else:
-                cell.font, cell.border, cell.alignment = _BODY_FONT, _BORDER, _WRAP
-                styled[key] = copy(cell._style)
-            if isinstance(cell.value, str):
-                lines = max(lines, _lines(cell.value, col.width))
-        if lines > 1:
-            ws.row_dimensions[r].height = 13.5 * min(lines, 8) + 2
-    ws.freeze_panes = ws.cell(row=top + 1, column=1)
-    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
     _landscape(ws, f"{top}:{top}")
+    ws.append([_text_cell(ws, title, _TITLE_FONT)])
+    if note:
+        ws.append([_text_cell(ws, note, _BODY_FONT)])
+    ws.append(_head_row(ws, [col.header for col in cols]))
+    body = TableRows(ws, [_FORMATS.get(col.kind, TEXT) for col in cols], _BODY_FONT, _BORDER, _WRAP)
+    r = top
+    for r, values in enumerate(zip(*_values(frame, cols, tz)), top + 1):
+        lines, cells = 1, []
+        for c, value in enumerate(values):
+            xml, text = body.cell(c, value)
+            cells.append(xml)
+            if text is not None:
+                lines = max(lines, _lines(text, cols[c].width))
+        body.add(cells, 13.5 * min(lines, 8) + 2 if lines > 1 else None)
+    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
     return r
 
 
@@ -191,7 +246,7 @@ def _brief(text: Any) -> str | None:
 
 def _fit_text_rows(ws: Worksheet, first_row: int) -> None:
     """Row heights for the wrapped text cells of the drawn 附件1 (spreadsheets do not grow them)."""
-    text_cols = [4 + i for i, c in enumerate(FORM1.columns) if c.kind == TEXT]   # after 3 label columns
+    text_cols = [4 + i for i, c in enumerate(FORM1.columns) if c.kind == TEXT_COLUMN]   # after 3 label columns
     for c in text_cols:
         if FORM1.columns[c - 4].required:       # 备注 stays narrow
             ws.column_dimensions[get_column_letter(c)].width = TEXT_WIDTH
@@ -207,7 +262,7 @@ def _fit_text_rows(ws: Worksheet, first_row: int) -> None:
         r += 1
 
 
-def _form1_sheet(ws: Worksheet, city: pd.DataFrame, scope: str, caption: str, meta: PublishMeta) -> None:
+def _draw_form1(ws: Worksheet, city: pd.DataFrame, scope: str, caption: str, meta: PublishMeta) -> None:
     part = city[city["scope"] == scope].sort_values("row_order")
     data, totals = [], {}
     for _, row in part.iterrows():
@@ -231,6 +286,50 @@ def _form1_sheet(ws: Worksheet, city: pd.DataFrame, scope: str, caption: str, me
     ws.print_title_rows = "4:5"
 
 
+def _form1_sheet(ws: WriteOnlyWorksheet, city: pd.DataFrame, scope: str, caption: str, meta: PublishMeta) -> None:
+    scratch = Workbook().active
+    _draw_form1(scratch, city, scope, caption, meta)
+    _replay(scratch, ws)
+
+
+_SHEET_SETTINGS = ("sheet_properties", "sheet_format", "views", "page_setup", "print_options", "page_margins",
+                   "HeaderFooter", "auto_filter", "data_validations", "conditional_formatting", "merged_cells")
+
+
+def _replay(src: Worksheet, dst: WriteOnlyWorksheet) -> None:
+    """Stream a (small) sheet drawn with random access into an empty write-only sheet: cells with
+    their values, types and styles, merges, widths and heights, views and print set-up."""
+    for name in _SHEET_SETTINGS:     # none of these refers to the workbook's style lists
+        setattr(dst, name, getattr(src, name))
+    dst.print_title_rows, dst.print_title_cols = src.print_title_rows, src.print_title_cols
+    for key, dim in src.column_dimensions.items():
+        if dim.customWidth:
+            dst.column_dimensions[key].width = dim.width
+    for r, dim in src.row_dimensions.items():
+        if dim.customHeight:
+            dst.row_dimensions[r].height = dim.height
+    styles: dict[tuple, Any] = {}    # src style array -> dst style array (the two workbooks number styles apart)
+    for row in src.iter_rows(min_row=1, max_row=src.max_row):
+        out = []
+        for cell in row:
+            if cell.value is None and not cell.has_style:
+                out.append(None)
+                continue
+            new = WriteOnlyCell(dst)
+            new.value = NOT_XML.sub("", cell.value) if isinstance(cell.value, str) else cell.value
+            new.data_type = cell.data_type     # text stays text: never re-guessed as a formula
+            key = tuple(cell._style)
+            if key not in styles:
+                new.font, new.fill, new.border = copy(cell.font), copy(cell.fill), copy(cell.border)
+                new.alignment, new.protection = copy(cell.alignment), copy(cell.protection)
+                new.number_format = cell.number_format
+                new.quotePrefix, new.pivotButton = cell.quotePrefix, cell.pivotButton
+                styles[key] = copy(new._style)
+            new._style = copy(styles[key])
+            out.append(new)
+        dst.append(out)
+
+
 def _scope_caption(frames: SummaryFrames, scope: str, meta: PublishMeta) -> str:
     kind = "county" if scope == "counties" else "department"
     status = frames.reporting_status
@@ -244,7 +343,7 @@ def _scope_caption(frames: SummaryFrames, scope: str, meta: PublishMeta) -> str:
 # --------------------------------------------------------------------------------------
 # charts
 
-def _chart(ws: Worksheet, title: str, axis: str, col: int, first: int, last: int, anchor: str,
+def _chart(ws: WriteOnlyWorksheet, title: str, axis: str, col: int, first: int, last: int, anchor: str,
            height: float) -> None:
     chart = BarChart()
     chart.type = "bar"                   # horizontal bars: long Chinese category labels stay readable
@@ -262,7 +361,7 @@ def _chart(ws: Worksheet, title: str, axis: str, col: int, first: int, last: int
     ws.add_chart(chart, anchor)
 
 
-def _charts_sheet(ws: Worksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
+def _charts_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
     problem, amount = _f1_header("problem_count"), f"{FORM1.column('amount').label}（万元）"
     city = frames.city_stats
     sectors = city[(city["scope"] == "counties") & ~city["is_total"]].sort_values("row_order")
@@ -276,19 +375,15 @@ def _charts_sheet(ws: Worksheet, frames: SummaryFrames, meta: PublishMeta) -> No
     _chart(ws, "按领域/行为：问题机构数量", "个", 2, first, last, "E3", 18)
     _chart(ws, "按领域/行为：涉及金额", "万元", 3, first, last, "O3", 18)
     top = max(last + 3, 42)             # below the 18 cm sector charts (about 36 rows)
-    write_text(ws.cell(row=top, column=1), "按县区")
-    ws.cell(row=top, column=1).font = _HEAD_FONT
-    for c, head in enumerate(("区、县", problem, amount), 1):
-        cell = ws.cell(row=top + 1, column=c)
-        write_text(cell, head)
-        cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER
     ws.row_dimensions[top + 1].height = 30
-    for i, row in enumerate(by_county.itertuples(index=False), top + 2):
-        write_text(ws.cell(row=i, column=1), row.unit)
-        write_number(ws.cell(row=i, column=2), float(row.problem_count))
-        write_number(ws.cell(row=i, column=3), float(row.amount))
-        for c in (1, 2, 3):
-            ws.cell(row=i, column=c).border = _BORDER
+    for _ in range(r + 1, top):
+        ws.append([])
+    ws.append([_text_cell(ws, "按县区", _HEAD_FONT)])
+    ws.append(_head_row(ws, ["区、县", problem, amount]))
+    body = TableRows(ws, [TEXT, NUMBER_FORMAT, NUMBER_FORMAT], None, _BORDER, None)
+    for row in by_county.itertuples(index=False):
+        body.add([body.cell(0, row.unit)[0], body.cell(1, float(row.problem_count))[0],
+                  body.cell(2, float(row.amount))[0]])
     lo, hi = top + 2, top + 1 + len(by_county)
     if len(by_county):
         _chart(ws, "按县区：问题机构数量", "个", 2, lo, hi, f"E{top}", 9)
@@ -367,45 +462,45 @@ def _f1_cols() -> list[Col]:
 
 
 def build_workbook(frames: SummaryFrames, meta: PublishMeta) -> Workbook:
-    """The summary workbook of one run (no file is touched)."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    """The summary workbook of one run, to be saved once (openpyxl streams the rows of a
+    write-only workbook through its own temporary files, not the publish folder)."""
+    wb = Workbook(write_only=True)
     tz = meta.timezone
     wb.properties.title = f"{meta.campaign_name} 汇总 {meta.data_date.isoformat()}"
     wb.properties.creator = "campaign nightly"
 
-    _form1_sheet(wb.create_sheet(SHEET_CITY), frames.city_stats, "counties",
+    _form1_sheet(stream_sheet(wb, SHEET_CITY), frames.city_stats, "counties",
                  _scope_caption(frames, "counties", meta), meta)
-    _form1_sheet(wb.create_sheet(SHEET_DEPTS), frames.city_stats, "departments",
+    _form1_sheet(stream_sheet(wb, SHEET_DEPTS), frames.city_stats, "departments",
                  _scope_caption(frames, "departments", meta), meta)
-    _charts_sheet(wb.create_sheet(SHEET_CHARTS), frames, meta)
-    _table(wb.create_sheet(SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低）", _ledger_note(frames, meta),
+    _charts_sheet(stream_sheet(wb, SHEET_CHARTS), frames, meta)
+    _table(stream_sheet(wb, SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低）", _ledger_note(frames, meta),
            _ledger_cols(), frames.risk_ledger, tz)
-    _table(wb.create_sheet(SHEET_FORM3), FORM3.title,
+    _table(stream_sheet(wb, SHEET_FORM3), FORM3.title,
            "符合条件＝今年非法集资刑事立案数为0，且两项“是否”均为“否”（系统按各县区当前有效附件3计算）；"
            "未报送有效附件3的区县不计入。", _form3_cols(), frames.county_qualification, tz)
-    _table(wb.create_sheet(SHEET_STATUS), "报送情况（完整性与及时性）",
+    _table(stream_sheet(wb, SHEET_STATUS), "报送情况（完整性与及时性）",
            "到达时间取文件修改时间与系统首次收到时间中较早者；按时＝首个受理文件在截止日期当天或之前到达。",
            _status_cols(), frames.reporting_status, tz)
-    _table(wb.create_sheet(SHEET_ISSUES), "校验问题（每个文件的全部错误与警告）",
+    _table(stream_sheet(wb, SHEET_ISSUES), "校验问题（每个文件的全部错误与警告）",
            "错误导致整个文件退回；警告不影响受理。", _issue_cols(), frames.validation_issues, tz)
-    _table(wb.create_sheet(SHEET_UNIT_TOTALS), "分单位汇总（各单位当前有效附件1，按部分合计）", None,
+    _table(stream_sheet(wb, SHEET_UNIT_TOTALS), "分单位汇总（各单位当前有效附件1，按部分合计）", None,
            [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=10),
             Col("部分", "section", width=10), *_f1_cols()], _unit_totals(frames), tz)
-    _table(wb.create_sheet(SHEET_UNIT_ROWS), "分单位明细（各单位当前有效附件1的每一行）", None,
+    _table(stream_sheet(wb, SHEET_UNIT_ROWS), "分单位明细（各单位当前有效附件1的每一行）", None,
            [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=10),
             Col("部分", "section", width=10), Col("类别/分组", "grp", width=16), Col("项目", "item", width=22),
             Col("自行添加行", "is_added", "yesno", 8), *_f1_cols(),
             Col(_f1_header("main_problems"), "main_problems", width=30), Col("采用文件", "file_name", width=26)],
            frames.unit_stats, tz)
-    _table(wb.create_sheet(SHEET_REPORTS), "重点风险线索明细（各单位当前有效附件2，原样）", None,
+    _table(stream_sheet(wb, SHEET_REPORTS), "重点风险线索明细（各单位当前有效附件2，原样）", None,
            [Col("单位", "unit", width=18), _f2("company_name", width=30), _f2("industry"),
             _f2("fundraising_mode", width=20), _f2("internet"), _f2("amount", "number"), _f2("people", "number"),
             _f2("unpaid", "number"), _f2("cross_province", "yesno", 8), _f2("measures", width=20),
             _f2("refund_status", width=20), _f2("outcome", width=20), _f2("province_notice", width=20),
             _f2("remarks"), Col("规范化名称", "company_key", width=30), Col("采用文件", "file_name", width=26)],
            frames.risk_reports, tz)
-    _table(wb.create_sheet(SHEET_FILES), "收到的全部文件", None,
+    _table(stream_sheet(wb, SHEET_FILES), "收到的全部文件", None,
            [Col("单位", "unit", width=18), Col("文件", "file_name", width=30),
             Col("判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=8),
             Col("是否当前采用", "is_current", "yesno", 10), Col("错误数", "error_count", "int", 8),
