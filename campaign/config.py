@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,13 @@ class Config:
     def units(self) -> list[str]:
         return self.counties + self.departments
 
+    @cached_property
+    def _unit_kinds(self) -> dict[str, str]:      # a province's registry has thousands of units
+        return {**{u: "department" for u in self.departments}, **{u: "county" for u in self.counties}}
+
     def unit_kind(self, unit: str) -> str | None:
         """'county', 'department', or None for a folder that is not a registry unit."""
-        if unit in self.counties:
-            return "county"
-        if unit in self.departments:
-            return "department"
-        return None
+        return self._unit_kinds.get(unit)
 
     def required_forms(self, unit: str) -> list[str]:
         kind = self.unit_kind(unit)

@@ -224,6 +224,32 @@ def test_risk_thresholds_come_from_config(run):
         con.close()
 
 
+def test_registry_follows_the_config_file(run):
+    from warehouse import db
+
+    base = load_config()
+    raw = copy.deepcopy(base.raw)
+    raw["units"]["counties"] = [c for c in raw["units"]["counties"] if c != "寿县"] + ["新设区"]
+    raw["units"]["required_forms"]["department"] = ["附件1"]
+    registry = "SELECT unit, unit_kind, required_forms FROM registry_units ORDER BY unit"
+    con = db.connect(db.warehouse_path(run[1]))
+    try:
+        db.sync_registry(con, base)
+        before = con.execute(registry).fetchall()
+        assert ("寿县", "county", ["附件1", "附件2", "附件3"]) in before
+        db.sync_registry(con, base)                               # unchanged: left as it is
+        assert con.execute(registry).fetchall() == before
+        db.sync_registry(con, Config(raw=raw, source=base.source))
+        after = {u: (k, f) for u, k, f in con.execute(registry).fetchall()}
+        assert "寿县" not in after and after["新设区"] == ("county", ["附件1", "附件2", "附件3"])
+        assert all(f == ["附件1"] for k, f in after.values() if k == "department")
+        assert con.execute("SELECT count(*) FROM reporting_status WHERE unit = '新设区'").fetchone()[0] == 3
+        db.sync_registry(con, base)
+        assert con.execute(registry).fetchall() == before
+    finally:
+        con.close()
+
+
 # --------------------------------------------------------------------------------------
 # 附件3 and reporting status
 

@@ -73,9 +73,20 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def sync_registry(con: duckdb.DuckDBPyConnection, config) -> None:
-    """Copy the config file's units registry into registry_units (views join it)."""
-    rows = [(u, config.unit_kind(u), config.required_forms(u)) for u in config.units]
+    """Copy the config file's units registry into registry_units (views join it). Runs at the
+    start of every run: a registry that already says the same is left alone (a province's
+    thousands of units cost ~1 s to rewrite row by row)."""
+    rows = sorted((u, config.unit_kind(u), list(config.required_forms(u))) for u in config.units)
+    held = con.execute("SELECT unit, unit_kind, required_forms FROM registry_units ORDER BY unit").fetchall()
+    if [(u, k, list(f)) for u, k, f in held] == rows:
+        return
+    units, kinds, forms = (list(col) for col in zip(*rows)) if rows else ([], [], [])
     con.execute("BEGIN")
-    con.execute("DELETE FROM registry_units")
-    con.executemany("INSERT INTO registry_units VALUES (?, ?, ?)", rows)
-    con.execute("COMMIT")
+    try:
+        con.execute("DELETE FROM registry_units")
+        con.execute("INSERT INTO registry_units SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                    "unnest(?::VARCHAR[][])", [units, kinds, forms])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
