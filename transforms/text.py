@@ -66,8 +66,10 @@ def parse_number(value: object) -> Decimal | None:
     return number_of(number_text(value))
 
 
+@lru_cache(maxsize=1 << 16)       # the same figures ("0", "1", "12.5") fill most numeric cells
 def number_of(text: str) -> Decimal | None:
-    """parse_number for a text number_text already made canonical."""
+    """parse_number for a text number_text already made canonical (Decimals are immutable:
+    cached results are shared safely)."""
     if not NUMBER_RE.match(text):
         return None
     try:
