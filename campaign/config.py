@@ -5,8 +5,8 @@ import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
