@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
@@ -72,21 +74,27 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((HERE / "views.sql").read_text(encoding="utf-8"))
 
 
-def sync_registry(con: duckdb.DuckDBPyConnection, config) -> None:
-    """Copy the config file's units registry into registry_units (views join it). Runs at the
-    start of every run: a registry that already says the same is left alone (a province's
-    thousands of units cost ~1 s to rewrite row by row)."""
-    rows = sorted((u, config.unit_kind(u), list(config.required_forms(u))) for u in config.units)
-    held = con.execute("SELECT unit, unit_kind, required_forms FROM registry_units ORDER BY unit").fetchall()
-    if [(u, k, list(f)) for u, k, f in held] == rows:
-        return
-    units, kinds, forms = (list(col) for col in zip(*rows)) if rows else ([], [], [])
-    con.execute("BEGIN")
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK and re-raise: all of the block's writes or none."""
+    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM registry_units")
-        con.execute("INSERT INTO registry_units SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
-                    "unnest(?::VARCHAR[][])", [units, kinds, forms])
+        yield con
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def sync_registry(con: duckdb.DuckDBPyConnection, config) -> None:
+    """Copy the config file's units registry into registry_units (views join it). Runs at the
+    start of every run: a registry that already says the same is left alone (a province's
+    thousands of units cost ~1 s to rewrite row by row)."""
+    rows = sorted((u, config.unit_kind(u), config.required_forms(u)) for u in config.units)
+    if con.execute("SELECT unit, unit_kind, required_forms FROM registry_units ORDER BY unit").fetchall() == rows:
+        return
+    units, kinds, forms = (list(col) for col in zip(*rows)) if rows else ([], [], [])
+    with transaction(con):
+        con.execute("DELETE FROM registry_units")
+        con.execute("INSERT INTO registry_units SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                    "unnest(?::VARCHAR[][])", [units, kinds, forms])

@@ -9,7 +9,7 @@ import pandas as pd
 
 from campaign.forms import FORMS_BY_CODE, NUMERIC_KINDS, YESNO
 from transforms.submission import Verdict
-from warehouse.db import form_columns
+from warehouse.db import form_columns, transaction
 
 CENT = Decimal("0.01")
 
@@ -35,8 +35,7 @@ def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, run_id: str
     """Record one received file and everything found in it, atomically (replaces an earlier load)."""
     r = verdict.receipt
     key = (r.unit, r.sha256)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM received_files WHERE unit = ? AND inbox_path = ? AND sha256 = ?",
                     (r.unit, r.inbox_path, r.sha256))
         con.execute("INSERT INTO received_files VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -54,10 +53,6 @@ def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, run_id: str
                             (r.unit, r.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.records),
                              f.counts and verdict.status == "accepted"))
             _insert_form_rows(con, _batch_form_rows([verdict]))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def known_by_stat(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, int, dt.datetime], tuple[str, str]]:
