@@ -71,7 +71,13 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
     for form in FORMS:
         con.execute(form_table_ddl(form))
+    # Each capability (documents, company identity, history, ...) keeps its tables and views in
+    # files of its own: schema_<room>.sql after the core tables, views_<room>.sql after views.sql.
+    for extra in sorted(HERE.glob("schema_*.sql")):
+        con.execute(extra.read_text(encoding="utf-8"))
     con.execute((HERE / "views.sql").read_text(encoding="utf-8"))
+    for extra in sorted(HERE.glob("views_*.sql")):
+        con.execute(extra.read_text(encoding="utf-8"))
 
 
 @contextmanager
