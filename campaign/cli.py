@@ -11,6 +11,7 @@ from pathlib import Path
 
 from campaign import runtime
 from campaign.config import load_config
+from campaign.errors import InputError
 
 
 def _common(p: argparse.ArgumentParser, inbox: bool = True) -> None:
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (RunInProgress, WarehouseBusy, PublishFailed, FileNotFoundError) as exc:   # expected operational states: no traceback
+    except (InputError, RunInProgress, WarehouseBusy, PublishFailed, FileNotFoundError) as exc:   # expected operational states: no traceback
         print(f"campaign {args.command}: {exc}", file=sys.stderr)
         return 2
 
