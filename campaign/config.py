@@ -66,9 +66,12 @@ class Config:
         return Path(self.raw["paths"]["data_dir"]).expanduser().resolve()
 
     # --- sections -----------------------------------------------------------------------
-    @property
+    @cached_property
     def intake(self) -> dict[str, Any]:
-        return self.raw["intake"]
+        """The [intake] section, plus the campaign's years (footer dates outside them are warned about)."""
+        first = "mobilisation_start" if "mobilisation_start" in self.raw["campaign"] else "screening_start"
+        years = tuple(range(self.date(first).year, self.date("screening_end").year + 1))
+        return {**self.raw["intake"], "campaign_years": years}
 
     @property
     def risk(self) -> dict[str, Any]:

@@ -170,8 +170,8 @@ def _footer(grid: list[list[Any]], start: int, stop: int) -> Footer:
                     foot.filler = clean_text(rest)
                 else:
                     foot.phone = clean_text(rest)
-            elif foot.date is None and (isinstance(row[c], (dt.date, dt.datetime)) or "年" in lab):
-                d = parse_date(row[c])
+            elif foot.date is None and row[c] is not None and row[c] != "":
+                d = parse_date(row[c], serials=True)   # any spelling, a date cell, or a bare Excel serial
                 if d:
                     foot.date, foot.date_cell = d, cell_ref(r, c)
     return foot
@@ -412,8 +412,8 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
     records, totals, more = _PARSERS[form.code](sheet, grid, cols, data_start, end, where)
     issues += more
     if footer.date is None and records:
-        issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按文件修改时间排序。"
-                              " No footer date: ordering falls back to the file's modification time.", **where))
+        issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按到达日期（文件修改时间的本地日期）排序。"
+                              " No footer date: ordering uses the arrival date (local date of the file's modification time).", **where))
     return ParsedForm(form, sheet.name, title_cell, records, totals, footer, issues)
 
 

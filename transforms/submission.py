@@ -65,13 +65,26 @@ class Verdict:
         return [i for i in self.issues if i.severity != ERROR]
 
 
-def form_records(parsed: ParsedWorkbook, unit_kind: str) -> tuple[list[FormRecord], list[Issue]]:
+def form_records(parsed: ParsedWorkbook, unit_kind: str, campaign_years: tuple[int, ...] = ()
+                 ) -> tuple[list[FormRecord], list[Issue]]:
     """Which forms of the workbook count, and the warnings that decision raises.
 
     A department's 附件3 is not its business: ignored (with a warning when it was filled in).
-    A county's blank 附件3 template is treated as not sent."""
+    A county's blank 附件3 template is treated as not sent. A footer date outside the campaign's
+    year(s) (a typo such as 2017 or 2081) is not used to order resubmissions: FOOTER_DATE_OUTSIDE_CAMPAIGN,
+    and the file counts by its arrival date like an undated one."""
     records, issues = [], []
     for pf in parsed.forms:
+        footer_date = pf.footer.date
+        if footer_date is not None and campaign_years and footer_date.year not in campaign_years:
+            years = "、".join(str(y) for y in campaign_years)
+            issues.append(warning("FOOTER_DATE_OUTSIDE_CAMPAIGN",
+                                  f"落款日期 {footer_date:%Y年%-m月%-d日} 不在本次专项排查的年份（{years}年）内，"
+                                  f"可能填写有误；排序时不采用该日期，按到达日期（文件修改时间）处理，请核对。"
+                                  f" Footer date {footer_date} is outside the campaign year ({years}): not used for"
+                                  f" ordering (the arrival date is).", form=pf.form.code, sheet=pf.sheet,
+                                  cell=pf.footer.date_cell, value=footer_date.isoformat()))
+            footer_date = None
         counts = True
         if pf.form.code == "附件3" and unit_kind == "department":
             counts = False
@@ -83,7 +96,7 @@ def form_records(parsed: ParsedWorkbook, unit_kind: str) -> tuple[list[FormRecor
             counts = False
             issues.append(warning("FORM_BLANK", "附件3 是空白表，视为未报送附件3。 附件3 is blank: treated as not sent.",
                                   form="附件3", sheet=pf.sheet, cell=pf.title_cell))
-        records.append(FormRecord(pf.form.code, pf.sheet, pf.footer.filler, pf.footer.phone, pf.footer.date,
+        records.append(FormRecord(pf.form.code, pf.sheet, pf.footer.filler, pf.footer.phone, footer_date,
                                   pf.records, counts, pf.total_records))
     return records, issues
 
@@ -127,7 +140,7 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
     for pf in parsed.forms:
         titles.setdefault(pf.sheet, []).append((split_ref(pf.title_cell)[0], pf.form.code))
     issues += uncached_formula_issues(sheets, titles)
-    records, more = form_records(parsed, unit_kind)
+    records, more = form_records(parsed, unit_kind, tuple(intake.get("campaign_years", ())))
     return parsed, records, issues + more + oversized_numbers(records)
 
 

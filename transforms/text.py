@@ -100,21 +100,64 @@ def company_key(name: object) -> str:
     return text
 
 
-_DATE_RE = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
+# Footer dates as clerks type them: 2018年7月19日, 2018.7.19, 2018/7/19, 2018-7-19, 2018.07.19
+# (spaces anywhere are removed first); a year needs 4 digits and no digit around it, so a
+# phone number (0554-3127128) is never a date.
+_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|[./-])(\d{1,2})(?:月|[./-])(\d{1,2})(?!\d)")
+# Chinese numerals: 二〇一八年七月十九日 / 二零一八年七月十九日 (〇 also typed as ○, O or 0).
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "o": 0, "0": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DATE_RE = re.compile(r"([〇零○Oo0一二三四五六七八九]{4})年([一二两三四五六七八九十]{1,3})月([一二三四五六七八九十廿]{1,4})日?")
+EXCEL_EPOCH = dt.date(1899, 12, 30)           # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
+_SERIAL_RANGE = (36526, 73050)                # 2000-01-01 .. 2099-12-31: a bare number outside is not a date
 
 
-def parse_date(value: object) -> dt.date | None:
-    """A footer date: a date cell, or text such as 2018年7月16日 / 2018-07-16."""
+def _cn_number(text: str) -> int | None:
+    """十九 -> 19, 七 -> 7, 二十 -> 20, 三十一 -> 31, 廿一 -> 21."""
+    text = text.replace("廿", "二十")
+    if "十" not in text:
+        return _CN_DIGITS.get(text) if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if "十" in ones or len(tens) > 1 or len(ones) > 1:
+        return None
+    t = _CN_DIGITS.get(tens, None) if tens else 1
+    o = _CN_DIGITS.get(ones, None) if ones else 0
+    return None if t is None or o is None else t * 10 + o
+
+
+def _date(y: int, m: int | None, d: int | None) -> dt.date | None:
+    try:
+        return dt.date(y, m, d) if m is not None and d is not None else None
+    except ValueError:
+        return None
+
+
+def serial_date(value: float) -> dt.date | None:
+    """An Excel date serial (a date cell whose format was lost), within 2000..2099."""
+    if isinstance(value, bool) or not float(value).is_integer():
+        return None
+    if not _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+        return None
+    return EXCEL_EPOCH + dt.timedelta(days=int(value))
+
+
+def parse_date(value: object, serials: bool = False) -> dt.date | None:
+    """A footer date: a date cell, text in any common spelling (see _DATE_RE, _CN_DATE_RE), or
+    with serials=True a bare number read as an Excel date serial."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if value is None:
+    if value is None or isinstance(value, bool):
         return None
-    match = _DATE_RE.search(unicodedata.normalize("NFKC", str(value)))
-    if not match:
-        return None
-    try:
-        return dt.date(*(int(g) for g in match.groups()))
-    except ValueError:
-        return None
+    if isinstance(value, (int, float)):
+        return serial_date(value) if serials else None
+    text = _WS.sub("", unicodedata.normalize("NFKC", str(value)))
+    match = _DATE_RE.search(text)
+    if match:
+        return _date(*(int(g) for g in match.groups()))
+    match = _CN_DATE_RE.search(text)
+    if match:
+        year = "".join(str(_CN_DIGITS[ch]) for ch in match.group(1))
+        return _date(int(year), _cn_number(match.group(2)), _cn_number(match.group(3)))
+    return None

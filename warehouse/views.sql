@@ -1,18 +1,35 @@
 -- Documented views: the stable interface for analysts, scripts and the published workbook.
 
+-- campaign_calendar: the config file's campaign dates and time zone, one row (reporting_status, current_forms).
+CREATE TABLE IF NOT EXISTS campaign_calendar (
+    timezone        VARCHAR NOT NULL,
+    screening_start DATE,
+    screening_end   DATE,
+    forms_due       DATE
+);
+
 -- current_forms: per unit and form, the submission that is the unit's current data: its latest
--- accepted file by footer date, then file modification time (a rejected file never replaces
--- an accepted one; a duplicate is never a candidate).
+-- accepted file by effective date, then file modification time (a rejected file never replaces
+-- an accepted one; a duplicate is never a candidate). effective_date = the footer date, or, for
+-- a file without one (or with one outside the campaign year), its arrival date: the local date
+-- (campaign time zone) of its modification time. So an undated resend that arrived after an
+-- older dated file wins, and a dated file wins over an undated one that arrived before that date.
 CREATE OR REPLACE VIEW current_forms AS
-SELECT unit, form, sha256, inbox_path, file_name, footer_date, file_mtime
+SELECT unit, form, sha256, inbox_path, file_name, footer_date, file_mtime, effective_date
 FROM (
-    SELECT sf.unit, sf.form, sf.sha256, rf.inbox_path, rf.file_name, sf.footer_date, rf.file_mtime,
-           row_number() OVER (PARTITION BY sf.unit, sf.form
-                              ORDER BY sf.footer_date DESC NULLS LAST, rf.file_mtime DESC NULLS LAST,
-                                       rf.received_at DESC, rf.inbox_path DESC) AS rn
-    FROM submission_forms sf
-    JOIN received_files rf ON rf.unit = sf.unit AND rf.sha256 = sf.sha256 AND rf.status = 'accepted'
-    WHERE sf.counts
+    SELECT *, row_number() OVER (PARTITION BY unit, form
+                                 ORDER BY effective_date DESC, arrived_at DESC, received_at DESC, inbox_path DESC) AS rn
+    FROM (
+        SELECT sf.unit, sf.form, sf.sha256, rf.inbox_path, rf.file_name, sf.footer_date, rf.file_mtime,
+               rf.received_at, coalesce(rf.file_mtime, rf.received_at) AS arrived_at,
+               coalesce(sf.footer_date,
+                        CAST(timezone(coalesce(cal.timezone, 'UTC'),
+                                      coalesce(rf.file_mtime, rf.received_at) AT TIME ZONE 'UTC') AS DATE)) AS effective_date
+        FROM submission_forms sf
+        JOIN received_files rf ON rf.unit = sf.unit AND rf.sha256 = sf.sha256 AND rf.status = 'accepted'
+        LEFT JOIN (SELECT timezone FROM campaign_calendar LIMIT 1) cal ON true
+        WHERE sf.counts
+    )
 )
 WHERE rn = 1;
 
@@ -71,14 +88,6 @@ CREATE TABLE IF NOT EXISTS risk_thresholds (
     medium_points         INTEGER,
     cross_province_points INTEGER,         -- 是否跨省 = 是
     multi_reporter_points INTEGER          -- reported by two or more units
-);
-
--- campaign_calendar: the config file's campaign dates and time zone, one row (reporting_status).
-CREATE TABLE IF NOT EXISTS campaign_calendar (
-    timezone        VARCHAR NOT NULL,
-    screening_start DATE,
-    screening_end   DATE,
-    forms_due       DATE
 );
 
 -- city_stats: 附件1 summed city-wide, one row per (scope, section, grp, item).
