@@ -33,6 +33,7 @@ class Sheet:
     hidden: bool = False                         # hidden sheets are read like the others
     uncached_formulas: list[tuple[int, int, str | None]] = field(default_factory=list)  # (r, c, formula) saved without a value
     uncached_count: int = 0                      # all of them (the list keeps the first MAX_FORMULA_CELLS)
+    recalculated: list = field(default_factory=list)  # transforms.formulas.Recalculated: stale sums recomputed
 
     @property
     def n_rows(self) -> int:
@@ -109,6 +110,8 @@ def column_letters(c: int) -> str:
 DEFAULT_MAX_CELLS = 5_000_000     # rows x columns over all sheets (intake.max_cells overrides)
 MAX_PARTS = 10_000                # zip members; a real workbook has a few dozen
 MAX_FORMULA_CELLS = 200           # uncached formula cells remembered per sheet (the rest are counted)
+MAX_FORMULAS = 200_000            # formulas remembered per sheet for recalculating stale sums
+MAX_MERGES = 100_000              # .ods merged ranges remembered per sheet
 _CHUNK = 1 << 20
 _MAP_PART_LIMIT = 5_000_000       # workbook.xml / its rels larger than this are not parsed for sheet names
 
@@ -126,6 +129,10 @@ class SheetScan:
     max_col: int = -1
     uncached: list[tuple[int, int, str | None]] = field(default_factory=list)  # (row, col, formula)
     n_uncached: int = 0
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) -> '=...' (first MAX_FORMULAS)
+    shared: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # si -> master (row, col, text)
+    shared_cells: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, si) filled from a master
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # .ods: spans (calamine gives none)
 
     @property
     def cells(self) -> int:
@@ -165,6 +172,7 @@ class _SheetScanner:
         self.in_cell = self.has_f = self.has_v = False
         self.cell = (0, 0)
         self.formula: str | None = None
+        self.shared_si: str | None = None
         self.pending: list[bytes] = []
         self.pending_len = 0
 
@@ -187,7 +195,13 @@ class _SheetScanner:
             self.pending = []
         if self.in_cell:
             self._end_cell()
-        return self.scan
+        s = self.scan
+        for r, c, si in s.shared_cells:        # shared formulas: the master's text, moved to the cell
+            master = s.shared.get(si)
+            if master and (r, c) not in s.formulas and len(s.formulas) < MAX_FORMULAS:
+                from transforms.formulas import shift_formula
+                s.formulas[(r, c)] = shift_formula(master[2], r - master[0], c - master[1])
+        return s
 
     def _buffer(self, buf: bytes) -> None:
         if not self.precise and not _has(buf, _FORMULA_TAG, b"<f", b":f") and \
@@ -220,15 +234,19 @@ class _SheetScanner:
                 if ref and ref.group(2):
                     self.row = _digits(ref.group(2)) - 1
                 if not attrs.rstrip().endswith(b"/"):
-                    self.in_cell, self.has_f, self.has_v, self.formula = True, False, False, None
+                    self.in_cell, self.has_f, self.has_v, self.formula, self.shared_si = True, False, False, None, None
                     self.cell = (max(self.row, 0), max(self.col, 0))
             elif self.in_cell:
                 if name == b"f":
                     self.has_f = True
+                    si = _SHARED_SI.search(attrs) if b"shared" in attrs else None
+                    self.shared_si = si.group(1).decode("ascii", "replace") if si else None
                     if not attrs.rstrip().endswith(b"/"):
                         end = buf.find(b"<", m.end())
-                        text = buf[m.end():end if end >= 0 else len(buf)][:200]
-                        self.formula = "=" + text.decode("utf-8", "replace") if text else None
+                        text = buf[m.end():end if end >= 0 else len(buf)]
+                        cut = len(text) > _FORMULA_TEXT      # marked: a cut formula is never taken for a sum
+                        text = text[:_FORMULA_TEXT]
+                        self.formula = ("=" + text.decode("utf-8", "replace") + ("…" if cut else "")) if text else None
                 else:                      # <v> or <is>
                     self.has_v = True
 
@@ -236,6 +254,15 @@ class _SheetScanner:
         s, (r, c) = self.scan, self.cell
         if self.has_f or self.has_v:
             s.max_row, s.max_col = max(s.max_row, r), max(s.max_col, c)
+        if self.has_f:
+            formula = _unescape(self.formula)
+            if formula and len(s.formulas) < MAX_FORMULAS:
+                s.formulas[(r, c)] = formula
+            if self.shared_si is not None:
+                if formula:
+                    s.shared.setdefault(self.shared_si, (r, c, formula))
+                elif len(s.shared_cells) < MAX_FORMULAS:
+                    s.shared_cells.append((r, c, self.shared_si))
         if self.has_f and not self.has_v:
             s.n_uncached += 1
             if len(s.uncached) < MAX_FORMULA_CELLS:
@@ -243,6 +270,8 @@ class _SheetScanner:
         self.in_cell = False
 
 
+_SHARED_SI = re.compile(rb"""(?:^|\s)si\s*=\s*["']\s*(\d+)\s*["']""")
+_FORMULA_TEXT = 4000              # characters of a formula kept (recalculation, messages)
 _ROW_TAG = re.compile(rb"</?(?:[A-Za-z_][\w.\-]*:)?row[\s/>]")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
 _CELL_REF = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]+)(\d+)\s*["']""")
@@ -333,34 +362,46 @@ def _too_large(inflated: int, limit: int) -> WorkbookError:
                                value=str(inflated)))
 
 
-def _sniff_other_zip(zf: zipfile.ZipFile, names: set[str]) -> None:
-    """Zip containers that are not an .xlsx: say what they are."""
+def _sniff_other_zip(zf: zipfile.ZipFile, names: set[str]) -> str:
+    """'xlsx', 'ods' (an OpenDocument spreadsheet), or say what else the zip is."""
     if "mimetype" in names:
         try:
             mime = zf.read("mimetype")[:100].decode("ascii", "replace")
         except Exception:
             mime = ""
+        if "opendocument.spreadsheet" in mime and "content.xml" in names:
+            return "ods"
         if "opendocument" in mime:
-            raise WorkbookError(error("UNSUPPORTED_FORMAT", "这是 OpenDocument（.ods 等）文件，不是 .xlsx；请用 WPS 或 Excel 另存为 .xlsx 后重新报送。"
-                                      " OpenDocument content: resave as .xlsx and resend.", value=mime))
+            raise WorkbookError(error("UNSUPPORTED_FORMAT", "这是 OpenDocument 文档（不是电子表格），不是工作簿；请用 WPS 或 Excel 另存为 .xlsx 后重新报送。"
+                                      " OpenDocument content that is not a spreadsheet: resave as .xlsx and resend.", value=mime))
     if "xl/workbook.bin" in names:
         raise WorkbookError(error("UNSUPPORTED_FORMAT", "这是 Excel 二进制工作簿（.xlsb），不是 .xlsx；请另存为 .xlsx 后重新报送。"
                                   " Binary .xlsb content: resave as .xlsx and resend.", value=".xlsb"))
     if "xl/workbook.xml" not in names:
         raise _unreadable("压缩包里没有 xl/workbook.xml，不是 Excel 工作簿 / no xl/workbook.xml")
+    return "xlsx"
+
+
+def _encrypted() -> WorkbookError:
+    return WorkbookError(error("ENCRYPTED_FILE", "工作簿已加密（设置了打开密码），无法读取；请取消密码后重新报送。"
+                               " The workbook is password-protected (encrypted); remove the password and resend."))
 
 
 def check_container(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_MAX_CELLS) -> dict[str, SheetScan]:
-    """Refuse what is not a plain, sane OOXML zip before any parser touches it.
+    """Refuse what is not a plain, sane workbook before any parser touches it (see workbook_scan)."""
+    return workbook_scan(data, max_uncompressed, max_cells)[1]
 
-    Returns what the XML pass found per sheet (keyed by sheet name, or by part path when the
-    workbook's sheet list could not be mapped)."""
+
+def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_MAX_CELLS) -> tuple[str, dict[str, SheetScan]]:
+    """The kind of workbook the bytes hold ('xlsx' also for .xlsm, 'xls', 'ods'), sniffed by content
+    whatever the file's name, and what the pass over it found per sheet (keyed by sheet name, or by
+    part path when an .xlsx's sheet list could not be mapped). Refuses what is not a plain, sane
+    workbook before any parser touches it."""
     if data.startswith(CFB_MAGIC):
         if ENCRYPTED_MARK in data:
-            raise WorkbookError(error("ENCRYPTED_FILE", "工作簿已加密（设置了打开密码），无法读取；请取消密码后重新报送。"
-                                      " The workbook is password-protected (encrypted); remove the password and resend."))
-        raise WorkbookError(error("UNSUPPORTED_FORMAT", "这是旧版 Excel（.xls）文件；请另存为 .xlsx 后重新报送。"
-                                  " Legacy .xls content: resave as .xlsx and resend."))
+            raise _encrypted()
+        from transforms.legacy import check_xls
+        return "xls", _limit_cells(check_xls(data, max_uncompressed), max_cells)
     if not data.startswith(ZIP_MAGIC):
         what = "文件为空 / empty file" if not data else "不是 Excel 文件 / not an Excel file"
         raise WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 .xlsx 工作簿（{what}）。"
@@ -378,8 +419,8 @@ def check_container(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT
         if declared > max_uncompressed:
             raise _too_large(declared, max_uncompressed)
         names = {i.filename for i in infos}
-        _sniff_other_zip(zf, names)
-        parts = _sheet_parts(zf, names)
+        kind = _sniff_other_zip(zf, names)
+        parts = _sheet_parts(zf, names) if kind == "xlsx" else {}
         scans: dict[str, SheetScan] = {}
         inflated = 0
         for info in infos:
@@ -389,8 +430,12 @@ def check_container(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT
             xmlish = name.lower().endswith((".xml", ".rels", ".vml"))
             # worksheet parts; every XML part when the sheet list could not be mapped (nothing unscanned
             # can then be handed to the reader as a sheet)
-            is_sheet = name in parts or re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) or (not parts and xmlish)
-            scanner = _SheetScanner(name) if is_sheet else None
+            if kind == "ods":     # the tables are in content.xml (OpenDocument)
+                from transforms.legacy import OdsScanner
+                scanner = OdsScanner() if name == "content.xml" else None
+            else:
+                is_sheet = name in parts or re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) or (not parts and xmlish)
+                scanner = _SheetScanner(name) if is_sheet else None
             tail = b""
             try:
                 with zf.open(info) as fh:
@@ -410,12 +455,19 @@ def check_container(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT
                 raise
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
                 raise _unreadable(f"压缩包内 {name} 已损坏 / corrupt member {name}: {type(exc).__name__}") from None
-            if scanner:
+            if kind == "ods" and scanner:
+                scans.update(scanner.close())
+            elif scanner:
                 scan = scanner.close()
                 scans[parts.get(name, name)] = scan
-        if sum(scan.cells for scan in scans.values()) > max_cells:   # the fast bound is over: count precisely
+        if kind == "xlsx" and sum(scan.cells for scan in scans.values()) > max_cells:   # the fast bound is over: count precisely
             for part, scan in list(scans.items()):
                 scans[part] = _rescan(zf, scan.part)
+    return kind, _limit_cells(scans, max_cells)
+
+
+def _limit_cells(scans: dict[str, SheetScan], max_cells: int) -> dict[str, SheetScan]:
+    """SHEET_TOO_LARGE when the dense grids of all sheets together exceed max_cells."""
     total = 0
     for sheet_name, scan in scans.items():
         total += scan.cells
@@ -466,9 +518,17 @@ def uncached_formula_issues(sheets: list[Sheet], form_titles: dict[str, list[tup
     return issues
 
 
+_KIND_NAMES = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
+
+
 def read_workbook(data: bytes, max_uncompressed: int = 200_000_000, max_cells: int = DEFAULT_MAX_CELLS) -> list[Sheet]:
-    """Every sheet of an .xlsx/.xlsm workbook, hidden ones and hidden rows included (hidden content is data)."""
-    scans = check_container(data, max_uncompressed, max_cells)
+    """Every sheet of an .xlsx/.xlsm/.xls/.ods workbook, hidden ones and hidden rows included (hidden
+    content is data). Plain sums saved with a stale or no cached value are recomputed
+    (transforms.formulas) where the file carries its formulas: .xlsx/.xlsm and .ods; calamine gives
+    no formulas for .xls, whose cached values are read as they are."""
+    from transforms.formulas import recalculate
+
+    kind, scans = workbook_scan(data, max_uncompressed, max_cells)
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets, total = [], 0
@@ -477,21 +537,58 @@ def read_workbook(data: bytes, max_uncompressed: int = 200_000_000, max_cells: i
                 continue
             ws = wb.get_sheet_by_name(meta.name)
             total += (ws.end[0] + 1) * (ws.end[1] + 1) if ws.end else 0
-            if total > max_cells:   # second guard: the XML pass should have caught it
+            if total > max_cells:   # second guard: the pass over the file should have caught it
                 raise WorkbookError(error("SHEET_TOO_LARGE", f"工作表“{meta.name}”过大，工作簿超过可读取的 {max_cells} 个单元格。"
                                           f" Sheet '{meta.name}': the workbook exceeds {max_cells} cells.", sheet=meta.name))
             cells = ws.to_python(skip_empty_area=False)
-            merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (ws.merged_cell_ranges or [])]
             scan = scans.get(meta.name)
+            merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (ws.merged_cell_ranges or [])]
+            if not merged and scan and scan.merged:       # .ods: calamine gives no merged ranges
+                merged = list(scan.merged)
+            recalculated = recalculate(cells, scan.formulas) if scan and scan.formulas else []
+            fixed = {(x.row, x.col) for x in recalculated}
+            uncached = [u for u in (scan.uncached if scan else []) if (u[0], u[1]) not in fixed]
+            n_uncached = (scan.n_uncached if scan else 0) - (len(scan.uncached) - len(uncached) if scan else 0)
             sheets.append(Sheet(meta.name, cells, merged, hidden=not str(meta.visible).endswith("Visible"),
-                                uncached_formulas=list(scan.uncached) if scan else [],
-                                uncached_count=scan.n_uncached if scan else 0))
+                                uncached_formulas=uncached, uncached_count=n_uncached, recalculated=recalculated))
         return sheets
     except WorkbookError:
         raise
     except Exception as exc:  # calamine raises its own error types for every malformed part
-        raise WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 .xlsx 工作簿：{exc}"
-                                  f" Not a readable .xlsx workbook.")) from None
+        what = _KIND_NAMES.get(kind, "")
+        raise WorkbookError(error("UNREADABLE_FILE", f"不是可读取的{what}工作簿：{exc}"
+                                  f" Not a readable {what} workbook.")) from None
+
+
+def recalculated_issues(sheets: list[Sheet], form_titles: dict[str, list[tuple[int, str]]]) -> list[Issue]:
+    """FORMULA_RECALCULATED, one warning per plain sum whose saved value was stale (or missing):
+    the value Excel/WPS shows when it opens the file is used. Reported for sheets holding a form."""
+    from transforms.issues import warning
+
+    issues: list[Issue] = []
+    for sheet in sheets:
+        if not sheet.recalculated or sheet.name not in form_titles:
+            continue
+        titles = sorted(form_titles[sheet.name])
+        for x in sheet.recalculated:
+            form = next((code for row, code in reversed(titles) if row <= x.row), None)
+            ref = cell_ref(x.row, x.col)
+            cached = "（无）" if x.cached in ("", None) else _shown(x.cached)
+            computed = format(x.computed.normalize(), "f")
+            issues.append(warning(
+                "FORMULA_RECALCULATED",
+                f"单元格 {ref} 的公式 {x.formula} 保存的计算结果为 {cached}，与按单元格重新计算的结果 {computed} 不一致"
+                f"（Excel/WPS 打开时会显示 {computed}）；已按 {computed} 读取。"
+                f" Formula {x.formula} in {ref} was saved with the value {cached}; recomputed from the cells it"
+                f" sums: {computed} (what Excel/WPS show on opening), used instead.",
+                form=form, sheet=sheet.name, cell=ref, value=f"{x.formula} cached={cached} computed={computed}"))
+    return issues
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def split_ref(ref: str) -> tuple[int, int]:

@@ -99,14 +99,44 @@ def _ends_table(text: str) -> bool:
     return bool(lab and (_FOOTER_LABEL.match(lab) or _NOTES.match(lab)))
 
 
+# Between a parent and its leaf in a joined one-row header (问题机构情况-机构数量, 风险情况/企业名称,
+# 整治情况：整改机构数量, or with a space, which normalize_label removes, or nothing). After NFKC.
+_JOIN_SEPARATORS = "-—–/_:"
+
+
+@lru_cache(maxsize=None)
+def _joined_labels(form: Form) -> dict[str, tuple[str, str]]:
+    """'<parent><sep><leaf>' (normalised) -> (parent, leaf), for every column under a printed parent."""
+    out = {}
+    for col in form.columns:
+        if col.parent:
+            parent, leaf = normalize_label(col.parent), normalize_label(col.label)
+            for sep in ("", *_JOIN_SEPARATORS):
+                out[parent + sep + leaf] = (parent, leaf)
+    return out
+
+
+def _split_joined(form: Form, label: str) -> tuple[str, str] | None:
+    """A joined header cell as (parent, leaf); None when it is not one (then it is read as it is)."""
+    if not label:
+        return None
+    return _joined_labels(form).get(label.translate(_DASHES))
+
+
+_DASHES = str.maketrans({"－": "-", "‐": "-", "‑": "-", "―": "—", "／": "/", "＿": "_", "：": ":"})
+
+
 def _header(grid: list[list[Any]], form: Form, start: int, stop: int) -> tuple[int, int, dict[int, tuple[str | None, str]]] | None:
-    """Locate the (one- or two-row) header; map grid column -> (parent label, leaf label)."""
+    """Locate the (one- or two-row) header; map grid column -> (parent label, leaf label).
+
+    A one-row header whose cells read <parent><sep><leaf> (joined by a client or a clerk) is the
+    same as the two-row header."""
     leaves = {normalize_label(c.label) for c in form.columns}
     parents = {normalize_label(c.parent) for c in form.columns if c.parent}
     known = leaves | parents
     width = max((len(r) for r in grid), default=0)
     for top in range(start, stop):
-        hits = sum(1 for v in grid[top] if normalize_label(v) in known)
+        hits = sum(1 for v in grid[top] if normalize_label(v) in known or _split_joined(form, normalize_label(v)))
         if hits < 2:
             continue
         second = top + 1 < stop and any(
@@ -122,9 +152,9 @@ def _header(grid: list[list[Any]], form: Form, start: int, stop: int) -> tuple[i
             elif lower and carry in parents:
                 upper = carry  # parent header written once, not merged
             if lower and lower != upper:
-                mapping[c] = (upper or None, lower)
+                mapping[c] = _split_joined(form, lower) or (upper or None, lower)
             elif upper:
-                mapping[c] = (None, upper)
+                mapping[c] = _split_joined(form, upper) or (None, upper)
         return top, top + (2 if second else 1), mapping
     return None
 

@@ -113,7 +113,8 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
 
     Returns the parsed workbook (None when it could not be read), its forms, and the issues so
     far. Never raises for bad input: every problem becomes an issue."""
-    from transforms.grid import DEFAULT_MAX_CELLS, WorkbookError, read_workbook, split_ref, uncached_formula_issues
+    from transforms.grid import (DEFAULT_MAX_CELLS, WorkbookError, read_workbook, recalculated_issues, split_ref,
+                                 uncached_formula_issues)
     from transforms.issues import error
     from transforms.parse import parse_workbook
 
@@ -122,9 +123,10 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
         return None, [], [error("UNKNOWN_UNIT", f"“{unit}”不是报送单位名单中的单位文件夹；请放入本单位文件夹后重新报送。"
                                 f" Folder '{unit}' is not a registry unit.", value=unit)]
     if suffix not in intake["accepted_extensions"]:
-        hint = "请用 Excel 或 WPS 另存为 .xlsx 后重新报送" if suffix in intake["legacy_extensions"] else "只受理 .xlsx / .xlsm 工作簿"
+        accepted = " / ".join(intake["accepted_extensions"])
+        hint = "请用 Excel 或 WPS 另存为 .xlsx 后重新报送" if suffix in intake["legacy_extensions"] else f"只受理 {accepted} 工作簿"
         return None, [], [error("UNSUPPORTED_FORMAT", f"不受理 {suffix or '无扩展名'} 文件：{hint}。"
-                                f" Only .xlsx/.xlsm workbooks are accepted; resave as .xlsx.", value=suffix or file_name)]
+                                f" Only {accepted} workbooks are accepted; resave as .xlsx.", value=suffix or file_name)]
     if len(data) > int(intake["max_file_bytes"]):
         return None, [], [error("FILE_TOO_LARGE", f"文件过大（{len(data)} 字节），超过上限 {intake['max_file_bytes']}。"
                                 f" File larger than the limit.", value=str(len(data)))]
@@ -140,6 +142,7 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
     for pf in parsed.forms:
         titles.setdefault(pf.sheet, []).append((split_ref(pf.title_cell)[0], pf.form.code))
     issues += uncached_formula_issues(sheets, titles)
+    issues += recalculated_issues(sheets, titles)
     records, more = form_records(parsed, unit_kind, tuple(intake.get("campaign_years", ())))
     return parsed, records, issues + more + oversized_numbers(records)
 
