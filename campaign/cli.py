@@ -245,11 +245,31 @@ def main(argv: list[str] | None = None) -> int:
     from warehouse.db import WarehouseBusy
     from warehouse.lock import RunInProgress
 
+    from warehouse import runlog
+
+    runlog.FINISHED_IN_PROCESS.clear()   # which runs this invocation recorded (see _record_unstarted)
     try:
         return args.func(args)
     except (InputError, RunInProgress, WarehouseBusy, PublishFailed, FileNotFoundError) as exc:   # expected operational states: no traceback
+        _record_unstarted(args, exc)
         print(f"campaign {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        _record_unstarted(args, exc)
+        raise
+
+
+def _record_unstarted(args, exc: BaseException) -> None:
+    """Every run leaves its `runs` row, even one that failed before its flow started (not a config mistake)."""
+    if args.command not in ("nightly", "ingest", "reprocess", "demo") or isinstance(exc, InputError):
+        return
+    from warehouse.runlog import record_unstarted
+
+    try:
+        data_dir = Path(args.data_dir).resolve() if args.data_dir else load_config(args.config).data_dir
+        record_unstarted(data_dir, args.command, getattr(args, "inbox", None), exc)
+    except Exception:
+        pass
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def connect(path: Path, read_only: bool = False, attempts: int | None = None, wa
                 from warehouse.faults import holder_of
 
                 holder = holder_of(str(exc))
-                raise WarehouseBusy(f"warehouse {path} is held by another process"
+                raise WarehouseBusy(f"warehouse {path} is locked by another process"
                                     f"{' (' + holder + ')' if holder else ''} after {attempts} attempts; "
                                     f"close it (or wait for the running job) and retry [{exc}]") from None
             delay = wait * 2 ** (attempt - 1)

@@ -26,6 +26,7 @@ from warehouse.faults import describe_fault
 PENDING_DIR = "runs-pending"
 COLUMNS = ["run_id", "flow", "started_at", "finished_at", "outcome", "inbox", "files_seen", "accepted", "rejected",
            "duplicates", "skipped", "published_file", "message"]
+FINISHED_IN_PROCESS: set[str] = set()   # run ids this process recorded: the CLI records a run that never started
 INTERRUPTED = "ended without recording its outcome (killed, or the machine stopped); closed by the next run"
 
 
@@ -130,6 +131,7 @@ class RunRecord:
             except OSError:
                 pass   # nothing can be written at all: the next run closes the `running` row as interrupted
         self.finished = True
+        FINISHED_IN_PROCESS.add(self.run_id)
 
     def finish_with(self, row: dict) -> None:
         """Record a final row prepared before (the one already copied into the snapshot)."""
@@ -213,3 +215,13 @@ def check(data_dir: Path, now: dt.datetime, window_hours: float) -> tuple[bool, 
     last = completed[0]
     return True, (f"OK: last run {last['flow']} completed {last['finished_at']:%Y-%m-%d %H:%M} UTC"
                   + (f", published {last['published_file']}" if last.get("published_file") else ""))
+
+
+def record_unstarted(data_dir: Path, flow: str, inbox: str | None, exc: BaseException) -> None:
+    """A run that failed before its flow recorded anything (e.g. the warehouse held at the CLI's
+    pre-flight check, the Prefect API unreachable): it still leaves its row."""
+    if FINISHED_IN_PROCESS or data_dir is None:
+        return
+    import uuid
+
+    RunRecord(Path(data_dir), uuid.uuid4().hex, flow, inbox).fail(exc)
