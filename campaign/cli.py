@@ -107,6 +107,11 @@ def _analytics(data_dir: Path):
 def cmd_query(args) -> int:
     _, data_dir = _dirs(args)
     con = _analytics(data_dir)
+    from warehouse.runlog import live_runs
+
+    note = live_runs(con, data_dir)   # `runs`: the warehouse's own run log, not the snapshot's copy
+    if note and "runs" in args.sql.lower():
+        print(f"note: {note}", file=sys.stderr)
     try:
         print(con.sql(args.sql).df().to_string(index=False, max_colwidth=60))
     finally:
@@ -121,11 +126,17 @@ def cmd_status(args) -> int:
 
     from warehouse.status import status_report
 
+    from warehouse import runlog
+
     config = load_config(args.config)
+    if args.check:   # the watchdog: the warehouse's run log only, exit 1 when the night needs a look
+        ok, line = runlog.check(data_dir, runlog.utcnow(), config.check_window_hours)
+        print(line, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
     today = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(config.timezone)).date()
     con = _analytics(data_dir)
     try:
-        print(status_report(con, config, today))
+        print(status_report(con, config, today, runlog.read_runs(data_dir)))
     finally:
         con.close()
     return 0
@@ -201,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="campaign day, last run, units not yet reported, rejected files awaiting a resend")
     p.add_argument("--date", help="report as of this date (YYYY-MM-DD; default: today in the campaign time zone)")
+    p.add_argument("--check", action="store_true",
+                   help="watchdog for cron/monitoring: exit 1 when the last run failed or none completed within "
+                        "[operations] check_window_hours (default 26)")
     _common(p, inbox=False)
     p.set_defaults(func=cmd_status)
 
@@ -231,11 +245,31 @@ def main(argv: list[str] | None = None) -> int:
     from warehouse.db import WarehouseBusy
     from warehouse.lock import RunInProgress
 
+    from warehouse import runlog
+
+    runlog.FINISHED_IN_PROCESS.clear()   # which runs this invocation recorded (see _record_unstarted)
     try:
         return args.func(args)
     except (InputError, RunInProgress, WarehouseBusy, PublishFailed, FileNotFoundError) as exc:   # expected operational states: no traceback
+        _record_unstarted(args, exc)
         print(f"campaign {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        _record_unstarted(args, exc)
+        raise
+
+
+def _record_unstarted(args, exc: BaseException) -> None:
+    """Every run leaves its `runs` row, even one that failed before its flow started (not a config mistake)."""
+    if args.command not in ("nightly", "ingest", "reprocess", "demo") or isinstance(exc, InputError):
+        return
+    from warehouse.runlog import record_unstarted
+
+    try:
+        data_dir = Path(args.data_dir).resolve() if args.data_dir else load_config(args.config).data_dir
+        record_unstarted(data_dir, args.command, getattr(args, "inbox", None), exc)
+    except Exception:
+        pass
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from campaign.config_schema import validate
+from campaign.errors import InputError
+
 DEFAULT_CONFIG = Path(__file__).with_name("config.toml")
 
 
@@ -78,6 +81,11 @@ class Config:
         return self.raw["risk"]
 
     @property
+    def check_window_hours(self) -> float:
+        """`campaign status --check`: the last completed run must be at most this old (default 26 h)."""
+        return float(self.operations.get("check_window_hours", 26))
+
+    @property
     def run_lock_wait(self) -> float:
         return float(self.raw.get("operations", {}).get("run_lock_wait_seconds", 0))
 
@@ -93,5 +101,12 @@ class Config:
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read the config file: explicit path, else $CAMPAIGN_CONFIG, else the packaged default."""
     source = Path(path or os.environ.get("CAMPAIGN_CONFIG") or DEFAULT_CONFIG)
-    with open(source, "rb") as fh:
-        return Config(raw=tomllib.load(fh), source=source)
+    try:
+        with open(source, "rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise InputError(f"config {source}: cannot be read ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"config {source}: not valid TOML ({exc})") from None
+    validate(raw, source)   # one line naming the key and value, before anything runs
+    return Config(raw=raw, source=source)

@@ -29,6 +29,7 @@ from transforms.issues import Issue
 from transforms.submission import Receipt, Verdict, decide
 from warehouse import db, load
 from warehouse.lock import RunLock
+from warehouse.runlog import RunRecord
 from warehouse.snapshot import refresh_snapshot
 
 
@@ -119,17 +120,18 @@ def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> tuple[l
         if hit and (f.unit, f.inbox_path, hit[0]) in seen and (Path(data_dir) / hit[1]).exists():
             # the quick check: same path, size and modification time as a file already recorded,
             # its archive copy in place: not read nor hashed again (a rerun costs a stat per file)
-            out.append(Received(f, Receipt(f.unit, f.path.name, f.inbox_path, hit[0], f.size, f.mtime, now, hit[1]),
+            out.append(Received(f, Receipt(f.unit, f.file_name, f.inbox_path, hit[0], f.size, f.mtime, now, hit[1]),
                                 "known"))
             continue
         try:
-            sha, rel = archive_file(f.path, data_dir)
-        except OSError as exc:
+            # checked against the scan's size and mtime: a file rewritten in place since is not archived
+            sha, rel = archive_file(f.path, data_dir, expected=(f.size, f.mtime_ns) if f.mtime_ns else None)
+        except OSError as exc:   # the file's problem; the archive's own faults (DataDirFault) fail the run
             reason = archive_skip_reason(exc)
             _logger().warning("not read %s: %s (%s)", f.inbox_path, reason, exc)
             unread.append((f.inbox_path, reason))
             continue
-        receipt = Receipt(f.unit, f.path.name, f.inbox_path, sha, f.size, f.mtime, now, rel)
+        receipt = Receipt(f.unit, f.file_name, f.inbox_path, sha, f.size, f.mtime, now, rel)
         if (f.unit, f.inbox_path, sha) in seen:
             out.append(Received(f, receipt, "known"))
         elif (f.unit, sha) in first:
@@ -290,6 +292,12 @@ def load_task(verdicts: list[Verdict], warehouse: Path, run_id: str) -> None:
 
 
 def prepare_warehouse(warehouse: Path, config: Config) -> None:
+    """Schema and registry up to date, leftovers of killed runs removed (the caller holds the run lock).
+    A held warehouse is waited for with the config's back-off, each wait logged."""
+    from warehouse.housekeeping import remove_leftovers
+
+    db.configure_backoff(config)
+    remove_leftovers(warehouse.parent)
     con = db.connect(warehouse)
     try:
         db.init_schema(con)
@@ -327,46 +335,66 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
             timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
     with RunLock(data, wait_seconds=config.run_lock_wait), clock("total"):
-        with clock("prepare"):
-            prepare_warehouse(warehouse, config)
         run_id = current_run_id()
-        with clock("scan"):
-            found, skips = scan_task(inbox_dir, config)
-        with clock("archive"):
-            received, unread = archive_task(quote(found), data, warehouse)   # quote: thousands of paths
-        skips = skips + unread
-        verdicts: list[Verdict] = []
-        fresh = [r for r in received if r.status == "new"]
-        with ExitStack() as stack:
-            runner = stack.enter_context(task_runner(ex)) if fresh else None
-            # batches bound the memory of a big night; each is parsed, validated and loaded in turn
-            for batch in chunks(fresh, ex.batch_files):
-                with clock("parse"):
-                    pending = dask_parse(runner, batch, data, config, ex) if runner else parse_task(batch, data, config)
-                with clock("validate"):
-                    decided = dask_validate(runner, pending, config) if runner else validate_task(quote(pending), config)
-                with clock("load"):
-                    load_task(quote(decided), warehouse, run_id)
-                verdicts += [_released(v) for v in decided]
-        with clock("load"):
-            duplicates = _duplicates(received)
-            if duplicates:
-                load_task(quote(duplicates), warehouse, run_id)
-            verdicts += duplicates
-            con = db.connect(warehouse)
-            try:
-                load.record_skips(con, run_id, skips, utcnow())
-            finally:
-                con.close()
-        if snapshot:
-            with clock("snapshot"):
-                refresh_snapshot(data)
-    result = IngestResult(run_id, verdicts, sum(r.status == "known" for r in received), skips,
-                          {k: round(v, 3) for k, v in timings.items()})
+        # a standalone ingest records its own run (inside the nightly, the night's run is recorded)
+        run = RunRecord(data, run_id, "ingest", str(inbox_dir)) if snapshot else None
+        try:
+            result = _ingest(run, inbox_dir, data, warehouse, config, ex, clock, timings, snapshot)
+        except BaseException as exc:
+            if run:
+                _logger().error("ingest failed: %s", run.fail(exc))
+            raise
+    result.timings = {k: round(v, 3) for k, v in timings.items()}
     log = _logger()
-    for v in verdicts:
+    for v in result.verdicts:
         if v.status == "rejected":
             log.warning("rejected %s: %s", v.receipt.inbox_path,
                         "; ".join(f"{i.rule} {i.sheet or ''}!{i.cell or ''}" for i in v.errors[:5]))
     log.info("\n%s", result.summary())
+    return result
+
+
+def _ingest(run, inbox_dir: Path, data: Path, warehouse: Path, config: Config, ex: Execution, clock, timings: dict,
+            snapshot: bool) -> IngestResult:
+    with clock("prepare"):
+        prepare_warehouse(warehouse, config)
+    run_id = run.run_id if run else current_run_id()
+    if run:
+        run.start()
+    with clock("scan"):
+        found, skips = scan_task(inbox_dir, config)
+    with clock("archive"):
+        received, unread = archive_task(quote(found), data, warehouse)   # quote: thousands of paths
+    skips = skips + unread
+    verdicts: list[Verdict] = []
+    fresh = [r for r in received if r.status == "new"]
+    with ExitStack() as stack:
+        runner = stack.enter_context(task_runner(ex)) if fresh else None
+        # batches bound the memory of a big night; each is parsed, validated and loaded in turn
+        for batch in chunks(fresh, ex.batch_files):
+            with clock("parse"):
+                pending = dask_parse(runner, batch, data, config, ex) if runner else parse_task(batch, data, config)
+            with clock("validate"):
+                decided = dask_validate(runner, pending, config) if runner else validate_task(quote(pending), config)
+            with clock("load"):
+                load_task(quote(decided), warehouse, run_id)
+            verdicts += [_released(v) for v in decided]
+    with clock("load"):
+        duplicates = _duplicates(received)
+        if duplicates:
+            load_task(quote(duplicates), warehouse, run_id)
+        verdicts += duplicates
+        con = db.connect(warehouse)
+        try:
+            load.record_skips(con, run_id, skips, utcnow())
+            load.record_raw_names(con, [r.found for r in received], utcnow())
+        finally:
+            con.close()
+    result = IngestResult(run_id, verdicts, sum(r.status == "known" for r in received), skips, {})
+    if snapshot:
+        with clock("snapshot"):
+            run.counts = result.counts()
+            row = run.row("completed", finished_at=utcnow())
+            refresh_snapshot(data, completed=row)   # the snapshot's copy of this run says completed
+            run.finish_with(row)
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from campaign.config import load_config
@@ -12,9 +12,12 @@ from flows.artifacts import record_nightly_artifacts
 from flows.consolidate import consolidate_flow
 from flows.ingest import IngestResult, current_run_id, ingest_flow, prepare_warehouse, utcnow
 from flows.publish import PublishResult, publish_flow
-from warehouse import db, load
-from warehouse.lock import RunLock
-from warehouse.snapshot import refresh_snapshot
+from publish.files import PublishFailed
+from warehouse import db
+from warehouse.faults import describe_fault, kind_of, root_cause
+from warehouse.lock import RunInProgress, RunLock
+from warehouse.runlog import RunRecord
+from warehouse.snapshot import snapshot_path, stage_snapshot
 
 
 @dataclass
@@ -29,19 +32,49 @@ class NightlyResult:
         return self.published.workbook
 
 
-def _record(warehouse: Path, fn, *args, **kwargs) -> None:
-    con = db.connect(warehouse)
-    try:
-        fn(con, *args, **kwargs)
-    finally:
-        con.close()
-
-
 def _stage_settings():
     """Settings for the stages, run as subflows: no heartbeat of their own. The night's flow run
     keeps its heartbeat (a crashed night still stops beating); a subflow's heartbeat thread
     sleeps in 1 s steps and costs ~1 s to stop, a third of a night with nothing new."""
     return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+class _Held:
+    """Release a lock already taken when the block ends."""
+    def __init__(self, lock):
+        self.lock = lock
+
+    def __enter__(self):
+        return self.lock
+
+    def __exit__(self, *exc):
+        self.lock.__exit__(*exc)
+
+
+def _night(run: RunRecord, data: Path, inbox_dir: str, warehouse: Path, config, config_path, date):
+    prepare_warehouse(warehouse, config)
+    run.start()    # closes the rows of earlier runs that were killed as `interrupted`
+    with _stage_settings():
+        ingested = ingest_flow(inbox=inbox_dir, data_dir=str(data), config_path=config_path, snapshot=False)
+        run.counts = ingested.counts()
+        headline = consolidate_flow(data_dir=str(data), config_path=config_path)
+        published = publish_flow(data_dir=str(data), config_path=config_path, date=date, commit=False)
+    # all or nothing: tonight's workbook, receipts and snapshot are all written, then all put in place;
+    # `completed` is recorded once they are (the snapshot's copy of the row already says so)
+    row = run.row("completed", finished_at=utcnow(), published_file=str(published.workbook))
+    staging = published.staging
+    try:
+        staging.add(stage_snapshot(data, completed=row), snapshot_path(data))
+    except BaseException as exc:
+        staging.discard()
+        if isinstance(exc, OSError) or kind_of(root_cause(exc)):
+            raise PublishFailed(f"{describe_fault(exc)} — while copying the analysts' snapshot; none of tonight's "
+                                f"outputs was replaced (latest.xlsx, the dated summary, the receipts and "
+                                f"analytics.duckdb still hold the previous night's)") from exc
+        raise
+    staging.commit()
+    run.finish_with(row)
+    return ingested, headline, published
 
 
 @flow(name="nightly", log_prints=True)
@@ -52,24 +85,20 @@ def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_p
     data = Path(data_dir) if data_dir else config.data_dir
     inbox_dir = str(Path(inbox) if inbox else config.inbox)
     warehouse = db.warehouse_path(data)
-    with RunLock(data, wait_seconds=config.run_lock_wait):   # two nightly runs never write at once
-        prepare_warehouse(warehouse, config)
-        run_id = current_run_id()
-        _record(warehouse, load.start_run, run_id, "nightly", inbox_dir, utcnow())
-        counts: dict = {}
+    run = RunRecord(data, current_run_id(), "nightly", inbox_dir)
+    try:
+        lock = RunLock(data, wait_seconds=config.run_lock_wait).__enter__()   # two nightly runs never write at once
+    except RunInProgress as exc:   # this run did not run: its row says so (kept aside if the warehouse is held)
+        run.fail(exc)
+        raise
+    with _Held(lock):
         try:
-            with _stage_settings():
-                ingested = ingest_flow(inbox=inbox_dir, data_dir=str(data), config_path=config_path, snapshot=False)
-                counts = ingested.counts()
-                headline = consolidate_flow(data_dir=str(data), config_path=config_path)
-                published = publish_flow(data_dir=str(data), config_path=config_path, date=date)
-        except Exception as exc:
-            _record(warehouse, load.finish_run, run_id, utcnow(), "failed", counts,
-                    message=f"{type(exc).__name__}: {exc}")
+            ingested, headline, published = _night(run, data, inbox_dir, warehouse, config, config_path, date)
+        except BaseException as exc:   # however it ends, the run's row says so, with the fault in one line
+            message = run.fail(exc)
+            get_run_logger().error("nightly run %s failed: %s", run.run_id, message)
             raise
-        _record(warehouse, load.finish_run, run_id, utcnow(), "completed", counts,
-                published_file=str(published.workbook))
-        refresh_snapshot(data)   # analysts see tonight's figures, run_log included
+    run_id = run.run_id
     record_nightly_artifacts(run_id, ingested, published)   # Prefect UI: per-unit verdicts table + summary
     print(f"nightly run {run_id}: published {published.workbook}")
     return NightlyResult(run_id, ingested, headline, published)

@@ -120,6 +120,34 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Pool initializer: a worker never outlives the flow's process. PR_SET_PDEATHSIG (Linux) kills it
+    when its parent (the forkserver) goes; a watch thread covers the flow's process itself being
+    killed (SIGKILL: no clean-up of the pool runs) and the systems without prctl."""
+    import ctypes
+    import signal
+    import threading
+    import time
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)     # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes forked from a server that has already imported the parser (no fork of the
     flow's process: Prefect's threads hold locks a forked child would inherit)."""
@@ -128,7 +156,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         ctx.set_forkserver_preload(["flows.parallel", "transforms.submission", "transforms.grid"])
     except ValueError:
         ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
+                               initargs=(os.getpid(),))
 
 
 @contextmanager

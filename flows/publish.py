@@ -15,7 +15,7 @@ from prefect.cache_policies import NONE
 from campaign.config import Config, load_config
 from flows.ingest import _logger
 from flows.retries import transient_retries
-from publish.files import LATEST, PublishFailed, save_summary, summary_name
+from publish.files import LATEST, PublishFailed, Staging, save_summary, summary_name
 from publish.fingerprint import fingerprint, is_published, stamp
 from publish.receipts import receipt_paths, write_receipts
 from publish.workbook import PublishMeta, build_workbook
@@ -32,6 +32,7 @@ class PublishResult:
     receipts: list[Path] = field(default_factory=list)    # every file's receipt
     skipped: bool = False               # nothing changed since the last publish: the workbook was kept
     receipts_written: int = 0           # receipts whose content changed (all, the first time)
+    staging: Staging | None = None      # commit=False: tonight's outputs written, not yet in place
 
 
 def data_date(date: str | dt.date | None, config: Config) -> dt.date:
@@ -53,26 +54,32 @@ def read_task(warehouse: Path, config: Config) -> SummaryFrames:
 
 
 @task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
-def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str) -> tuple[Path, Path]:
-    return save_summary(stamp(build_workbook(frames, meta), stamped), publish_dir, meta.data_date)
+def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str,
+                  staging: Staging | None = None) -> tuple[Path, Path]:
+    return save_summary(stamp(build_workbook(frames, meta), stamped), publish_dir, meta.data_date, staging)
 
 
 @task(name="write-receipts", cache_policy=NONE, **transient_retries())
-def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, force: bool = False) -> list[Path]:
-    return write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone, force)
+def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, force: bool = False,
+                  staging: Staging | None = None) -> list[Path]:
+    return write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone, force, staging)
 
 
 @flow(name="publish", log_prints=True)
 def publish_flow(data_dir: str | None = None, config_path: str | None = None,
-                 date: str | None = None, force: bool = False) -> PublishResult:
+                 date: str | None = None, force: bool = False, commit: bool = True) -> PublishResult:
     """Write DIR/publish/summary_<date>.xlsx and DIR/publish/latest.xlsx, and DIR/receipts/<unit>/,
-    unless they already hold exactly this (force: write them anyway)."""
+    unless they already hold exactly this (force: write them anyway). All or nothing: every file is
+    written under a temporary name first, then all are put in place (commit=False: the caller does
+    it with result.staging, after adding its own outputs — the nightly adds the snapshot)."""
     config = load_config(config_path)
     data = Path(data_dir) if data_dir else config.data_dir
     meta = PublishMeta(data_date=data_date(date, config),
                        generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
                        timezone=config.timezone, campaign_name=config.raw["campaign"]["name"], risk=dict(config.risk))
     publish_dir, receipts_dir = data / "publish", data / "receipts"
+    db.configure_backoff(config)
+    staging = Staging()
     with RunLock(data, wait_seconds=config.run_lock_wait):
         frames = read_task(db.warehouse_path(data), config)
         stamped = fingerprint(frames, meta)
@@ -82,16 +89,23 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
             if skipped:
                 dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
             else:
-                dated, latest = workbook_task(frames, publish_dir, meta, stamped)
+                dated, latest = workbook_task(frames, publish_dir, meta, stamped, staging)
             # the receipts say nothing new either when the workbook did not change (it shows the same frames)
             unchanged = skipped and all(p.is_file() for p in receipts)
-            written = [] if unchanged else receipts_task(frames, receipts_dir, meta, force)
+            written = [] if unchanged else receipts_task(frames, receipts_dir, meta, force, staging)
         except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
+            staging.discard()
             raise PublishFailed.from_os_error(exc, publish_dir) from exc
+        except BaseException:
+            staging.discard()
+            raise
+        if commit:
+            staging.commit()
     if skipped:
         _logger().info("nothing to publish: %s and %s already hold this data; kept them (force=True rewrites)",
                        dated, latest.name)
     else:
         _logger().info("published %s (and %s)", dated, latest.name)
     _logger().info("%d receipts in %s, %d written", len(receipts), receipts_dir, len(written))
-    return PublishResult(meta.data_date, dated, latest, receipts, skipped=skipped, receipts_written=len(written))
+    return PublishResult(meta.data_date, dated, latest, receipts, skipped=skipped, receipts_written=len(written),
+                         staging=None if commit else staging)

@@ -5,6 +5,7 @@ to resend: the archive keeps every file's bytes. Verdicts that change are listed
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from flows.ingest import Received, _logger, current_run_id, examine_task, load_t
 from transforms.submission import Receipt
 from warehouse import db
 from warehouse.lock import RunLock
+from warehouse.runlog import RunRecord, utcnow
 from warehouse.snapshot import refresh_snapshot
 
 
@@ -58,12 +60,23 @@ def reprocess_flow(data_dir: str | None = None, unit: str | None = None, since: 
     data = Path(data_dir) if data_dir else config.data_dir
     warehouse = db.warehouse_path(data)
     with RunLock(data, wait_seconds=config.run_lock_wait):
-        prepare_warehouse(warehouse, config)
-        receipts, before = archived_receipts(warehouse, unit, dt.date.fromisoformat(since) if since else None)
         run_id = current_run_id()
-        verdicts = examine_task([Received(None, r, "new") for r in receipts], data, config)
-        load_task(quote(verdicts), warehouse, run_id)
-        refresh_snapshot(data)
+        run = RunRecord(data, run_id, "reprocess")
+        try:
+            prepare_warehouse(warehouse, config)
+            run.start()
+            receipts, before = archived_receipts(warehouse, unit, dt.date.fromisoformat(since) if since else None)
+            verdicts = examine_task([Received(None, r, "new") for r in receipts], data, config)
+            load_task(quote(verdicts), warehouse, run_id)
+            c = Counter(v.status for v in verdicts)
+            run.counts = {"seen": len(verdicts), "accepted": c["accepted"], "rejected": c["rejected"],
+                          "duplicate": c["duplicate"], "skipped": 0}
+            row = run.row("completed", finished_at=utcnow())
+            refresh_snapshot(data, completed=row)
+            run.finish_with(row)
+        except BaseException as exc:
+            _logger().error("reprocess failed: %s", run.fail(exc))
+            raise
     result = ReprocessResult(run_id, len(verdicts), [
         (v.receipt.inbox_path, before[v.receipt.inbox_path], v.status)
         for v in verdicts if before.get(v.receipt.inbox_path) != v.status])

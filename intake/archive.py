@@ -70,44 +70,82 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def archive_file(path: Path, data_dir: Path) -> tuple[str, str]:
+class InboxReadError(OSError):
+    """Reading the unit's file failed (I/O error on the share): the file's problem, retried next run."""
+
+
+def _data_dir_fault(exc: OSError, what: str) -> Exception:
+    from warehouse.faults import DataDirFault, kind_of
+
+    where = os.fsdecode(exc.filename) if exc.filename else what
+    return DataDirFault(f"{kind_of(exc) or 'storage error'}: could not write the archive ({where}: "
+                        f"{exc.strerror or exc}, errno {exc.errno})")
+
+
+def _read(src, n: int) -> bytes:
+    try:
+        return src.read(n)
+    except OSError as exc:
+        raise InboxReadError(exc.errno, exc.strerror, exc.filename) from exc
+
+
+def archive_file(path: Path, data_dir: Path, expected: tuple[int, int] | None = None) -> tuple[str, str]:
     """Copy `path` into the archive (once per content); return (sha256, archive path relative to data_dir).
 
     The bytes are hashed while copied to a temporary file, then renamed into place, so a crash
     never leaves a half-written archive entry under a valid name. A file whose size or mtime
-    changes during the copy raises FileChangedWhileReading (nothing is archived)."""
+    changes during the copy, or differs from `expected` (size, mtime_ns as the scan saw them:
+    rewritten in place since), raises FileChangedWhileReading (nothing is archived): the size and
+    mtime recorded are therefore those of the bytes archived.
+
+    Reading the inbox file fails as the file's problem (an OSError: skipped, retried next run);
+    writing the archive fails as warehouse.faults.DataDirFault (disk full, read-only, no
+    permission on the data dir): the run fails with the real cause."""
     tmp_dir = Path(data_dir) / "archive" / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _data_dir_fault(exc, str(tmp_dir)) from exc
     h = hashlib.sha256()
     src = os.fdopen(open_inbox_file(Path(path)), "rb")
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=tmp_dir)
-        with os.fdopen(fd, "wb") as out, src:
-            before = os.fstat(src.fileno())
-            for chunk in iter(lambda: src.read(CHUNK), b""):
-                h.update(chunk)
-                out.write(chunk)
-            after = os.fstat(src.fileno())
-            if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or out.tell() != after.st_size:
-                raise FileChangedWhileReading(f"{path} changed while it was read")
-            out.flush()
-            os.fsync(out.fileno())
-        sha = h.hexdigest()
-        rel = archive_name(sha, Path(path).suffix)
-        target = Path(data_dir) / rel
-        if target.exists():
-            os.unlink(tmp)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
-        return sha, rel
+        try:
+            fd, tmp = tempfile.mkstemp(dir=tmp_dir)
+            with os.fdopen(fd, "wb") as out, src:
+                before = os.fstat(src.fileno())
+                if expected is not None and (before.st_size, before.st_mtime_ns) != tuple(expected):
+                    raise FileChangedWhileReading(f"{path} changed since the scan (rewritten in place?)")
+                for chunk in iter(lambda: _read(src, CHUNK), b""):
+                    h.update(chunk)
+                    out.write(chunk)
+                after = os.fstat(src.fileno())
+                if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or out.tell() != after.st_size:
+                    raise FileChangedWhileReading(f"{path} changed while it was read")
+                out.flush()
+                os.fsync(out.fileno())
+            sha = h.hexdigest()
+            rel = archive_name(sha, Path(path).suffix)
+            target = Path(data_dir) / rel
+            if target.exists():
+                os.unlink(tmp)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(tmp, 0o444)
+                os.replace(tmp, target)
+                _fsync_dir(target.parent)
+            return sha, rel
+        except (FileChangedWhileReading, NotARegularFile, InboxReadError):
+            raise
+        except OSError as exc:   # the archive side: mkstemp, write, fsync, rename
+            raise _data_dir_fault(exc, str(tmp_dir)) from exc
     except BaseException:
         src.close()
         if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise
 
 

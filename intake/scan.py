@@ -10,6 +10,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from intake.names import printable, raw_bytes
+
 ROOT_UNIT = "(收件箱根目录)"   # files dropped directly into the inbox, outside any unit folder
 
 
@@ -20,6 +22,13 @@ class Found:
     path: Path
     size: int
     mtime: dt.datetime     # UTC
+    mtime_ns: int | None = None     # as the scan saw it: the archive step checks the bytes it copies against it
+    raw_path: bytes | None = None   # the inbox path's bytes when they are not UTF-8 (inbox_path is then printable)
+
+    @property
+    def file_name(self) -> str:
+        """The printable file name."""
+        return self.inbox_path.rsplit("/", 1)[-1]
 
 
 def skip_reason(name: str, intake: dict) -> str | None:
@@ -57,7 +66,7 @@ def scan_inbox(inbox: Path, intake: dict, now: dt.datetime) -> tuple[list[Found]
     settle = dt.timedelta(seconds=float(intake["settle_seconds"]))
 
     def rel_of(p: Path) -> str:
-        return p.relative_to(inbox).as_posix()
+        return printable(p.relative_to(inbox).as_posix())
 
     def walk_error(exc: OSError) -> None:
         where = Path(exc.filename) if exc.filename else inbox
@@ -97,7 +106,8 @@ def scan_inbox(inbox: Path, intake: dict, now: dt.datetime) -> tuple[list[Found]
                 continue
             parts = rel.split("/")
             unit = parts[0] if len(parts) > 1 else ROOT_UNIT
-            found.append(Found(unit, rel, path, st.st_size, mtime))
+            found.append(Found(unit, rel, path, st.st_size, mtime, st.st_mtime_ns,
+                               raw_bytes(path.relative_to(inbox).as_posix())))
     # Oldest first within a unit: when the same bytes sit there twice, the copy that arrived
     # first is the submission and the later one its duplicate.
     found.sort(key=lambda f: (f.unit, f.mtime, f.inbox_path))

@@ -19,8 +19,12 @@ class PublishFailed(RuntimeError):
     def from_os_error(cls, exc: OSError, publish_dir: Path) -> "PublishFailed":
         where = os.fsdecode(exc.filename2 or exc.filename) if (exc.filename2 or exc.filename) else str(publish_dir)
         reason = exc.strerror or str(exc)
-        return cls(f"could not write {where}: {reason} (errno {exc.errno}). Nothing half-written was left behind: "
-                   f"{Path(publish_dir) / LATEST} still holds the previous summary. Free disk space, make the "
+        from warehouse.faults import kind_of
+
+        kind = kind_of(exc)
+        return cls(f"{kind + ': ' if kind else ''}could not write {where}: {reason} (errno {exc.errno}). "
+                   f"None of tonight's outputs was replaced: {Path(publish_dir) / LATEST}, the dated summary, "
+                   f"the receipts and the analysts' snapshot still hold the previous night's. Free disk space, make the "
                    f"folder writable or close the workbook in Excel, then rerun `campaign publish` "
                    f"(or `campaign nightly`).")
 
@@ -29,7 +33,7 @@ def atomic_write(path: Path, data: bytes) -> Path:
     """Write to a dot-named temp file in the same directory, fsync, then rename over `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")   # bounded: never the sender's long name
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -44,15 +48,75 @@ def atomic_write(path: Path, data: bytes) -> Path:
     return path
 
 
+class Staging:
+    """Publish all-or-nothing: every output of the night (dated summary, latest.xlsx, receipts,
+    snapshot) is first written complete under a temporary name in its own folder; only when all
+    of them are written are they renamed into place, one rename each. A failure while writing
+    replaces nothing (the temporaries are removed); readers see last night's outputs or tonight's."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, Path]] = []      # (temporary file, its final path)
+
+    def write(self, path: Path, data: bytes) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        self.items.append((tmp, path))
+        return path
+
+    def add(self, tmp: Path, path: Path) -> None:
+        self.items.append((str(tmp), Path(path)))
+
+    def discard(self) -> None:
+        for tmp, _ in self.items:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self.items = []
+
+    def commit(self) -> list[Path]:
+        """Rename every staged file into place. A rename that fails (rare: the files are complete and
+        in the same folder) stops the commit: PublishFailed says which outputs were replaced."""
+        done: list[Path] = []
+        try:
+            for tmp, path in self.items:
+                os.replace(tmp, path)
+                done.append(path)
+        except OSError as exc:
+            left = [p for _, p in self.items if p not in done]
+            self.items = [(t, p) for t, p in self.items if p not in done]
+            self.discard()
+            raise PublishFailed(f"could not put {exc.filename or left[0]} in place ({exc.strerror or exc}): "
+                                f"{len(done)} of {len(done) + len(left)} outputs were replaced "
+                                f"({', '.join(p.name for p in done[:5])}{' …' if len(done) > 5 else ''}), "
+                                f"not: {', '.join(p.name for p in left[:5])}{' …' if len(left) > 5 else ''}; "
+                                f"rerun `campaign publish` to make them agree") from exc
+        self.items = []
+        return done
+
+
 def summary_name(data_date: dt.date) -> str:
     return f"summary_{data_date.isoformat()}.xlsx"
 
 
-def save_summary(wb: Workbook, publish_dir: Path, data_date: dt.date) -> tuple[Path, Path]:
-    """Write the dated workbook and the stable latest.xlsx, each atomically; return both paths."""
+def save_summary(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: Staging | None = None
+                 ) -> tuple[Path, Path]:
+    """Write the dated workbook and the stable latest.xlsx, each atomically (or staged); return both paths."""
     buf = io.BytesIO()
     wb.save(buf)
     data = buf.getvalue()
-    dated = atomic_write(Path(publish_dir) / summary_name(data_date), data)
-    latest = atomic_write(Path(publish_dir) / LATEST, data)
+    write = staging.write if staging is not None else atomic_write
+    dated = write(Path(publish_dir) / summary_name(data_date), data)
+    latest = write(Path(publish_dir) / LATEST, data)
     return dated, latest

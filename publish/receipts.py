@@ -81,9 +81,22 @@ def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campai
 """
 
 
+RECEIPT_STEM_BYTES = 120    # of the sender's file name in a receipt's name: the whole stays far below 255 bytes
+
+
+def _safe_part(text: str, max_bytes: int) -> str:
+    """A name part that is one path component, printable and bounded in bytes."""
+    from intake.names import bounded
+
+    text = "".join("_" if ch in '/\\\0' or not ch.isprintable() else ch for ch in text).strip(". ") or "_"
+    return bounded(text, max_bytes)
+
+
 def receipt_path(receipts_dir: Path, unit: str, file_name: str, sha256: str) -> Path:
-    # Path(...).name: a unit or file name can never climb out of receipts/
-    return Path(receipts_dir) / Path(unit).name / f"{Path(file_name).stem}_{sha256[:8]}.html"
+    """receipts/<unit>/<file stem>_<sha8>.html: a unit or file name can never climb out of receipts/,
+    and a long name (76 CJK characters, 255 ASCII bytes) is cut to a bounded stem."""
+    return (Path(receipts_dir) / _safe_part(Path(unit).name, 150)
+            / f"{_safe_part(Path(file_name).stem, RECEIPT_STEM_BYTES)}_{sha256[:8]}.html")
 
 
 def receipt_paths(frames: SummaryFrames, receipts_dir: Path) -> list[Path]:
@@ -106,7 +119,8 @@ def _unchanged(path: Path, html: str) -> bool:
 
 
 def write_receipts(frames: SummaryFrames, receipts_dir: Path, campaign_name: str,
-                   generated_at: dt.datetime, tz: str = "Asia/Shanghai", force: bool = False) -> list[Path]:
+                   generated_at: dt.datetime, tz: str = "Asia/Shanghai", force: bool = False,
+                   staging=None) -> list[Path]:
     """One receipt per file received, each written atomically when its content changed (every
     one with `force`). Returns the paths written."""
     issues = frames.validation_issues
@@ -117,5 +131,6 @@ def write_receipts(frames: SummaryFrames, receipts_dir: Path, campaign_name: str
         path = receipt_path(receipts_dir, sub["unit"], sub["file_name"], sub["sha256"])
         html = receipt_html(sub, found, campaign_name, generated_at, tz)
         if force or not _unchanged(path, html):
-            written.append(atomic_write(path, html.encode("utf-8")))
+            data = html.encode("utf-8")
+            written.append(staging.write(path, data) if staging is not None else atomic_write(path, data))
     return written

@@ -165,10 +165,10 @@ def test_a_file_that_cannot_be_copied_is_skipped_and_does_not_stop_the_others(pr
     drop(box, "寿县", "寿县.xlsx", valid_bytes(county="寿县"))
     real = ingest.archive_file
 
-    def flaky(path, data_dir):
+    def flaky(path, data_dir, **kw):
         if "寿县" in str(path):
             raise FileChangedWhileReading(f"{path} changed while it was read")
-        return real(path, data_dir)
+        return real(path, data_dir, **kw)
     monkeypatch.setattr(ingest, "archive_file", flaky)
     result = run_ingest(box, data)
     assert [(v.receipt.unit, v.status) for v in result.verdicts] == [("大通区", "accepted")]

@@ -30,6 +30,10 @@ def config_with(tmp_path: Path, start: dt.date, end: dt.date, hour: int = 2, min
     text = re.sub(r"(?m)^screening_end = \S+", f"screening_end = {end.isoformat()}", text)
     text = re.sub(r"(?m)^hour = \d+", f"hour = {hour}", text)
     text = re.sub(r"(?m)^minute = \d+", f"minute = {minute}", text)
+    # the rest of the calendar follows the window (the config schema checks its order)
+    text = re.sub(r"(?m)^forms_due = \S+", f"forms_due = {end.isoformat()}", text)
+    text = re.sub(r"(?m)^mobilisation_start = \S+", f"mobilisation_start = {(start - dt.timedelta(3)).isoformat()}", text)
+    text = re.sub(r"(?m)^mobilisation_end = \S+", f"mobilisation_end = {(start - dt.timedelta(1)).isoformat()}", text)
     path = tmp_path / "campaign.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -85,7 +89,10 @@ def test_schedule_follows_another_window_and_hour(tmp_path):
 def test_schedule_rejects_a_window_that_ends_before_it_starts(tmp_path):
     from flows.serve import schedule_rrule
 
-    with pytest.raises(ValueError, match="before screening_start"):
+    from campaign.errors import InputError
+
+    # refused when the config file is loaded, before any schedule is built
+    with pytest.raises(InputError, match="before screening_start"):
         schedule_rrule(load_config(config_with(tmp_path, dt.date(2024, 3, 3), dt.date(2024, 3, 1))))
 
 

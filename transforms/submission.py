@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from transforms.issues import ERROR, Issue, warning
+from transforms.issues import ERROR, Issue, error, warning
+from transforms.text import normalize_label
 from transforms.parse import ParsedWorkbook
 
 
@@ -65,11 +66,28 @@ class Verdict:
         return [i for i in self.issues if i.severity != ERROR]
 
 
-def form_records(parsed: ParsedWorkbook, unit_kind: str, campaign_years: tuple[int, ...] = ()
-                 ) -> tuple[list[FormRecord], list[Issue]]:
-    """Which forms of the workbook count, and the warnings that decision raises.
+def _named_county(records: list[dict]) -> str | None:
+    for r in records:
+        v = r.get("county")
+        if isinstance(v, str) and v.strip():
+            return v.strip()
+    return None
 
-    A department's 附件3 is not its business: ignored (with a warning when it was filled in).
+
+def _county_cell(records: list[dict]) -> str | None:
+    for r in records:
+        if isinstance(r.get("county"), str) and r["county"].strip():
+            return r.get("county__cell")
+    return None
+
+
+def form_records(parsed: ParsedWorkbook, unit_kind: str, unit: str | None = None,
+                 campaign_years: tuple[int, ...] = ()) -> tuple[list[FormRecord], list[Issue]]:
+    """Which forms of the workbook count, and the issues that decision raises.
+
+    A department's 附件3 is not its business: ignored (with a warning when it was filled in);
+    when it names a county (or any unit but the department), the workbook is that unit's: rejected
+    (FORM_OF_OTHER_UNIT). A county's 附件3 naming another county is FORM3_WRONG_COUNTY (expectations).
     A county's blank 附件3 template is treated as not sent. A footer date outside the campaign's
     year(s) (a typo such as 2017 or 2081) is not used to order resubmissions: FOOTER_DATE_OUTSIDE_CAMPAIGN,
     and the file counts by its arrival date like an undated one."""
@@ -88,7 +106,17 @@ def form_records(parsed: ParsedWorkbook, unit_kind: str, campaign_years: tuple[i
         counts = True
         if pf.form.code == "附件3" and unit_kind == "department":
             counts = False
-            if not pf.is_blank:
+            named = _named_county(pf.records)
+            if named and normalize_label(named) != normalize_label(unit or ""):
+                # a county's workbook in a department's folder (copied, hard-linked): its 附件1/附件2
+                # are that county's figures, not the department's — the whole file is rejected
+                issues.append(error("FORM_OF_OTHER_UNIT",
+                                    f"附件3“区、县名称”填写的是“{named}”：本文件是该区县的报表，不是本单位（{unit}）的。"
+                                    f"请报送本单位自己的附件1、附件2；区县报表请放入该区县的文件夹。"
+                                    f" 附件3 names {named}: this is that unit's workbook, not {unit}'s.",
+                                    form="附件3", sheet=pf.sheet, cell=_county_cell(pf.records) or pf.title_cell,
+                                    value=named))
+            elif not pf.is_blank:
                 issues.append(warning("FORM3_FROM_DEPARTMENT", "部门单位不需填报附件3：已受理文件，但附件3内容不予采用。"
                                       " A department filled 附件3: file accepted, its 附件3 ignored.",
                                       form="附件3", sheet=pf.sheet, cell=pf.title_cell))
@@ -143,7 +171,7 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
         titles.setdefault(pf.sheet, []).append((split_ref(pf.title_cell)[0], pf.form.code))
     issues += uncached_formula_issues(sheets, titles)
     issues += recalculated_issues(sheets, titles)
-    records, more = form_records(parsed, unit_kind, tuple(intake.get("campaign_years", ())))
+    records, more = form_records(parsed, unit_kind, unit, tuple(intake.get("campaign_years", ())))
     return parsed, records, issues + more + oversized_numbers(records)
 
 

@@ -46,19 +46,53 @@ def warehouse_path(data_dir: Path) -> Path:
     return Path(data_dir) / WAREHOUSE_FILE
 
 
-def connect(path: Path, read_only: bool = False, attempts: int = 5, wait: float = 1.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; if another process holds its write lock, retry with back-off, then fail clearly."""
+# Back-off on a held warehouse: (attempts, first wait in seconds), doubled each time. Every run
+# sets it from its config's [operations] retries / retry_delay_seconds (configure_backoff).
+_BACKOFF = [5, 1.0]
+
+
+def configure_backoff(config) -> None:
+    ops = config.operations
+    _BACKOFF[:] = [int(ops.get("retries", 3)) + 1, float(ops.get("retry_delay_seconds", 5))]
+
+
+def _log():
+    try:
+        from prefect import get_run_logger
+
+        return get_run_logger()
+    except Exception:
+        import logging
+
+        return logging.getLogger("campaign.warehouse")
+
+
+def connect(path: Path, read_only: bool = False, attempts: int | None = None, wait: float | None = None
+            ) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; if another process holds its write lock, retry with back-off (each wait
+    logged), then fail clearly, naming the holder."""
     path = Path(path)
+    attempts = _BACKOFF[0] if attempts is None else attempts
+    wait = _BACKOFF[1] if wait is None else wait
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, attempts + 1):
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts:
-                raise WarehouseBusy(f"warehouse {path} is locked by another process ({exc}); "
-                                    f"close it (or wait for the running job) and retry") from None
-            time.sleep(wait * 2 ** (attempt - 1))
+            if "lock" not in str(exc).lower():
+                raise
+            if attempt >= attempts:
+                from warehouse.faults import holder_of
+
+                holder = holder_of(str(exc))
+                raise WarehouseBusy(f"warehouse {path} is locked by another process"
+                                    f"{' (' + holder + ')' if holder else ''} after {attempts} attempts; "
+                                    f"close it (or wait for the running job) and retry [{exc}]") from None
+            delay = wait * 2 ** (attempt - 1)
+            _log().warning("warehouse %s is held by another process; retrying in %.0f s (attempt %d of %d failed)",
+                           path, delay, attempt, attempts)
+            time.sleep(delay)
     raise AssertionError("unreachable")
 
 
@@ -88,8 +122,17 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         yield con
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK after a failure; a ROLLBACK that fails too (DuckDB already aborted the transaction,
+    e.g. on a full disk) must not hide the first error, which the caller re-raises."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def sync_registry(con: duckdb.DuckDBPyConnection, config) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from campaign.forms import FORMS_BY_CODE, NUMERIC_KINDS, YESNO
 from transforms.submission import Verdict
-from warehouse.db import form_columns, transaction
+from warehouse.db import form_columns, rollback, transaction
 
 CENT = Decimal("0.01")
 
@@ -181,9 +181,9 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, verdicts: list[Verdict], run
         _insert_form_rows(con, rows)
         con.execute("COMMIT")
     except Exception as exc:
-        con.execute("ROLLBACK")
-        if not isinstance(exc, duckdb.Error):
-            raise
+        rollback(con)
+        if not isinstance(exc, duckdb.Error) or isinstance(exc, (duckdb.IOException, duckdb.FatalException)):
+            raise   # a bug, or the storage failing (disk full): not one file's value; the run fails with it
         for v in verdicts:
             record_verdict(con, v, run_id)
 
@@ -205,3 +205,10 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, now: dt.datetime, ou
                    WHERE run_id = ?""",
                 (now, outcome, counts.get("seen", 0), counts.get("accepted", 0), counts.get("rejected", 0),
                  counts.get("duplicate", 0), counts.get("skipped", 0), published_file, message, run_id))
+
+
+def record_raw_names(con: duckdb.DuckDBPyConnection, found: list, now: dt.datetime) -> None:
+    """Keep the raw bytes of every inbox path that is not UTF-8 (its printable form is the key)."""
+    rows = [(f.unit, f.inbox_path, f.raw_path, now) for f in found if f is not None and f.raw_path is not None]
+    if rows:
+        con.executemany("INSERT OR IGNORE INTO received_names VALUES (?,?,?,?)", rows)

@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS run_log (
     flow          VARCHAR NOT NULL,
     started_at    TIMESTAMP NOT NULL,
     finished_at   TIMESTAMP,
-    outcome       VARCHAR,                  -- running | completed | failed
+    outcome       VARCHAR,                  -- running | completed | failed | interrupted
     inbox         VARCHAR,
     files_seen    INTEGER,
     accepted      INTEGER,

@@ -1,4 +1,5 @@
-"""`campaign status`: the campaign at a glance, read from the analysts' snapshot (never blocks a run)."""
+"""`campaign status`: the campaign at a glance: runs from the warehouse's own run log, the rest from the
+analysts' snapshot (never blocks a run)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,20 +19,36 @@ def campaign_day(config, today: dt.date) -> str:
             f" ({'in ' + str((due - today).days) + ' days' if today <= due else 'overdue since ' + str(due)})")
 
 
-def status_report(con: duckdb.DuckDBPyConnection, config, today: dt.date) -> str:
+def status_report(con: duckdb.DuckDBPyConnection, config, today: dt.date, runs: tuple[list[dict], str | None] = None
+                  ) -> str:
+    """runs: (rows, note) of warehouse.runlog.read_runs — the warehouse's own run log (a failed night
+    never refreshes the snapshot, so its runs table would still show the night before)."""
     lines = [campaign_day(config, today), ""]
-    last = con.execute("""SELECT flow, started_at, finished_at, outcome, accepted, rejected, duplicates,
-                                 published_file, message FROM runs LIMIT 1""").fetchone()
-    if last:
-        flow, started, finished, outcome, acc, rej, dup, published, message = last
-        lines.append(f"last run: {flow} started {started:%Y-%m-%d %H:%M} UTC, {outcome}"
-                     + (f", {acc} accepted / {rej} rejected / {dup} duplicate" if acc is not None else ""))
-        if published:
-            lines.append(f"  published: {published}")
-        if message:
-            lines.append(f"  failure: {message}")
+    if runs is None:
+        cols = ["flow", "started_at", "finished_at", "outcome", "accepted", "rejected", "duplicates",
+                "published_file", "message"]
+        rows = [dict(zip(cols, r)) for r in con.execute(f"SELECT {', '.join(cols)} FROM runs LIMIT 1").fetchall()]
+        note = None
+    else:
+        rows, note = runs
+    if rows:
+        last = rows[0]
+        acc = last.get("accepted")
+        lines.append(f"last run: {last['flow']} started {last['started_at']:%Y-%m-%d %H:%M} UTC, {last['outcome']}"
+                     + (f", {acc} accepted / {last['rejected']} rejected / {last['duplicates']} duplicate"
+                        if acc is not None else ""))
+        if last.get("published_file") and last["outcome"] == "completed":
+            lines.append(f"  published: {last['published_file']}")
+        if last.get("message"):
+            lines.append(f"  {'failure' if last['outcome'] != 'completed' else 'note'}: {last['message']}")
+        if last["outcome"] != "completed":
+            done = next((r for r in rows if r["outcome"] == "completed"), None)
+            lines.append(f"  last completed run: {done['flow']} finished {done['finished_at']:%Y-%m-%d %H:%M} UTC"
+                         if done else "  no run has completed yet")
     else:
         lines.append("last run: none recorded yet")
+    if note:
+        lines.append(f"  ({note})")
     missing = con.execute("""SELECT unit, string_agg(form, '、' ORDER BY form) FROM reporting_status
                              WHERE current_file IS NULL GROUP BY unit ORDER BY unit""").fetchall()
     lines += ["", f"units without accepted data for a required form: {len(missing)}"]
