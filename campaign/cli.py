@@ -9,8 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from campaign import runtime
+from campaign import arguments, prefect_api, runtime
 from campaign.config import load_config
+from campaign.dates import parse_date_arg
 from campaign.errors import InputError
 
 
@@ -21,12 +22,28 @@ def _common(p: argparse.ArgumentParser, inbox: bool = True) -> None:
     p.add_argument("--config", help="config file (default: $CAMPAIGN_CONFIG or the packaged campaign/config.toml)")
 
 
+FLOW_COMMANDS = {"ingest", "demo", "nightly", "publish", "reprocess"}
+
+
 def _dirs(args) -> tuple[Path | None, Path]:
+    """Check every argument (one line, exit 2, nothing written), then set the process up: offline
+    defaults and, for a command that runs flows, its Prefect API (campaign.prefect_api)."""
     config = load_config(args.config)
+    arguments.check(args, config)
     data_dir = Path(args.data_dir).resolve() if args.data_dir else config.data_dir
     inbox = Path(args.inbox).resolve() if getattr(args, "inbox", None) else config.inbox
-    runtime.configure(data_dir)
+    args.resolved_data_dir = data_dir
+    uses_prefect = args.command in FLOW_COMMANDS or (args.command == "serve" and args.next is None)
+    runtime.configure(data_dir if uses_prefect else None)   # status, query, template: nothing written for Prefect
+    if args.command in FLOW_COMMANDS:
+        args.api = prefect_api.attach(data_dir)   # a private server boots while the flows are imported
     return inbox, data_dir
+
+
+def _flows_ready(args) -> None:
+    api = getattr(args, "api", None)
+    if api is not None:
+        api.ready()
 
 
 def _preflight(data_dir: Path) -> None:
@@ -43,6 +60,7 @@ def cmd_ingest(args) -> int:
     _preflight(data_dir)
     from flows.ingest import ingest_flow
 
+    _flows_ready(args)
     ingest_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)  # logs its summary
     return 0
 
@@ -60,10 +78,10 @@ def cmd_demo(args) -> int:
     else:
         paths = write_demo_inbox(inbox, config)
         print(f"wrote demo inbox {inbox}: {len(paths)} files for {len(config.units)} units")
+    _flows_ready(args)
     result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)
-    print(result.ingest.summary().splitlines()[-1])   # the full summary is in the log above
     print(f"warehouse: {data_dir / 'campaign.duckdb'} (analysts: {data_dir / 'analytics.duckdb'})")
-    print(f"published: {result.workbook}")
+    print(_published_line(result.published))   # the night's story (counts, rejected files) is in the log above
     return 0
 
 
@@ -72,10 +90,17 @@ def cmd_nightly(args) -> int:
     _preflight(data_dir)
     from flows.nightly import nightly_flow
 
+    _flows_ready(args)
     result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, date=args.date)
-    print(result.ingest.summary().splitlines()[-1])   # the full summary is in the log above
-    print(f"published: {result.workbook}")
+    print(_published_line(result.published))   # the night's story (counts, rejected files) is in the log above
     return 0
+
+
+def _published_line(published) -> str:
+    if published.skipped:
+        return (f"nothing changed since the last publish: kept {published.workbook} "
+                f"(`campaign publish --force` rewrites it)")
+    return f"published: {published.workbook}"
 
 
 def cmd_publish(args) -> int:
@@ -84,11 +109,11 @@ def cmd_publish(args) -> int:
     from flows.consolidate import consolidate_flow
     from flows.publish import publish_flow
 
+    _flows_ready(args)
     consolidate_flow(data_dir=str(data_dir), config_path=args.config)   # views in step with the config file
     result = publish_flow(data_dir=str(data_dir), config_path=args.config, date=args.date, force=args.force)
-    if result.skipped:
-        print("nothing changed since the last publish: kept it (--force rewrites it)")
-    print(f"published: {result.workbook}\nlatest:    {result.latest}\nreceipts:  {len(result.receipts)} in "
+    print(_published_line(result))
+    print(f"latest:    {result.latest}\nreceipts:  {len(result.receipts)} in "
           f"{data_dir / 'receipts'} ({result.receipts_written} written)")
     return 0
 
@@ -101,11 +126,21 @@ def _analytics(data_dir: Path):
     for path in (snapshot_path(data_dir), db.warehouse_path(data_dir)):
         if path.exists():
             return db.connect(path, read_only=True)
-    raise SystemExit(f"no warehouse yet in {data_dir}: run `campaign ingest` or `campaign demo` first")
+    raise InputError(f"no warehouse yet in {data_dir}: run `campaign ingest` or `campaign demo` first "
+                     f"(or give --data-dir)")
+
+
+def _one_line(message: str) -> str:
+    """DuckDB's message without its `LINE 1: ...` / `^^^` pointer lines, on one line."""
+    kept = [line.strip() for line in message.splitlines()
+            if line.strip() and not line.lstrip().startswith("LINE ") and set(line.strip()) != {"^"}]
+    return " ".join(kept)
 
 
 def cmd_query(args) -> int:
     _, data_dir = _dirs(args)
+    import duckdb
+
     con = _analytics(data_dir)
     from warehouse.runlog import live_runs
 
@@ -113,7 +148,13 @@ def cmd_query(args) -> int:
     if note and "runs" in args.sql.lower():
         print(f"note: {note}", file=sys.stderr)
     try:
-        print(con.sql(args.sql).df().to_string(index=False, max_colwidth=60))
+        try:
+            relation = con.sql(args.sql)
+            frame = relation.df() if relation is not None else None
+        except duckdb.Error as exc:   # the analyst's SQL: DuckDB's own message, on one line
+            raise InputError(_one_line(str(exc))) from None
+        print("(done: the statement returned no rows)" if frame is None else
+              frame.to_string(index=False, max_colwidth=60))
     finally:
         con.close()
     return 0
@@ -133,7 +174,7 @@ def cmd_status(args) -> int:
         ok, line = runlog.check(data_dir, runlog.utcnow(), config.check_window_hours)
         print(line, file=sys.stdout if ok else sys.stderr)
         return 0 if ok else 1
-    today = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(config.timezone)).date()
+    today = parse_date_arg(args.date) if args.date else dt.datetime.now(ZoneInfo(config.timezone)).date()
     con = _analytics(data_dir)
     try:
         print(status_report(con, config, today, runlog.read_runs(data_dir)))
@@ -147,6 +188,7 @@ def cmd_reprocess(args) -> int:
     _preflight(data_dir)
     from flows.reprocess import reprocess_flow
 
+    _flows_ready(args)
     result = reprocess_flow(data_dir=str(data_dir), unit=args.unit, since=args.since, config_path=args.config)
     print(result.summary())
     return 0
@@ -163,7 +205,7 @@ def cmd_template(args) -> int:
     for unit in units:
         kind = config.unit_kind(unit)
         if kind is None:
-            raise SystemExit(f"{unit!r} is not a registry unit (see [units] in {config.source})")
+            raise InputError(f"{unit!r} is not a registry unit (see [units] in {config.source})")
         path = out / f"{unit}_风险排查报表.xlsx"
         blank_workbook(kind, unit, config=config).save(path)
         print(f"wrote {path} ({'、'.join(config.required_forms(unit))})")
@@ -182,7 +224,7 @@ def cmd_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="campaign", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="campaign", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="scan the inbox, archive, validate and load new files")
@@ -239,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """A typing mistake in the arguments is one line (and exit 2), not argparse's usage block."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from publish.files import PublishFailed
@@ -250,13 +300,23 @@ def main(argv: list[str] | None = None) -> int:
     runlog.FINISHED_IN_PROCESS.clear()   # which runs this invocation recorded (see _record_unstarted)
     try:
         return args.func(args)
-    except (InputError, RunInProgress, WarehouseBusy, PublishFailed, FileNotFoundError) as exc:   # expected operational states: no traceback
+    except (InputError, RunInProgress, WarehouseBusy, PublishFailed, FileNotFoundError, PermissionError,
+            NotADirectoryError) as exc:   # expected operational states: no traceback
         _record_unstarted(args, exc)
         print(f"campaign {args.command}: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:
+    except KeyboardInterrupt:
+        print(f"campaign {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:   # a bug of ours: one line here, the traceback in a file
         _record_unstarted(args, exc)
-        raise
+        from campaign.crashlog import write_traceback
+
+        where = write_traceback(exc, args.command, getattr(args, "resolved_data_dir", None))
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"campaign {args.command}: internal error {type(exc).__name__}: {first} "
+              f"(traceback in {where})", file=sys.stderr)
+        return 1
 
 
 def _record_unstarted(args, exc: BaseException) -> None:

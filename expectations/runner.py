@@ -72,8 +72,12 @@ def warm_up() -> threading.Thread:
 @lru_cache(maxsize=1)
 def _new_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    # GX's INFO lines ("Created temporary directory ... for ephemeral docs site") are noise in a night's log
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)   # it sets INFO itself
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)

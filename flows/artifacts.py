@@ -10,18 +10,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from campaign.story import first_error as _first_error, split_skips
+
 VERDICTS_KEY = "nightly-verdicts"
 SUMMARY_KEY = "nightly-summary"
-
-
-def _first_error(v) -> str:
-    errors = v.errors
-    if not errors:
-        return "?"
-    i = errors[0]
-    where = "!".join(x for x in (i.sheet, i.cell) if x)
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{i.rule} {where}".strip() + more
 
 
 def verdict_rows(verdicts) -> list[dict]:
@@ -43,7 +35,8 @@ def summary_markdown(run_id: str, ingested, published) -> str:
     lines = [
         f"# Nightly run {run_id}",
         "",
-        f"**Published workbook:** `{published.workbook}`  ",
+        (f"**Published workbook:** `{published.workbook}`  " if not published.skipped else
+         f"**Workbook:** `{published.workbook}` kept: nothing changed since the last publish  "),
         f"**Latest copy:** `{published.latest}`  ",
         f"**Data date:** {published.data_date.isoformat()}  ",
         f"**Receipts:** {len(published.receipts)} ({published.receipts_written} written)",
@@ -56,9 +49,13 @@ def summary_markdown(run_id: str, ingested, published) -> str:
     if rejected:
         lines += ["", "## Rejected files (the unit must correct and resend)", ""]
         lines += [f"- `{v.receipt.inbox_path}` — {_first_error(v)}" for v in rejected]
-    if ingested.skips:
+    later, never = split_skips(ingested.skips)
+    if later:
         lines += ["", "## Not read tonight (picked up by a later run)", ""]
-        lines += [f"- `{path}` — {reason}" for path, reason in ingested.skips]
+        lines += [f"- `{path}` — {reason}" for path, reason in later]
+    if never:
+        lines += ["", "## Ignored (not submissions: lock files, hidden or temporary files, links)", ""]
+        lines += [f"- `{path}` — {reason}" for path, reason in never]
     if not ingested.verdicts:
         lines += ["", "No new files tonight."]
     return "\n".join(lines)

@@ -69,25 +69,22 @@ class IngestResult:
 
     def summary(self) -> str:
         """Plain-text run summary: verdicts per unit, then every rejected file with its reasons."""
-        lines = [f"ingest run {self.run_id}"]
-        per_unit: dict[str, Counter] = {}
-        for v in self.verdicts:
-            per_unit.setdefault(v.receipt.unit, Counter())[v.status] += 1
-        if per_unit:
-            lines.append(f"{'unit':<16} accepted rejected duplicate")
-            for unit in sorted(per_unit):
-                c = per_unit[unit]
-                lines.append(f"{unit:<16} {c['accepted']:>8} {c['rejected']:>8} {c['duplicate']:>9}")
+        from campaign.story import rule_at, split_skips, unit_lines
+
+        lines = [f"ingest run {self.run_id}"] + unit_lines(self.verdicts)
         for v in self.verdicts:
             if v.status == "rejected":
                 lines.append(f"REJECTED {v.receipt.inbox_path}")
                 for i in v.errors[:20]:
-                    where = "!".join(x for x in (i.sheet, i.cell) if x)
-                    lines.append(f"  - {i.rule} {where} value={i.value!r}: {i.message}")
+                    value = f" value={i.value!r}" if i.value is not None else ""
+                    lines.append(f"  - {rule_at(i)}{value}: {i.message}")
                 if len(v.errors) > 20:
                     lines.append(f"  ... and {len(v.errors) - 20} more errors (see validation_issues)")
-        for path, reason in self.skips:
-            lines.append(f"skipped  {path}: {reason}")
+        later, never = split_skips(self.skips)
+        for path, reason in later:
+            lines.append(f"not read {path}: {reason} (read by a later run)")
+        for path, reason in never:
+            lines.append(f"ignored  {path}: {reason} (not a submission)")
         c = self.counts()
         lines.append(f"total: {c['accepted']} accepted, {c['rejected']} rejected, {c['duplicate']} duplicate, "
                      f"{c['known']} already processed, {c['skipped']} skipped")
@@ -316,9 +313,10 @@ def current_run_id() -> str:
 
 @flow(name="ingest", log_prints=True)
 def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_path: str | None = None,
-                snapshot: bool = True) -> IngestResult:
+                snapshot: bool = True, log_summary: bool = True) -> IngestResult:
     """Pick up every new file in the inbox, validate it and load it into the warehouse.
-    snapshot: refresh the analysts' snapshot at the end (the nightly flow does it once, last)."""
+    snapshot: refresh the analysts' snapshot at the end (the nightly flow does it once, last).
+    log_summary: log the verdicts table here (the nightly flow logs it in its own log instead)."""
     config = load_config(config_path)
     inbox_dir = Path(inbox) if inbox else config.inbox
     data = Path(data_dir) if data_dir else config.data_dir
@@ -345,12 +343,14 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
                 _logger().error("ingest failed: %s", run.fail(exc))
             raise
     result.timings = {k: round(v, 3) for k, v in timings.items()}
+    from campaign.story import rule_at
+
     log = _logger()
     for v in result.verdicts:
         if v.status == "rejected":
-            log.warning("rejected %s: %s", v.receipt.inbox_path,
-                        "; ".join(f"{i.rule} {i.sheet or ''}!{i.cell or ''}" for i in v.errors[:5]))
-    log.info("\n%s", result.summary())
+            log.warning("rejected %s: %s", v.receipt.inbox_path, "; ".join(rule_at(i) for i in v.errors[:5]))
+    if log_summary:
+        log.info("\n%s", result.summary())
     return result
 
 

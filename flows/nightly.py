@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from campaign.config import load_config
+from campaign.story import published_line
 from flows.artifacts import record_nightly_artifacts
 from flows.consolidate import consolidate_flow
 from flows.ingest import IngestResult, current_run_id, ingest_flow, prepare_warehouse, utcnow
@@ -55,7 +56,8 @@ def _night(run: RunRecord, data: Path, inbox_dir: str, warehouse: Path, config, 
     prepare_warehouse(warehouse, config)
     run.start()    # closes the rows of earlier runs that were killed as `interrupted`
     with _stage_settings():
-        ingested = ingest_flow(inbox=inbox_dir, data_dir=str(data), config_path=config_path, snapshot=False)
+        ingested = ingest_flow(inbox=inbox_dir, data_dir=str(data), config_path=config_path, snapshot=False,
+                               log_summary=False)   # the night's story is told in this run's log
         run.counts = ingested.counts()
         headline = consolidate_flow(data_dir=str(data), config_path=config_path)
         published = publish_flow(data_dir=str(data), config_path=config_path, date=date, commit=False)
@@ -100,5 +102,18 @@ def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_p
             raise
     run_id = run.run_id
     record_nightly_artifacts(run_id, ingested, published)   # Prefect UI: per-unit verdicts table + summary
-    print(f"nightly run {run_id}: published {published.workbook}")
+    logger = get_run_logger()
+    logger.info("the night's story (nightly run %s):\n%s", run_id, night_story(ingested, published))
     return NightlyResult(run_id, ingested, headline, published)
+
+
+def night_story(ingested: IngestResult, published: PublishResult) -> str:
+    """What ops read on the night's own flow-run page: counts per unit, every rejected file with
+    its rules and cells, what was skipped, the totals (once), and what was published."""
+    lines = ingested.summary().splitlines()[1:]   # the run id is in the heading
+    if not ingested.verdicts:
+        lines.insert(0, "no new files tonight")
+    lines += [published_line(published),
+              f"receipts: {len(published.receipts)} in {published.workbook.parent.parent / 'receipts'}, "
+              f"{published.receipts_written} written"]
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
+from campaign.story import published_line
 from flows.ingest import _logger
 from flows.retries import transient_retries
 from publish.files import LATEST, PublishFailed, Staging, save_summary, summary_name
@@ -101,11 +102,8 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
             raise
         if commit:
             staging.commit()
-    if skipped:
-        _logger().info("nothing to publish: %s and %s already hold this data; kept them (force=True rewrites)",
-                       dated, latest.name)
-    else:
-        _logger().info("published %s (and %s)", dated, latest.name)
+    result = PublishResult(meta.data_date, dated, latest, receipts, skipped=skipped, receipts_written=len(written),
+                           staging=None if commit else staging)
+    _logger().info("%s", published_line(result))
     _logger().info("%d receipts in %s, %d written", len(receipts), receipts_dir, len(written))
-    return PublishResult(meta.data_date, dated, latest, receipts, skipped=skipped, receipts_written=len(written),
-                         staging=None if commit else staging)
+    return result

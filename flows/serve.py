@@ -225,11 +225,18 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
         print(f"serving {FULL_NAME} (deployment {deployment_id}) on {api}\n"
               f"{describe_schedule(config, n=3)}\n"
               f"inbox {parameters['inbox']}, data dir {parameters['data_dir']}\n"
-              f"start a run now: prefect deployment run {FULL_NAME}   (or: campaign nightly)", flush=True)
+              f"start a run now: campaign nightly --data-dir {parameters['data_dir']} (it uses this server), or\n"
+              f"  PREFECT_API_URL={api} prefect deployment run {FULL_NAME}", flush=True)
         await _run(runner, stop, ready)
 
+    from campaign import prefect_api
+
+    data = Path(parameters["data_dir"])
     with api_server() as api:
+        prefect_api.record(data, api)   # hand runs of this data dir use this server (and show in its UI)
         try:
             asyncio.run(main())
         except KeyboardInterrupt:
             print("campaign serve: stopped", file=sys.stderr)
+        finally:
+            prefect_api.forget(data, api)

@@ -1,0 +1,140 @@
+"""Which Prefect API a hand run talks to, and starting as little as possible when there is none.
+
+1. `PREFECT_API_URL` if the user set it;
+2. else the server `campaign serve` runs for this data dir, if it answers: serve records its
+   address in `<data-dir>/prefect/server.json` (the hand run then also appears in that UI);
+3. else a private server for this one run, started at once in the background, so that it boots
+   while the CLI imports the pipeline (Prefect would start its own only at the first flow call,
+   and the run would wait for both one after the other). It runs the ephemeral set of services
+   and skips block registration (a hand run uses no blocks): less to start. Its database is
+   Prefect's home in the data dir, so the run history is kept. It stops when the process exits.
+
+Everything here runs before Prefect is imported: Prefect reads its settings from the
+environment at import time."""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+RECORD = "server.json"
+
+
+def record_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "prefect" / RECORD
+
+
+def answers(api_url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as r:
+            return r.status == 200
+    except (OSError, ValueError):
+        return False
+
+
+def record(data_dir: Path, api_url: str) -> Path:
+    path = record_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"api_url": api_url, "pid": os.getpid()}), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def forget(data_dir: Path, api_url: str) -> None:
+    """Remove the record if it still names this server (another serve may have replaced it)."""
+    if recorded(data_dir, check=False) == api_url:
+        record_path(data_dir).unlink(missing_ok=True)
+
+
+def recorded(data_dir: Path, check: bool = True) -> str | None:
+    """The recorded server's API URL, if there is one (and, with check, it answers)."""
+    try:
+        url = json.loads(record_path(data_dir).read_text(encoding="utf-8"))["api_url"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return url if not check or answers(url) else None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_command(port: int) -> list[str]:
+    """What Prefect's own temporary server runs (prefect.server.api.server.SubprocessASGIServer)."""
+    import importlib.util
+
+    prefect_dir = Path(importlib.util.find_spec("prefect").origin).parent
+    return [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_dir.parent), "--factory",
+            "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "error", "--lifespan", "on"]
+
+
+class PrivateServer:
+    """A Prefect API server subprocess for this process only."""
+
+    def __init__(self, light: bool = True):
+        self.port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env["PREFECT_UI_ENABLED"] = "false"
+        if light:   # the services of Prefect's temporary server, no block registration
+            env.update(PREFECT__SERVER_EPHEMERAL="1", PREFECT_API_BLOCKS_REGISTER_ON_START="false",
+                       PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION="false")
+        self.proc = subprocess.Popen(server_command(self.port), env=env, stdin=subprocess.DEVNULL)
+        atexit.register(self.stop)
+
+    def wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not answers(self.api_url, timeout=2):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the Prefect API server exited at start (code {self.proc.returncode})")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the Prefect API server did not answer on {self.api_url} in {timeout:.0f} s")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Api:
+    """The API chosen for a hand run; `ready()` before the first flow call."""
+
+    def __init__(self, url: str, source: str, server: PrivateServer | None = None):
+        self.url, self.source, self.server = url, source, server
+
+    def ready(self) -> None:
+        if self.server is not None:
+            self.server.wait(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")))
+
+
+def attach(data_dir: Path) -> Api:
+    """Choose the API (see the module's doc) and put it in PREFECT_API_URL for this process."""
+    if os.environ.get("PREFECT_API_URL"):
+        return Api(os.environ["PREFECT_API_URL"], "PREFECT_API_URL")
+    if "prefect.settings" in sys.modules:   # called in a process that has set Prefect's settings itself
+        from prefect.settings import PREFECT_API_URL
+
+        if PREFECT_API_URL.value():
+            return Api(PREFECT_API_URL.value(), "Prefect's settings")
+    url = recorded(data_dir)
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+        return Api(url, f"the server of `campaign serve` ({record_path(data_dir)})")
+    server = PrivateServer()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    return Api(server.api_url, "a private server for this run", server)
