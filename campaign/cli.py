@@ -11,6 +11,7 @@ from pathlib import Path
 
 from campaign import runtime
 from campaign.config import load_config
+from campaign.dates import parse_date_arg
 from campaign.errors import InputError
 
 
@@ -68,6 +69,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_nightly(args) -> int:
+    parse_date_arg(args.date)                  # a bad --date: one line, before anything runs
     inbox, data_dir = _dirs(args)
     _preflight(data_dir)
     from flows.nightly import nightly_flow
@@ -79,6 +81,7 @@ def cmd_nightly(args) -> int:
 
 
 def cmd_publish(args) -> int:
+    parse_date_arg(args.date)
     _, data_dir = _dirs(args)
     _preflight(data_dir)
     from flows.consolidate import consolidate_flow
@@ -122,7 +125,7 @@ def cmd_status(args) -> int:
     from warehouse.status import status_report
 
     config = load_config(args.config)
-    today = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(ZoneInfo(config.timezone)).date()
+    today = parse_date_arg(args.date) or dt.datetime.now(ZoneInfo(config.timezone)).date()
     con = _analytics(data_dir)
     try:
         print(status_report(con, config, today))
@@ -184,12 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("nightly", help="run the nightly flow once, now: ingest + consolidate + publish")
     _common(p)
-    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: today in the config time zone)")
+    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: the arrival date of the newest file "
+                        "received, within the screening window)")
     p.set_defaults(func=cmd_nightly)
 
     p = sub.add_parser("publish", help="write the summary workbook (publish/summary_<date>.xlsx, latest.xlsx) and receipts")
     _common(p, inbox=False)
-    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: today in the config time zone)")
+    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: the arrival date of the newest file "
+                        "received, within the screening window)")
     p.add_argument("--force", action="store_true",
                    help="rewrite the workbook and every receipt even when nothing changed since the last publish")
     p.set_defaults(func=cmd_publish)
