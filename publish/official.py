@@ -8,6 +8,7 @@ is only what fills them: the counties' sums (附件1), the cross-region ledger o
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
@@ -19,12 +20,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from campaign.dates import zh_date
 from campaign.forms import FORM1, FORM2, FORM3, MONEY, NUMERIC_KINDS, PEOPLE, TEXT, COUNT, Form
-from publish.printing import break_before, page_setup, printable_height
+from publish.printing import page_setup, paginate
 from transforms.layout import write_form, write_text
 
 _LABEL_FONT = Font(name="黑体", size=12)
 _CAPTION_FONT = Font(name="宋体", size=10)
 _RIGHT = Alignment(horizontal="right", vertical="center")
+CENT = Decimal("0.01")
 LINE_HEIGHT = 13.5                   # points per line of 10 pt text
 
 
@@ -42,18 +44,21 @@ def _none(v: Any) -> Any:
 
 def _form_widths(form: Form) -> list[float]:
     """Column widths of the published form, label columns first."""
-    widths = [4.5, 11.0, 15.0] if form.rows else []
+    widths = [4.5, 10.0, 13.0] if form.rows else []
     for col in form.columns:
         if form is FORM3:
             w = {"county": 12.0, "criminal_cases": 14.0, "remarks": 30.0}.get(col.name, 34.0)
         elif col.kind == TEXT:
-            w = 12.0 if not col.required else (17.0 if form is FORM1 else 14.0)
+            w = 8.0 if not col.required and form is FORM1 else 12.0 if not col.required else (
+                16.0 if form is FORM1 else 14.0)
             if col.name == "company_name":
                 w = 16.0
         elif col.kind == MONEY:
-            w = 10.0
-        elif col.kind in (COUNT, PEOPLE):
-            w = 8.0
+            w = 11.0
+        elif col.kind == PEOPLE:
+            w = 10.5                 # a 合计 of '14672.00' and the indent
+        elif col.kind == COUNT:
+            w = 9.5                  # '1000.00' and the indent
         elif col.name == "seq":
             w = 5.0
         elif col.name == "internet":
@@ -115,13 +120,15 @@ def draw_official(ws: Worksheet, form: Form, data: list[Mapping[str, Any]], capt
     ws.cell(row=1, column=3).font = _CAPTION_FONT
     ws.cell(row=1, column=3).alignment = _RIGHT
     ws.row_dimensions[1].height = 20
-    fit_rows(ws, d.header_rows[1] + 1, d.last_row)
+    fit_rows(ws, d.header_rows[0], d.last_row)
     scale = page_setup(ws, widths, f"{d.header_rows[0]}:{d.header_rows[1]}", meta.data_date, form.title)
-    if form.rows and len(d.total_rows) > 1:
-        # keep each section on one page: 重点行为 starts a page when the two do not fit on one
-        page = printable_height(scale)
-        if _height(ws, 1, d.last_row) > page and _height(ws, 1, d.total_rows[0]) <= page:
-            break_before(ws, d.total_rows[0] + 1)
+    # keep together where it fits on a page: each 附件1 section with its 合计; the footer and notes
+    keep, start = [], d.header_rows[1] + 1
+    for total in d.total_rows if form.rows else []:
+        keep.append((start, total))
+        start = total + 1
+    keep.append((d.footer_row - 1, d.last_row))
+    paginate(ws, 1, d.last_row, scale, _height(ws, *d.header_rows), keep)
     return d
 
 
@@ -181,7 +188,9 @@ def form2_rows(ledger: pd.DataFrame, reports: pd.DataFrame) -> list[dict[str, An
 
 def form2_totals(ledger: pd.DataFrame) -> dict[str, Any]:
     """The 合计 of the starred columns: the ledger's own totals."""
-    return {c.name: sum((v for v in ledger[c.name] if _none(v) is not None), start=0)
+    # exact: the frame may carry DECIMAL(18,2) as floats; each is read back as its 2-decimal text
+    return {c.name: sum((Decimal(str(v)).quantize(CENT) for v in ledger[c.name] if _none(v) is not None),
+                        start=Decimal(0))
             for c in FORM2.totalled_columns}
 
 

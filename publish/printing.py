@@ -66,6 +66,30 @@ def printable_height(scale: int) -> float:
     return _PRINTABLE_HEIGHT_PT * 100 / scale
 
 
+def paginate(ws, first: int, last: int, scale: int, repeated: float, keep: list[tuple[int, int]],
+             first_page_used: float = 0.0) -> list[int]:
+    """Manual page breaks for rows first..last (their heights set): a block in `keep` (a
+    section, the footer with the notes) starts a new page when it would not fit on the current
+    one but fits on a page of its own; other rows break where the page is full. `repeated`: the
+    print-title rows' height on every page after the first. Returns the rows a page starts at."""
+    page = printable_height(scale) * 0.96           # a little slack: applications round heights
+    starts = {a: b for a, b in keep}
+    height = {r: ws.row_dimensions[r].height or 15.0 for r in range(first, last + 1)}
+    used, breaks = first_page_used, []
+    for r in range(first, last + 1):
+        block = sum(height[x] for x in range(r, starts[r] + 1)) if r in starts else height[r]
+        if used + block > page and used > repeated and block <= page - repeated:
+            breaks.append(r)
+            used = repeated
+        elif used + height[r] > page and used > repeated:
+            breaks.append(r)
+            used = repeated
+        used += height[r]
+    for r in breaks:
+        break_before(ws, r)
+    return breaks
+
+
 def break_before(ws, row: int) -> None:
     """A manual page break above `row` (1-based): the section starting there begins a page."""
     if ws.row_breaks is None:

@@ -43,7 +43,7 @@ from warehouse.queries import SummaryFrames
 
 F1_NUMBERS = [c.name for c in FORM1.totalled_columns]      # the 8 starred columns
 F1_TEXTS = ["main_problems", "measures", "unremediated_reason"]
-MAX_PHRASES = 3        # 注3 "择要列举": the city sheet keeps the phrases most units wrote (view orders them)
+MAX_PHRASES = 2        # 注3 "择要列举": the city sheet keeps the phrases most units wrote (view orders them)
 
 SHEET_CITY = "附件1 区县汇总"
 SHEET_DEPTS = "附件1 市直部门"

@@ -69,8 +69,8 @@ _HEADER_FONT = Font(name=_FONT_NAME, size=10, bold=True)
 _BODY_FONT = Font(name=_FONT_NAME, size=10)
 _SMALL_FONT = Font(name=_FONT_NAME, size=10)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_RIGHT = Alignment(horizontal="right", vertical="center")
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)   # text never touches a border,
+_RIGHT = Alignment(horizontal="right", vertical="center", indent=1)                  # nor a number the next cell
 _LEFT_PLAIN = Alignment(horizontal="left", vertical="center")
 _NOTE = Alignment(horizontal="left", vertical="top", wrap_text=True)
 _TITLE_ALIGN = Alignment(horizontal="center", vertical="center")
