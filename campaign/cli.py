@@ -86,6 +86,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_nightly(args) -> int:
+    parse_date_arg(args.date)                  # a bad --date: one line, before anything runs
     inbox, data_dir = _dirs(args)
     _preflight(data_dir)
     from flows.nightly import nightly_flow
@@ -104,6 +105,7 @@ def _published_line(published) -> str:
 
 
 def cmd_publish(args) -> int:
+    parse_date_arg(args.date)
     _, data_dir = _dirs(args)
     _preflight(data_dir)
     from flows.consolidate import consolidate_flow
@@ -237,12 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("nightly", help="run the nightly flow once, now: ingest + consolidate + publish")
     _common(p)
-    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: today in the config time zone)")
+    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: the arrival date of the newest file "
+                        "received, within the screening window)")
     p.set_defaults(func=cmd_nightly)
 
     p = sub.add_parser("publish", help="write the summary workbook (publish/summary_<date>.xlsx, latest.xlsx) and receipts")
     _common(p, inbox=False)
-    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: today in the config time zone)")
+    p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: the arrival date of the newest file "
+                        "received, within the screening window)")
     p.add_argument("--force", action="store_true",
                    help="rewrite the workbook and every receipt even when nothing changed since the last publish")
     p.set_defaults(func=cmd_publish)

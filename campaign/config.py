@@ -94,6 +94,12 @@ class Config:
         return self.raw.get("operations", {})
 
     @property
+    def office(self) -> dict[str, str]:
+        """[office]: name, contact, phone, email (each may be empty)."""
+        raw = self.raw.get("office", {})
+        return {k: str(raw.get(k, "")) for k in ("name", "contact", "phone", "email")}
+
+    @property
     def sum_tolerance(self) -> Decimal:
         return Decimal(str(self.raw["validation"]["sum_tolerance"]))
 

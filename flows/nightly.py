@@ -10,6 +10,7 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from campaign.config import load_config
 from campaign.story import published_line
 from flows.artifacts import record_nightly_artifacts
+from campaign.dates import parse_date_arg
 from flows.consolidate import consolidate_flow
 from flows.ingest import IngestResult, current_run_id, ingest_flow, prepare_warehouse, utcnow
 from flows.publish import PublishResult, publish_flow
@@ -83,6 +84,7 @@ def _night(run: RunRecord, data: Path, inbox_dir: str, warehouse: Path, config, 
 def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_path: str | None = None,
                  date: str | None = None) -> NightlyResult:
     """One night's run: pick up new files, consolidate, publish the summary workbook and receipts."""
+    parse_date_arg(date)                       # a bad date: refused before anything runs
     config = load_config(config_path)
     data = Path(data_dir) if data_dir else config.data_dir
     inbox_dir = str(Path(inbox) if inbox else config.inbox)

@@ -14,11 +14,14 @@ from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
 from campaign.story import published_line
+from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from flows.ingest import _logger
 from flows.retries import transient_retries
 from publish.files import LATEST, PublishFailed, Staging, save_summary, summary_name
 from publish.fingerprint import fingerprint, is_published, stamp
+from publish.places import issue_places, places_of_files
 from publish.receipts import receipt_paths, write_receipts
+from publish.writeback import write_writebacks
 from publish.workbook import PublishMeta, build_workbook
 from warehouse import db, queries
 from warehouse.lock import RunLock
@@ -30,19 +33,28 @@ class PublishResult:
     data_date: dt.date
     workbook: Path                      # publish/summary_<data date>.xlsx
     latest: Path                        # publish/latest.xlsx
-    receipts: list[Path] = field(default_factory=list)    # every file's receipt
+    receipts: list[Path] = field(default_factory=list)    # every file's receipt (HTML)
+    writebacks: list[Path] = field(default_factory=list)  # marked copies written this time (receipts/<unit>/…_标注.xlsx)
     skipped: bool = False               # nothing changed since the last publish: the workbook was kept
     receipts_written: int = 0           # receipts whose content changed (all, the first time)
     staging: Staging | None = None      # commit=False: tonight's outputs written, not yet in place
 
 
-def data_date(date: str | dt.date | None, config: Config) -> dt.date:
-    """The explicit --date, else today in the campaign's time zone (a 02:00 run is dated that day)."""
-    if isinstance(date, dt.date):
-        return date
-    if date:
-        return dt.date.fromisoformat(date)
-    return dt.datetime.now(ZoneInfo(config.timezone)).date()
+def data_date(date: str | dt.date | None, config: Config, frames: SummaryFrames | None = None) -> dt.date:
+    """The campaign night a publish stands for: the explicit --date, else the local date of the
+    newest file received (the earlier of its modification time and first sight), clipped to the
+    screening window — a hand run of an old campaign is dated by its data, not by today."""
+    explicit = parse_date_arg(date)
+    if explicit is not None:
+        return explicit
+    newest = None
+    if frames is not None and len(frames.submissions):
+        subs = frames.submissions
+        arrivals = [min(t for t in pair if t is not None and t == t) if any(t is not None and t == t for t in pair)
+                    else None for pair in zip(subs["file_mtime"], subs["received_at"])]
+        newest = newest_arrival(arrivals, config.timezone)
+    today = dt.datetime.now(ZoneInfo(config.timezone)).date()
+    return default_data_date(newest, config.date("screening_start"), config.date("screening_end"), today)
 
 
 @task(name="read-views", cache_policy=NONE, **transient_retries())   # warehouse busy
@@ -56,14 +68,26 @@ def read_task(warehouse: Path, config: Config) -> SummaryFrames:
 
 @task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
 def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str,
-                  staging: Staging | None = None) -> tuple[Path, Path]:
-    return save_summary(stamp(build_workbook(frames, meta), stamped), publish_dir, meta.data_date, staging)
+                  staging: Staging | None = None, places: dict | None = None) -> tuple[Path, Path]:
+    return save_summary(stamp(build_workbook(frames, meta, places), stamped), publish_dir, meta.data_date, staging)
+
+
+@task(name="read-problem-places", cache_policy=NONE)
+def places_task(frames: SummaryFrames, data: Path) -> dict:
+    """The archived files some problem names a cell of, parsed again for the cells' rows and columns."""
+    return places_of_files(frames.submissions, frames.validation_issues, data)
 
 
 @task(name="write-receipts", cache_policy=NONE, **transient_retries())
 def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, force: bool = False,
-                  staging: Staging | None = None) -> list[Path]:
-    return write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone, force, staging)
+                  staging: Staging | None = None, files: dict | None = None, data: Path | None = None
+                  ) -> tuple[list[Path], list[Path]]:
+    """The marked copies (write-back receipts), then the HTML receipts that point to them."""
+    names, copies = write_writebacks(frames, files or {}, receipts_dir, data or receipts_dir.parent,
+                                     meta.office, force, staging)
+    pages = write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone, force,
+                           staging, office=meta.office, files=files, writebacks=names)
+    return pages, copies
 
 
 @flow(name="publish", log_prints=True)
@@ -73,27 +97,32 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
     unless they already hold exactly this (force: write them anyway). All or nothing: every file is
     written under a temporary name first, then all are put in place (commit=False: the caller does
     it with result.staging, after adding its own outputs — the nightly adds the snapshot)."""
+    parse_date_arg(date)                       # a bad date stops here, before anything is read
     config = load_config(config_path)
     data = Path(data_dir) if data_dir else config.data_dir
-    meta = PublishMeta(data_date=data_date(date, config),
-                       generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
-                       timezone=config.timezone, campaign_name=config.raw["campaign"]["name"], risk=dict(config.risk))
     publish_dir, receipts_dir = data / "publish", data / "receipts"
     db.configure_backoff(config)
     staging = Staging()
     with RunLock(data, wait_seconds=config.run_lock_wait):
         frames = read_task(db.warehouse_path(data), config)
+        meta = PublishMeta(data_date=data_date(date, config, frames),
+                           generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
+                           timezone=config.timezone, campaign_name=config.raw["campaign"]["name"],
+                           risk=dict(config.risk), office=config.office)
         stamped = fingerprint(frames, meta)
         receipts = receipt_paths(frames, receipts_dir)
         skipped = not force and is_published(publish_dir, meta.data_date, stamped)
         try:
+            # the receipts say nothing new either when the workbook did not change (it shows the same frames)
+            unchanged = skipped and all(p.is_file() for p in receipts)
+            files = {} if unchanged else places_task(frames, data)
             if skipped:
                 dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
             else:
-                dated, latest = workbook_task(frames, publish_dir, meta, stamped, staging)
-            # the receipts say nothing new either when the workbook did not change (it shows the same frames)
-            unchanged = skipped and all(p.is_file() for p in receipts)
-            written = [] if unchanged else receipts_task(frames, receipts_dir, meta, force, staging)
+                places = issue_places(files, frames.validation_issues)
+                dated, latest = workbook_task(frames, publish_dir, meta, stamped, staging, places)
+            written, copies = ([], []) if unchanged else receipts_task(frames, receipts_dir, meta, force, staging,
+                                                                       files, data)
         except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
             staging.discard()
             raise PublishFailed.from_os_error(exc, publish_dir) from exc
@@ -102,8 +131,9 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
             raise
         if commit:
             staging.commit()
-    result = PublishResult(meta.data_date, dated, latest, receipts, skipped=skipped, receipts_written=len(written),
-                           staging=None if commit else staging)
+    result = PublishResult(meta.data_date, dated, latest, receipts, writebacks=copies, skipped=skipped,
+                           receipts_written=len(written), staging=None if commit else staging)
     _logger().info("%s", published_line(result))
-    _logger().info("%d receipts in %s, %d written", len(receipts), receipts_dir, len(written))
+    _logger().info("%d receipts in %s, %d written (and %d marked copies)", len(receipts), receipts_dir,
+                   len(written), len(copies))
     return result

@@ -28,7 +28,9 @@ from publish.files import LATEST, summary_name
 PROPERTY = "campaign_publish_fingerprint"
 _CUSTOM_PART = "docProps/custom.xml"
 # a change to the layout code changes what a publish writes, even from the same data
-_LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "transforms.layout", "campaign.forms")
+_LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "publish.official", "publish.printing",
+                   "publish.words", "publish.places", "publish.writeback", "transforms.layout", "campaign.forms",
+                   "campaign.dates")
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +66,8 @@ def fingerprint(frames, meta) -> str:
     """sha256 of what publishing `frames` with `meta` writes (SummaryFrames, PublishMeta)."""
     h = hashlib.sha256(_code_version())
     h.update(json.dumps({"data_date": meta.data_date.isoformat(), "timezone": meta.timezone,
-                         "campaign_name": meta.campaign_name, "risk": meta.risk},
+                         "campaign_name": meta.campaign_name, "risk": meta.risk,
+                         "office": getattr(meta, "office", {})},
                         sort_keys=True, default=str).encode())
     for f in dataclasses.fields(frames):
         _frame(h, f.name, getattr(frames, f.name))
@@ -78,10 +81,15 @@ def stamp(wb: Workbook, value: str) -> Workbook:
 
 def stamp_of(data: bytes) -> str | None:
     """The fingerprint a published workbook carries (None: not one of ours, or unreadable)."""
+    return stamp_of_property(data, PROPERTY)
+
+
+def stamp_of_property(data: bytes, name: str) -> str | None:
+    """The custom document property `name` of a workbook (None: absent, or unreadable)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             props = CustomPropertyList.from_tree(fromstring(z.read(_CUSTOM_PART)))
-        return str(props[PROPERTY].value)
+        return str(props[name].value)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, SyntaxError):
         return None
 

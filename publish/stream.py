@@ -116,9 +116,10 @@ class TableRows:
     StreamSheet, from the sheet's next row on. Rows are numbered by the sheet."""
 
     def __init__(self, ws: StreamSheet, formats: list[str | None], font: Font | None, border: Border | None,
-                 alignment: Alignment | None):
+                 alignment: Alignment | None, number_alignment: Alignment | None = None):
         self.ws, self.formats = ws, formats
         self._body = (font, border, alignment)
+        self._number_body = (font, border, number_alignment or alignment)   # numbers and dates
         self._refs = [f"{get_column_letter(c)}{_ROW}" for c in range(1, len(formats) + 1)]
         self._style_ids: dict[tuple, str] = {}
 
@@ -131,7 +132,8 @@ class TableRows:
                 cell.number_format = number_format
             if quote:
                 cell.quotePrefix = True
-            for name, style in zip(("font", "border", "alignment"), self._body):
+            for name, style in zip(("font", "border", "alignment"),
+                                   self._body if number_format is None else self._number_body):
                 if style is not None:
                     setattr(cell, name, style)
             self._style_ids[key] = f"{cell.style_id}"

@@ -1,9 +1,12 @@
 """The city's summary workbook: pure — warehouse frames in, an openpyxl Workbook out.
 
-Sheets: the city 附件1 (counties, 属地) in the official layout and the departments' 附件1 beside
-it on its own sheet (never added in), charts, the risk ledger worst first, 附件3 with the
-computed qualification, reporting status, every validation problem, the per-unit figures and
-the file list. Every text cell is written as layout.write_text writes it (the long tables'
+Sheets (build_workbook lists them in order): first the city's own forms in the official
+layout as the office signs and sends them upward — 附件1 (counties, 属地) with the departments'
+附件1 beside it on its own sheet (never added in), 附件2 (the cross-region ledger, one row per
+company, with its 合计) and 附件3 (one row per county) — then the working sheets: charts, the
+ledger with every reporter, the county qualification, reporting status, every validation
+problem in words, the per-unit figures and the file list. Every sheet prints on A4 landscape
+at a legible scale (publish.printing). Every text cell is written as layout.write_text writes it (the long tables'
 rows are rendered by publish.stream, to the same effect): text from submissions is written as
 text, never as a formula.
 
@@ -18,7 +21,7 @@ import math
 from copy import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 from openpyxl import Workbook
@@ -29,22 +32,26 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+from campaign.dates import ZH_DATE_FORMAT, ZH_DATETIME_FORMAT, zh_date
 from campaign.forms import FORM1, FORM2, FORM3
-from campaign.forms import TEXT as TEXT_COLUMN
+from publish import official
+from publish.printing import page_setup
 from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
-from transforms.layout import NUMBER_FORMAT, write_form, write_text
+from publish.words import SEVERITY_SHORT, explanation, form_name, rule_words
+from transforms.layout import NUMBER_FORMAT, write_text
 from warehouse.queries import SummaryFrames
 
 F1_NUMBERS = [c.name for c in FORM1.totalled_columns]      # the 8 starred columns
 F1_TEXTS = ["main_problems", "measures", "unremediated_reason"]
-MAX_PHRASES = 3        # 注3 "择要列举": the city sheet keeps the phrases most units wrote (view orders them)
-TEXT_WIDTH = 26.0      # the city sheet's text columns, wider than a unit's form: they hold several phrases
+MAX_PHRASES = 2        # 注3 "择要列举": the city sheet keeps the phrases most units wrote (view orders them)
 
 SHEET_CITY = "附件1 区县汇总"
 SHEET_DEPTS = "附件1 市直部门"
+SHEET_FORM2 = "附件2 重点风险线索"
+SHEET_FORM3 = "附件3 无非法集资区县"
 SHEET_CHARTS = "图表"
 SHEET_LEDGER = "风险台账"
-SHEET_FORM3 = "附件3 无非法集资区县"
+SHEET_QUALIFY = "区县认定"
 SHEET_STATUS = "报送情况"
 SHEET_ISSUES = "校验问题"
 SHEET_UNIT_TOTALS = "分单位汇总"
@@ -58,7 +65,8 @@ _HEAD_FONT = Font(name="宋体", size=10, bold=True)
 _BODY_FONT = Font(name="宋体", size=10)
 _TITLE_FONT = Font(name="黑体", size=14, bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WRAP = Alignment(vertical="center", wrap_text=True)
+_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)   # text never touches a border
+_NUMBER = Alignment(horizontal="right", vertical="center", indent=1)                 # nor a number the next cell
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 STATUS_ZH = {"accepted": "受理", "rejected": "退回", "duplicate": "重复", "missing": "未报送"}
@@ -73,6 +81,7 @@ class PublishMeta:
     timezone: str = "Asia/Shanghai"      # how UTC warehouse timestamps are shown
     campaign_name: str = ""
     risk: dict = field(default_factory=dict)
+    office: dict = field(default_factory=dict)     # config [office]: name, contact, phone, email
 
 
 # --------------------------------------------------------------------------------------
@@ -112,15 +121,6 @@ def _wrapped_lines(text: str, width: float) -> int:
     return max(1, math.ceil(units / width))
 
 
-def _landscape(ws: Worksheet | WriteOnlyWorksheet, title_rows: str | None = None) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title_rows:
-        ws.print_title_rows = title_rows
-
-
 def _f1_header(name: str) -> str:
     """附件1 column header from forms.py; an ambiguous leaf label (机构数量) gets its parent."""
     col = FORM1.column(name)
@@ -137,7 +137,7 @@ class Col:
 
 
 # number format of each kind of column (stream.TEXT: a string cell)
-_FORMATS = {"number": NUMBER_FORMAT, "int": "0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+_FORMATS = {"number": NUMBER_FORMAT, "int": "0", "date": ZH_DATE_FORMAT, "datetime": ZH_DATETIME_FORMAT}
 
 
 def _local_time(value: Any, tz: str) -> dt.datetime:
@@ -205,20 +205,28 @@ def _head_row(ws: WriteOnlyWorksheet, headers: list[str]) -> list[WriteOnlyCell]
 
 
 def _table(ws: StreamSheet, title: str, note: str | None, cols: list[Col], frame: pd.DataFrame,
-           tz: str) -> int:
-    """Title, a note line, a header row and one row per frame row; filter and frozen header.
+           tz: str, data_date: dt.date | None = None) -> int:
+    """Title, a note line, a header row and one row per frame row; filter and frozen header,
+    A4 landscape at a legible scale with the header row repeated and numbered pages.
     Appends from row 1 of an empty sheet; returns the last row written."""
     top = 3 if note else 2
+    widths = [col.width for col in cols]
     for c, col in enumerate(cols, 1):          # sheet-level settings first: written before the rows
         ws.column_dimensions[get_column_letter(c)].width = col.width
     ws.freeze_panes = f"A{top + 1}"
-    ws.row_dimensions[top].height = 30
-    _landscape(ws, f"{top}:{top}")
+    header_lines = max(_lines(col.header, col.width - 1) for col in cols)
+    ws.row_dimensions[top].height = max(30, 13.5 * header_lines + 6)
+    page_setup(ws, widths, f"{top}:{top}", data_date, title)
     ws.append([_text_cell(ws, title, _TITLE_FONT)])
     if note:
-        ws.append([_text_cell(ws, note, _BODY_FONT)])
+        ws.row_dimensions[2].height = 13.5 * _lines(note, sum(widths)) + 6
+        note_cell = _text_cell(ws, note, _BODY_FONT)
+        note_cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.merged_cells.add(f"A2:{get_column_letter(len(cols))}2")
+        ws.append([note_cell])
     ws.append(_head_row(ws, [col.header for col in cols]))
-    body = TableRows(ws, [_FORMATS.get(col.kind, TEXT) for col in cols], _BODY_FONT, _BORDER, _WRAP)
+    body = TableRows(ws, [_FORMATS.get(col.kind, TEXT) for col in cols], _BODY_FONT, _BORDER, _WRAP,
+                     number_alignment=_NUMBER)
     r = top
     for r, values in enumerate(zip(*_values(frame, cols, tz)), top + 1):
         lines, cells = 1, []
@@ -226,8 +234,8 @@ def _table(ws: StreamSheet, title: str, note: str | None, cols: list[Col], frame
             xml, text = body.cell(c, value)
             cells.append(xml)
             if text is not None:
-                lines = max(lines, _lines(text, cols[c].width))
-        body.add(cells, 13.5 * min(lines, 8) + 2 if lines > 1 else None)
+                lines = max(lines, _lines(text, cols[c].width - 2))     # the indent takes ~2
+        body.add(cells, 13.5 * min(lines, 8) + 6 if lines > 1 else 19.5)
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
     return r
 
@@ -244,56 +252,51 @@ def _brief(text: Any) -> str | None:
     return "、".join(parts[:MAX_PHRASES]) + ("等" if len(parts) > MAX_PHRASES else "")
 
 
-def _fit_text_rows(ws: Worksheet, first_row: int) -> None:
-    """Row heights for the wrapped text cells of the drawn 附件1 (spreadsheets do not grow them)."""
-    text_cols = [4 + i for i, c in enumerate(FORM1.columns) if c.kind == TEXT_COLUMN]   # after 3 label columns
-    for c in text_cols:
-        if FORM1.columns[c - 4].required:       # 备注 stays narrow
-            ws.column_dimensions[get_column_letter(c)].width = TEXT_WIDTH
-    r = first_row
-    while r <= ws.max_row and not str(ws.cell(row=r, column=1).value or "").startswith("填报人"):
-        lines = 1
-        for c in text_cols:
-            v = ws.cell(row=r, column=c).value
-            if isinstance(v, str):
-                lines = max(lines, _lines(v, ws.column_dimensions[get_column_letter(c)].width or 9))
-        if lines > 1:
-            ws.row_dimensions[r].height = 13.5 * lines + 2
-        r += 1
-
-
-def _draw_form1(ws: Worksheet, city: pd.DataFrame, scope: str, caption: str, meta: PublishMeta) -> None:
+def _form1_data(city: pd.DataFrame, scope: str) -> tuple[list[dict], dict]:
+    """附件1's rows and its 合计 (the view's, computed from the rows) of one scope."""
     part = city[city["scope"] == scope].sort_values("row_order")
     data, totals = [], {}
     for _, row in part.iterrows():
         values = {n: _none(row[n]) for n in F1_NUMBERS}
         if row["is_total"]:
-            totals[row["section"]] = values            # the view's 合计, computed from the rows
+            totals[row["section"]] = values
             continue
         values |= {n: _brief(row[n]) for n in F1_TEXTS}
         data.append({"section": row["section"], "grp": _none(row["grp"]), "item": row["item"], **values})
-    write_text(ws.cell(row=1, column=1), "附件1")
-    ws.cell(row=1, column=1).font = Font(name="黑体", size=12)
-    width = 3 + len(FORM1.columns)
-    write_text(ws.cell(row=1, column=4), caption)
-    ws.merge_cells(start_row=1, start_column=4, end_row=1, end_column=width)
-    ws.cell(row=1, column=4).font = _BODY_FONT
-    ws.cell(row=1, column=4).alignment = Alignment(horizontal="right", vertical="center")
-    write_form(ws, FORM1, data, footer={"filler": None, "phone": None, "date": meta.data_date},
-               origin=(2, 1), totals=totals)
-    _fit_text_rows(ws, first_row=6)        # title 2, 单位 line 3, headers 4-5
-    ws.column_dimensions["A"].width = 4.5  # section label: two characters a line (重点/领域), as printed
-    ws.print_title_rows = "4:5"
+    return data, totals
 
 
 def _form1_sheet(ws: WriteOnlyWorksheet, city: pd.DataFrame, scope: str, caption: str, meta: PublishMeta) -> None:
-    scratch = Workbook().active
-    _draw_form1(scratch, city, scope, caption, meta)
+    scratch = official.scratch()
+    data, totals = _form1_data(city, scope)
+    official.draw_official(scratch, FORM1, data, caption, meta, totals)
+    _replay(scratch, ws)
+
+
+def _form2_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
+    """附件2: the cross-region ledger, one row per company worst first, 合计 = the ledger's totals."""
+    scratch = official.scratch()
+    led = frames.risk_ledger
+    caption = official.caption_text(f"全市汇总（各单位报送合并，同一企业只计一次，共{len(led)}家）", meta)
+    official.draw_official(scratch, FORM2, official.form2_rows(led, frames.risk_reports), caption, meta,
+                           official.form2_totals(led))
+    _replay(scratch, ws)
+
+
+def _form3_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
+    """附件3: one row per registry county, the form's own columns (the qualification: 区县认定)."""
+    scratch = official.scratch()
+    q = frames.county_qualification
+    have = int(q["reported"].fillna(False).astype(bool).sum()) if len(q) else 0
+    caption = official.caption_text(f"全市汇总（{have}/{len(q)}个县区报送有效附件3）", meta)
+    d = official.draw_official(scratch, FORM3, official.form3_rows(q), caption, meta)
+    official.whole_numbers(scratch, d, ["criminal_cases"])
     _replay(scratch, ws)
 
 
 _SHEET_SETTINGS = ("sheet_properties", "sheet_format", "views", "page_setup", "print_options", "page_margins",
-                   "HeaderFooter", "auto_filter", "data_validations", "conditional_formatting", "merged_cells")
+                   "HeaderFooter", "auto_filter", "data_validations", "conditional_formatting", "merged_cells",
+                   "row_breaks", "col_breaks")
 
 
 def _replay(src: Worksheet, dst: WriteOnlyWorksheet) -> None:
@@ -337,7 +340,7 @@ def _scope_caption(frames: SummaryFrames, scope: str, meta: PublishMeta) -> str:
     have = int(units["current_file"].notna().sum())
     scope_text = (f"全市汇总（县区属地口径，已汇总{have}/{len(units)}个县区的有效报送）" if kind == "county"
                   else f"市直部门报送汇总（{have}/{len(units)}个部门；仅供对照，不计入全市合计）")
-    return f"{scope_text}　数据日期：{meta.data_date:%Y年%m月%d日}"
+    return official.caption_text(scope_text, meta)
 
 
 # --------------------------------------------------------------------------------------
@@ -368,9 +371,9 @@ def _charts_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMe
     counties = list(frames.county_qualification["county"])
     per_unit = frames.unit_stats.groupby("unit")[["problem_count", "amount"]].sum()
     by_county = pd.DataFrame({"unit": counties}).join(per_unit, on="unit").fillna(0)
-    r = _table(ws, "问题机构与涉及金额（县区属地口径）", f"数据日期：{meta.data_date:%Y-%m-%d}；图表数据即下表",
+    r = _table(ws, "问题机构与涉及金额（县区属地口径）", f"数据日期：{zh_date(meta.data_date)}；图表数据即下表",
                [Col("领域/行为", "item", width=26), Col(problem, "problem_count", "number"),
-                Col(amount, "amount", "number")], sectors, meta.timezone)
+                Col(amount, "amount", "number")], sectors, meta.timezone, meta.data_date)
     first, last = 4, r
     _chart(ws, "按领域/行为：问题机构数量", "个", 2, first, last, "E3", 18)
     _chart(ws, "按领域/行为：涉及金额", "万元", 3, first, last, "O3", 18)
@@ -410,43 +413,51 @@ def _ledger_note(frames: SummaryFrames, meta: PublishMeta) -> str:
 
 
 def _ledger_cols() -> list[Col]:
-    return [Col("风险排序", "risk_rank", "int", 8), _f2("company_name", width=30),
-            Col("报送单位", "reporting_units", "list", 22), Col("报送单位数", "n_units", "int", 8),
-            _f2("cross_province", "yesno", 8), _f2("amount", "number"), _f2("people", "number"),
-            _f2("unpaid", "number"), Col("各单位报送不一致", "disagreement", "yesno", 10),
-            Col("风险分值", "risk_score", "int", 8), Col("各单位报送情况", "reports", width=60),
-            Col("规范化名称", "company_key", width=30)]
+    return [Col("风险排序", "risk_rank", "int", 6), _f2("company_name", width=20),
+            Col("报送单位", "reporting_units", "list", 16), Col("报送单位数", "n_units", "int", 6),
+            _f2("cross_province", "yesno", 6), _f2("amount", "number", 10), _f2("people", "number", 9),
+            _f2("unpaid", "number", 10), Col("各单位报送不一致", "disagreement", "yesno", 8),
+            Col("风险分值", "risk_score", "int", 6), Col("各单位报送情况", "reports", width=44)]
 
 
-def _form3_cols() -> list[Col]:
+def _qualify_cols() -> list[Col]:
     f3 = {c.name: c.label for c in FORM3.columns}
-    return [Col(f3["county"], "county", width=12), Col(f3["criminal_cases"], "criminal_cases", "number", 12),
-            Col(f3["over_50_case"], "over_50_case", "yesno", 30),
-            Col(f3["over_20_petition"], "over_20_petition", "yesno", 30),
-            Col("是否符合“无非法集资区、县”条件（计算）", "qualifies", "yesno", 18),
-            Col("是否有有效附件3", "reported", "yesno", 10), Col("采用文件", "file_name", width=26),
-            Col("落款日期", "footer_date", "date", 12), Col(f3["remarks"], "remarks", width=24)]
+    return [Col(f3["county"], "county", width=12), Col("是否报送有效附件3", "reported", "yesno", 10),
+            Col(f3["criminal_cases"], "criminal_cases", "int", 12),
+            Col(f3["over_50_case"], "over_50_case", "yesno", 22),
+            Col(f3["over_20_petition"], "over_20_petition", "yesno", 22),
+            Col("是否符合“无非法集资区、县”条件（系统计算）", "qualifies", "yesno", 16),
+            Col("采用文件", "file_name", width=24), Col("落款日期", "footer_date", "date", 14),
+            Col(f3["remarks"], "remarks", width=18)]
 
 
 def _status_cols() -> list[Col]:
     def on_time(row):
         v = _none(row["on_time"])
         return "未到期" if v is None else ("是" if v else "否")
-    return [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=10),
-            Col("表", "form", width=8), Col("是否收到", "received", "yesno", 8), Col("文件数", "files", "int", 8),
+    return [Col("单位", "unit", width=16), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
+            Col("表", "form", width=6), Col("是否收到", "received", "yesno", 6), Col("文件数", "files", "int", 6),
             Col("最近收到时间", "last_received_at", "datetime", 17),
-            Col("最近文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=10),
-            Col("当前采用文件", "current_file", width=28), Col("落款日期", "current_footer_date", "date", 12),
-            Col("首次受理文件到达日期", "first_accepted_on", "date", 14), Col("截止日期", "forms_due", "date", 12),
-            Col("是否按时", on_time, width=8)]
+            Col("最近文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=8),
+            Col("当前采用文件", "current_file", width=24), Col("落款日期", "current_footer_date", "date", 14),
+            Col("首次受理文件到达日期", "first_accepted_on", "date", 14), Col("截止日期", "forms_due", "date", 14),
+            Col("是否按时", on_time, width=6)]
 
 
-def _issue_cols() -> list[Col]:
-    return [Col("单位", "unit", width=18), Col("文件", "file_name", width=28),
-            Col("文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=8), Col("表", "form", width=8),
-            Col("工作表", "sheet", width=12), Col("单元格", "cell", width=8), Col("规则", "rule", width=20),
-            Col("级别", lambda r: SEVERITY_ZH.get(r["severity"], r["severity"]), width=6),
-            Col("填写内容", "value", width=28), Col("说明", "message", width=60)]
+def _issue_cols(places: Mapping | None) -> list[Col]:
+    """The problem sheet: Chinese only, the place in words; the rule code in its own column (ops)."""
+    places = places or {}
+
+    def place(r, part):
+        return (places.get((r["sha256"], r["sheet"], r["cell"])) or {}).get(part)
+    return [Col("单位", "unit", width=12), Col("文件", "file_name", width=18),
+            Col("文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=6),
+            Col("表", lambda r: form_name(r["form"]) if _none(r["form"]) else None, width=14),
+            Col("行", lambda r: place(r, "row"), width=12), Col("栏目", lambda r: place(r, "column"), width=12),
+            Col("工作表", "sheet", width=8), Col("单元格", "cell", width=6),
+            Col("级别", lambda r: SEVERITY_SHORT.get(r["severity"], r["severity"]), width=5),
+            Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=28), Col("填写内容", "value", width=12),
+            Col("应当怎样", lambda r: rule_words(r["rule"])[1], width=22), Col("规则代码", "rule", width=12)]
 
 
 def _unit_totals(frames: SummaryFrames) -> pd.DataFrame:
@@ -457,54 +468,71 @@ def _unit_totals(frames: SummaryFrames) -> pd.DataFrame:
     return us.groupby(["unit", "unit_kind", "section"], sort=False)[F1_NUMBERS].sum().reset_index()
 
 
-def _f1_cols() -> list[Col]:
-    return [Col(_f1_header(n), n, "number", 11) for n in F1_NUMBERS]
+def _f1_cols(width: float = 11) -> list[Col]:
+    return [Col(_f1_header(n), n, "number", width) for n in F1_NUMBERS]
 
 
-def build_workbook(frames: SummaryFrames, meta: PublishMeta) -> Workbook:
+def _files_cols() -> list[Col]:
+    return [Col("单位", "unit", width=14), Col("文件", "file_name", width=26),
+            Col("判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=6),
+            Col("是否当前采用", "is_current", "yesno", 7), Col("错误数", "error_count", "int", 6),
+            Col("提示数", "warning_count", "int", 6), Col("文件修改时间", "file_mtime", "datetime", 17),
+            Col("收到时间", "received_at", "datetime", 17), Col("与之重复的文件", "duplicate_of", width=22),
+            Col("文件指纹（SHA-256前12位）", lambda r: str(r["sha256"])[:12], width=14)]
+
+
+def _reports_cols() -> list[Col]:
+    return [Col("单位", "unit", width=11), _f2("company_name", width=18), _f2("industry", width=9),
+            _f2("fundraising_mode", width=11), _f2("internet", width=8), _f2("amount", "number", 10),
+            _f2("people", "number", 8), _f2("unpaid", "number", 10), _f2("cross_province", "yesno", 5),
+            _f2("measures", width=14), _f2("refund_status", width=12), _f2("outcome", width=12),
+            _f2("province_notice", width=12), _f2("remarks", width=10)]
+
+
+def _unit_rows_cols() -> list[Col]:
+    return [Col("单位", "unit", width=12), Col("部分", "section", width=7), Col("类别/分组", "grp", width=11),
+            Col("项目", "item", width=15), Col("自行添加行", "is_added", "yesno", 5), *_f1_cols(9),
+            Col(_f1_header("main_problems"), "main_problems", width=20)]
+
+
+# --------------------------------------------------------------------------------------
+# the workbook: one line per sheet, in the order the office reads them
+
+def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | None = None) -> Workbook:
     """The summary workbook of one run, to be saved once (openpyxl streams the rows of a
-    write-only workbook through its own temporary files, not the publish folder)."""
+    write-only workbook through its own temporary files, not the publish folder).
+    places: (sha256, sheet, cell) -> {'column', 'row'} in words, for the problem sheet."""
     wb = Workbook(write_only=True)
-    tz = meta.timezone
-    wb.properties.title = f"{meta.campaign_name} 汇总 {meta.data_date.isoformat()}"
+    tz, day = meta.timezone, meta.data_date
+    wb.properties.title = f"{meta.campaign_name} 汇总 {zh_date(day)}"
     wb.properties.creator = "campaign nightly"
 
+    # the city's own forms, as signed and sent upward
     _form1_sheet(stream_sheet(wb, SHEET_CITY), frames.city_stats, "counties",
                  _scope_caption(frames, "counties", meta), meta)
     _form1_sheet(stream_sheet(wb, SHEET_DEPTS), frames.city_stats, "departments",
                  _scope_caption(frames, "departments", meta), meta)
+    _form2_sheet(stream_sheet(wb, SHEET_FORM2), frames, meta)
+    _form3_sheet(stream_sheet(wb, SHEET_FORM3), frames, meta)
+    # working sheets
     _charts_sheet(stream_sheet(wb, SHEET_CHARTS), frames, meta)
-    _table(stream_sheet(wb, SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低）", _ledger_note(frames, meta),
-           _ledger_cols(), frames.risk_ledger, tz)
-    _table(stream_sheet(wb, SHEET_FORM3), FORM3.title,
-           "符合条件＝今年非法集资刑事立案数为0，且两项“是否”均为“否”（系统按各县区当前有效附件3计算）；"
-           "未报送有效附件3的区县不计入。", _form3_cols(), frames.county_qualification, tz)
+    _table(stream_sheet(wb, SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低，含各单位报送情况）",
+           _ledger_note(frames, meta), _ledger_cols(), frames.risk_ledger, tz, day)
+    _table(stream_sheet(wb, SHEET_QUALIFY), "“无非法集资区、县”认定（系统计算）",
+           "符合条件＝今年非法集资刑事立案数为0，且两项“是否”均为“否”（按各县区当前有效附件3计算）；"
+           "未报送有效附件3的区县不予认定。", _qualify_cols(), frames.county_qualification, tz, day)
     _table(stream_sheet(wb, SHEET_STATUS), "报送情况（完整性与及时性）",
            "到达时间取文件修改时间与系统首次收到时间中较早者；按时＝首个受理文件在截止日期当天或之前到达。",
-           _status_cols(), frames.reporting_status, tz)
-    _table(stream_sheet(wb, SHEET_ISSUES), "校验问题（每个文件的全部错误与警告）",
-           "错误导致整个文件退回；警告不影响受理。", _issue_cols(), frames.validation_issues, tz)
+           _status_cols(), frames.reporting_status, tz, day)
+    _table(stream_sheet(wb, SHEET_ISSUES), "校验问题（每个文件的全部错误与提示）",
+           "错误：整个文件退回，不予采用，请更正后重新报送；提示：文件已受理，请今后注意。“规则代码”供运维人员查询。",
+           _issue_cols(places), frames.validation_issues, tz, day)
     _table(stream_sheet(wb, SHEET_UNIT_TOTALS), "分单位汇总（各单位当前有效附件1，按部分合计）", None,
-           [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=10),
-            Col("部分", "section", width=10), *_f1_cols()], _unit_totals(frames), tz)
+           [Col("单位", "unit", width=16), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
+            Col("部分", "section", width=8), *_f1_cols(10)], _unit_totals(frames), tz, day)
     _table(stream_sheet(wb, SHEET_UNIT_ROWS), "分单位明细（各单位当前有效附件1的每一行）", None,
-           [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=10),
-            Col("部分", "section", width=10), Col("类别/分组", "grp", width=16), Col("项目", "item", width=22),
-            Col("自行添加行", "is_added", "yesno", 8), *_f1_cols(),
-            Col(_f1_header("main_problems"), "main_problems", width=30), Col("采用文件", "file_name", width=26)],
-           frames.unit_stats, tz)
+           _unit_rows_cols(), frames.unit_stats, tz, day)
     _table(stream_sheet(wb, SHEET_REPORTS), "重点风险线索明细（各单位当前有效附件2，原样）", None,
-           [Col("单位", "unit", width=18), _f2("company_name", width=30), _f2("industry"),
-            _f2("fundraising_mode", width=20), _f2("internet"), _f2("amount", "number"), _f2("people", "number"),
-            _f2("unpaid", "number"), _f2("cross_province", "yesno", 8), _f2("measures", width=20),
-            _f2("refund_status", width=20), _f2("outcome", width=20), _f2("province_notice", width=20),
-            _f2("remarks"), Col("规范化名称", "company_key", width=30), Col("采用文件", "file_name", width=26)],
-           frames.risk_reports, tz)
-    _table(stream_sheet(wb, SHEET_FILES), "收到的全部文件", None,
-           [Col("单位", "unit", width=18), Col("文件", "file_name", width=30),
-            Col("判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=8),
-            Col("是否当前采用", "is_current", "yesno", 10), Col("错误数", "error_count", "int", 8),
-            Col("警告数", "warning_count", "int", 8), Col("文件修改时间", "file_mtime", "datetime", 17),
-            Col("收到时间", "received_at", "datetime", 17), Col("与之重复的文件", "duplicate_of", width=30),
-            Col("SHA-256", "sha256", width=20)], frames.submissions, tz)
+           _reports_cols(), frames.risk_reports, tz, day)
+    _table(stream_sheet(wb, SHEET_FILES), "收到的全部文件", None, _files_cols(), frames.submissions, tz, day)
     return wb

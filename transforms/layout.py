@@ -69,8 +69,8 @@ _HEADER_FONT = Font(name=_FONT_NAME, size=10, bold=True)
 _BODY_FONT = Font(name=_FONT_NAME, size=10)
 _SMALL_FONT = Font(name=_FONT_NAME, size=10)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_RIGHT = Alignment(horizontal="right", vertical="center")
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)   # text never touches a border,
+_RIGHT = Alignment(horizontal="right", vertical="center", indent=1)                  # nor a number the next cell
 _LEFT_PLAIN = Alignment(horizontal="left", vertical="center")
 _NOTE = Alignment(horizontal="left", vertical="top", wrap_text=True)
 _TITLE_ALIGN = Alignment(horizontal="center", vertical="center")
@@ -505,8 +505,9 @@ def _draw(ws: Worksheet, form: Form, data: Sequence[Mapping[str, Any]] | None, f
 
 def write_form(ws: Worksheet, form: Form, data: Sequence[Mapping[str, Any]] | None,
                footer: Any = None, origin: tuple[int, int] = (1, 1), *,
-               totals: Mapping[str, Any] | None = None) -> None:
-    """Draw `form` in the official layout onto `ws`, title at `origin` (1-based row, column).
+               totals: Mapping[str, Any] | None = None) -> "_Drawn":
+    """Draw `form` in the official layout onto `ws`, title at `origin` (1-based row, column);
+    returns where its parts landed (header, data, 合计 and footer rows, column of each field).
 
     data, per form:
       附件1  list of dicts keyed by Column.name plus 'section', 'grp' (None for a row without a
@@ -525,7 +526,7 @@ def write_form(ws: Worksheet, form: Form, data: Sequence[Mapping[str, Any]] | No
     footer: None (blank 填报人/电话/年 月 日), or a mapping / object with filler, phone and date
       (a datetime.date, written '2018年7月16日', or text written as given).
     """
-    _draw(ws, form, data, footer, origin, totals, formulas=False)
+    return _draw(ws, form, data, footer, origin, totals, formulas=False)
 
 
 # --------------------------------------------------------------------------------------
