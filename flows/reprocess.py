@@ -12,6 +12,7 @@ from prefect import flow
 from prefect.utilities.annotations import quote
 
 from campaign.config import load_config
+from flows.documents import documents_task, split_documents
 from flows.ingest import Received, _logger, current_run_id, examine_task, load_task, prepare_warehouse
 from transforms.submission import Receipt
 from warehouse import db
@@ -61,8 +62,10 @@ def reprocess_flow(data_dir: str | None = None, unit: str | None = None, since: 
         prepare_warehouse(warehouse, config)
         receipts, before = archived_receipts(warehouse, unit, dt.date.fromisoformat(since) if since else None)
         run_id = current_run_id()
-        verdicts = examine_task([Received(None, r, "new") for r in receipts], data, config)
+        books, docs = split_documents([Received(None, r, "new") for r in receipts], config)
+        verdicts = examine_task(books, data, config)
         load_task(quote(verdicts), warehouse, run_id)
+        verdicts += documents_task(quote(docs), data, warehouse, run_id, config)   # hand kinds are kept
         refresh_snapshot(data)
     result = ReprocessResult(run_id, len(verdicts), [
         (v.receipt.inbox_path, before[v.receipt.inbox_path], v.status)

@@ -464,6 +464,8 @@ def _f1_cols() -> list[Col]:
 def build_workbook(frames: SummaryFrames, meta: PublishMeta) -> Workbook:
     """The summary workbook of one run, to be saved once (openpyxl streams the rows of a
     write-only workbook through its own temporary files, not the publish folder)."""
+    from publish.sheet_assessment import assessment_sheets, status_with_documents
+
     wb = Workbook(write_only=True)
     tz = meta.timezone
     wb.properties.title = f"{meta.campaign_name} 汇总 {meta.data_date.isoformat()}"
@@ -481,7 +483,8 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta) -> Workbook:
            "未报送有效附件3的区县不计入。", _form3_cols(), frames.county_qualification, tz)
     _table(stream_sheet(wb, SHEET_STATUS), "报送情况（完整性与及时性）",
            "到达时间取文件修改时间与系统首次收到时间中较早者；按时＝首个受理文件在截止日期当天或之前到达。",
-           _status_cols(), frames.reporting_status, tz)
+           _status_cols(), status_with_documents(frames), tz)   # the forms, then the documents (publish/sheet_assessment.py)
+    assessment_sheets(wb, frames, meta)                      # 考评 and 报送材料
     _table(stream_sheet(wb, SHEET_ISSUES), "校验问题（每个文件的全部错误与警告）",
            "错误导致整个文件退回；警告不影响受理。", _issue_cols(), frames.validation_issues, tz)
     _table(stream_sheet(wb, SHEET_UNIT_TOTALS), "分单位汇总（各单位当前有效附件1，按部分合计）", None,
