@@ -239,7 +239,7 @@ def test_documents_beside_forms_obligations_assessment_and_hand_kinds(prefect_ha
     assert q(db, "SELECT met FROM obligations WHERE unit = '寿县' AND obligation = '工作动态信息'") == [(True,)]
     reprocess_flow(data_dir=str(data))
     assert q(db, "SELECT kind, classified_by FROM documents WHERE file_name = '材料.docx'") == [(UPDATE, "hand")]
-    assert q(db, "SELECT count(*) FROM documents") == [(13,)]
+    assert q(db, "SELECT count(*) FROM documents") == [(11,)]
     assert main(["documents", "--unit", "寿县", "--data-dir", str(data)]) == 0
     listing = capsys.readouterr().out
     assert "寿县/材料.docx\t工作动态信息（手工）" in listing and "无法读取" in listing
