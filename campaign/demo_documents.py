@@ -134,7 +134,7 @@ def demo_documents(config) -> list[tuple[str, str, str, dt.date, object, str]]:
         if i == 5:
             continue                                            # 凤台县: no documents at all
         plan_on = days(mob_end, 15) if i == 3 else days(mob_end, 2 + i % 3)
-        add(unit, "实施方案", plan_on, "wps" if i == 3 else ("pdf" if i == 1 else "docx"),
+        add(unit, "实施方案", plan_on, "wps" if i == 3 else ("docx" if i in (0, 2, 4) else "pdf"),
             note="迟报的实施方案（.wps） late plan" if i == 3 else "实施方案")
         add(unit, "工作动态信息", days(start, 20 + i), "docx" if i == 0 else "pdf", 1, chinese=i % 2 == 0)
         if i != 2:
@@ -144,13 +144,13 @@ def demo_documents(config) -> list[tuple[str, str, str, dt.date, object, str]]:
         if i == 2:
             add(unit, "总结报告", days(due, -1), "doc", note="总结报告为 .doc：按文件名分类 binary .doc, by name")
         elif i == 3:
-            add(unit, "总结报告", days(due, 4), "docx", note="迟报的总结报告 late summary")
+            add(unit, "总结报告", days(due, 4), "pdf", note="迟报的总结报告 late summary")
         elif i == 6:
             full = pdf_bytes(_TITLES["总结报告"].format(unit=unit), _BODIES["总结报告"], unit, chinese_date(days(due, -2)))
             add(unit, "总结报告", days(due, -2), "pdf", raw=full[: len(full) // 2],
                 note="截断的 PDF：无法读取，不计入 truncated PDF: unreadable, not counted")
         else:
-            add(unit, "总结报告", days(due, -(1 + i % 3)), "docx")
+            add(unit, "总结报告", days(due, -(1 + i % 3)), "docx" if i in (0, 4) else "pdf")
     for i, unit in enumerate(config.departments):
         if i == 5:
             continue
