@@ -252,3 +252,19 @@ def test_documents_beside_forms_obligations_assessment_and_hand_kinds(prefect_ha
     assert [v.status for v in third.ingest.verdicts] == ["duplicate"]
     assert q(db, "SELECT status, kind FROM documents WHERE file_name = '总结报告(1).docx'") == [("duplicate", SUMMARY)]
     assert q(db, "SELECT received FROM obligations WHERE unit = '大通区' AND obligation = '总结报告'") == [(1,)]
+
+
+def test_a_reader_that_does_not_return_is_stopped(tmp_path):
+    """Each document is read in a worker process with a time limit: past it, the worker is killed and
+    the document recorded as unreadable; the next one is read by a fresh worker."""
+    from flows.documents import read_all
+    from transforms.documents import DEFAULT_LIMITS
+
+    slow, fine = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    slow.write_bytes(pdf_bytes("工作动态信息", ["正文"] * 30, pages=40))
+    fine.write_bytes(docx_bytes("寿县实施方案", ["正文"]))
+    reads = read_all([(str(slow), "工作信息.pdf")], DEFAULT_LIMITS, 0.001)
+    assert [(r.status, r.kind, [i.rule for i in r.issues]) for r in reads] == \
+        [("unreadable", UPDATE, ["DOCUMENT_UNREADABLE"])] and "秒" in reads[0].reason
+    reads = read_all([(str(fine), "材料.docx")], DEFAULT_LIMITS, 120)
+    assert [(r.status, r.kind) for r in reads] == [("read", PLAN)]
