@@ -206,6 +206,9 @@ def test_documents_beside_forms_obligations_assessment_and_hand_kinds(prefect_ha
                                                        forms_accepted, rejected_files, flags FROM assessment""")}
     assert assessment["大通区"][:3] == (True, 3, 3) and assessment["大通区"][-1] == 1
     assert assessment["寿县"] == (False, 1, 3, "工作动态信息、总结报告", 3, 3, 0)
+    # an unreadable document is no rejected form: the forms' reporting status is the workbooks'
+    assert q(db, "SELECT DISTINCT status, files FROM reporting_status WHERE unit = '寿县'") == [("accepted", 1)]
+    assert q(db, "SELECT resubmissions FROM assessment WHERE unit = '寿县'") == [(0,)]
     flags = q(db, "SELECT unit, flag, reason FROM assessment_flags ORDER BY unit, flag")
     assert [(u, f) for u, f, _ in flags] == [("大通区", "QUALIFIES_WITH_CASES"), ("市公安局", "FORM1_ALL_ZERO"),
                                              ("市公安局", "LEADS_GT_PROBLEMS")]
