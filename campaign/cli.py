@@ -282,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--next", type=int, nargs="?", const=5, metavar="N",
                    help="only print the schedule and its next N run times (default 5), then exit")
     p.set_defaults(func=cmd_serve)
+
+    from campaign import cli_documents
+    cli_documents.add_parser(sub, _common)   # campaign documents [--unit U] | documents classify FILE KIND
     return parser
 
 

@@ -26,6 +26,9 @@ departments (附件1 + 附件2)
   市商务局            a first file with 是否跨省 = 'Y' (ENUM_VALUE, rejected), then the clean file
   市旅游发展委员会    the clean file, then a truncated copy of a later edit (UNREADABLE_FILE, rejected)
   others              clean
+documents (campaign/demo_documents.py): most units send their 实施方案, 工作动态信息 and 总结报告 as
+  .docx / .pdf / .doc / .wps / .txt; some send too few, late or a truncated PDF, 凤台县 and one
+  department send none (verdict "document" in the manifest, with the kind it should be read as)
 Several companies are reported by two or three units with spelling variants (淮南市 / 淮南
 prefix, （） / (), a full-width space), one of them with figures that disagree.
 
@@ -125,6 +128,7 @@ class DemoFile:
     warnings: tuple[str, ...] = ()    # warnings the file is expected to raise
     build: Callable[[], bytes] | None = field(default=None, repr=False)
     when: dt.datetime | None = None   # local modification time given to the file
+    document_kind: str | None = None  # a document (verdict "document"): the kind it should be read as
 
     @property
     def relpath(self) -> str:
@@ -488,13 +492,19 @@ def _plan(config, seed: int = 2018) -> list[DemoFile]:
             files[-1].forms = ()
         else:
             add(unit, f"{unit}.xlsx", "accepted", None, "部门规范填报 clean", date, sheets_for(unit, date))
+    from campaign.demo_documents import demo_documents   # 实施方案, 工作动态信息, 总结报告 (no draw from rng)
+
+    for unit, name, kind, when, build, note in demo_documents(config):
+        files.append(DemoFile(unit, name, "document", None, note or kind, when, build=build,
+                              when=dt.datetime(when.year, when.month, when.day, 10, 0), document_kind=kind))
     return files
 
 
 def demo_manifest(config, seed: int = 2018) -> list[dict[str, Any]]:
     """Every file write_demo_inbox writes: relative path, expected verdict, rule, footer date, forms."""
     return [{"path": f.relpath, "unit": f.unit, "file_name": f.name, "verdict": f.verdict, "rule": f.rule,
-             "warnings": list(f.warnings), "footer_date": f.date, "forms": list(f.forms), "note": f.note}
+             "warnings": list(f.warnings), "footer_date": f.date, "forms": list(f.forms), "note": f.note,
+             "document_kind": f.document_kind}
             for f in _plan(config, seed)]
 
 

@@ -21,13 +21,16 @@ from prefect.cache_policies import NONE
 from prefect.utilities.annotations import quote   # a batch's rows: Prefect must not walk every value
 
 from campaign.config import Config, load_config
+from campaign.obligations import obligations
 from intake.archive import archive_file, archive_skip_reason
+from flows.documents import documents_task, split_documents
 from flows.parallel import Execution, ParseJob, Sealed, chunks, examine_chunk, parse_local
 from flows.retries import transient_retries
 from intake.scan import Found, scan_inbox
 from transforms.issues import Issue
 from transforms.submission import Receipt, Verdict, decide
 from warehouse import db, load
+from warehouse.documents import sync_obligations
 from warehouse.lock import RunLock
 from warehouse.runlog import RunRecord
 from warehouse.snapshot import refresh_snapshot
@@ -299,6 +302,7 @@ def prepare_warehouse(warehouse: Path, config: Config) -> None:
     try:
         db.init_schema(con)
         db.sync_registry(con, config)
+        sync_obligations(con, obligations(config))
     finally:
         con.close()
 
@@ -367,7 +371,7 @@ def _ingest(run, inbox_dir: Path, data: Path, warehouse: Path, config: Config, e
         received, unread = archive_task(quote(found), data, warehouse)   # quote: thousands of paths
     skips = skips + unread
     verdicts: list[Verdict] = []
-    fresh = [r for r in received if r.status == "new"]
+    fresh, documents = split_documents([r for r in received if r.status == "new"], config)   # flows/documents.py
     with ExitStack() as stack:
         runner = stack.enter_context(task_runner(ex)) if fresh else None
         # batches bound the memory of a big night; each is parsed, validated and loaded in turn
@@ -379,6 +383,8 @@ def _ingest(run, inbox_dir: Path, data: Path, warehouse: Path, config: Config, e
             with clock("load"):
                 load_task(quote(decided), warehouse, run_id)
             verdicts += [_released(v) for v in decided]
+    with clock("documents"):
+        verdicts += documents_task(quote(documents), data, warehouse, run_id, config)
     with clock("load"):
         duplicates = _duplicates(received)
         if duplicates:

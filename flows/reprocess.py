@@ -13,6 +13,7 @@ from prefect import flow
 from prefect.utilities.annotations import quote
 
 from campaign.config import load_config
+from flows.documents import documents_task, split_documents
 from flows.ingest import Received, _logger, current_run_id, examine_task, load_task, prepare_warehouse
 from transforms.submission import Receipt
 from warehouse import db
@@ -66,8 +67,10 @@ def reprocess_flow(data_dir: str | None = None, unit: str | None = None, since: 
             prepare_warehouse(warehouse, config)
             run.start()
             receipts, before = archived_receipts(warehouse, unit, dt.date.fromisoformat(since) if since else None)
-            verdicts = examine_task([Received(None, r, "new") for r in receipts], data, config)
+            books, docs = split_documents([Received(None, r, "new") for r in receipts], config)
+            verdicts = examine_task(books, data, config)
             load_task(quote(verdicts), warehouse, run_id)
+            verdicts += documents_task(quote(docs), data, warehouse, run_id, config)   # hand kinds are kept
             c = Counter(v.status for v in verdicts)
             run.counts = {"seen": len(verdicts), "accepted": c["accepted"], "rejected": c["rejected"],
                           "duplicate": c["duplicate"], "skipped": 0}

@@ -30,7 +30,8 @@ _CUSTOM_PART = "docProps/custom.xml"
 # a change to the layout code changes what a publish writes, even from the same data
 _LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "publish.official", "publish.printing",
                    "publish.words", "publish.places", "publish.writeback", "transforms.layout", "campaign.forms",
-                   "campaign.dates")
+                   "campaign.dates",
+                   "publish.sheet_assessment", "publish.receipt_documents")
 
 
 @lru_cache(maxsize=1)

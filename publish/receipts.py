@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from publish.files import atomic_write
+from publish.receipt_documents import document_verdict, is_document
 from warehouse.queries import SummaryFrames
 
 from campaign.dates import zh_date
@@ -43,6 +44,8 @@ def _v(value: Any) -> str:
 def verdict_text(sub: Mapping[str, Any]) -> tuple[str, str]:
     """(css class, the one-line verdict in Chinese) of one submission row."""
     status = sub.get("status")
+    if is_document(sub) and (doc := document_verdict(sub)):   # 实施方案 / 工作动态信息 / 总结报告
+        return doc
     if status == "rejected":
         return "bad", "退回：文件存在以下错误，整份文件未予采用。请逐项更正后重新报送整个文件。"
     if status == "duplicate":

@@ -502,6 +502,8 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
     """The summary workbook of one run, to be saved once (openpyxl streams the rows of a
     write-only workbook through its own temporary files, not the publish folder).
     places: (sha256, sheet, cell) -> {'column', 'row'} in words, for the problem sheet."""
+    from publish.sheet_assessment import assessment_sheets, status_with_documents
+
     wb = Workbook(write_only=True)
     tz, day = meta.timezone, meta.data_date
     wb.properties.title = f"{meta.campaign_name} 汇总 {zh_date(day)}"
@@ -523,7 +525,8 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
            "未报送有效附件3的区县不予认定。", _qualify_cols(), frames.county_qualification, tz, day)
     _table(stream_sheet(wb, SHEET_STATUS), "报送情况（完整性与及时性）",
            "到达时间取文件修改时间与系统首次收到时间中较早者；按时＝首个受理文件在截止日期当天或之前到达。",
-           _status_cols(), frames.reporting_status, tz, day)
+           _status_cols(), status_with_documents(frames), tz, day)   # the forms, then the documents (publish/sheet_assessment.py)
+    assessment_sheets(wb, frames, meta)                      # 考评 and 报送材料
     _table(stream_sheet(wb, SHEET_ISSUES), "校验问题（每个文件的全部错误与提示）",
            "错误：整个文件退回，不予采用，请更正后重新报送；提示：文件已受理，请今后注意。“规则代码”供运维人员查询。",
            _issue_cols(places), frames.validation_issues, tz, day)

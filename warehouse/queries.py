@@ -4,7 +4,7 @@ Every function takes an open connection and returns a DataFrame (or a dict of fi
 nothing here writes. Units are listed in registry order (the config file's order)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -21,6 +21,11 @@ class SummaryFrames:
     reporting_status: pd.DataFrame
     validation_issues: pd.DataFrame
     submissions: pd.DataFrame
+    # the documents room (warehouse/documents.py): documents, obligations and the 考评
+    documents: pd.DataFrame = field(default_factory=pd.DataFrame)
+    obligations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    assessment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    assessment_flags: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -75,11 +80,13 @@ def submissions(con, units: list[str]) -> pd.DataFrame:
 
 
 def read_summary(con, units: list[str]) -> SummaryFrames:
-    return SummaryFrames(
+    from warehouse.documents import add_document_frames
+
+    return add_document_frames(con, units, SummaryFrames(
         city_stats=city_stats(con), unit_stats=unit_stats(con, units), risk_ledger=risk_ledger(con),
         risk_reports=risk_reports(con, units), county_qualification=county_qualification(con, units),
         reporting_status=reporting_status(con, units), validation_issues=validation_issues(con, units),
-        submissions=submissions(con, units))
+        submissions=submissions(con, units)))
 
 
 def headline(con) -> dict:

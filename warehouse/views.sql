@@ -270,6 +270,7 @@ carried AS (
     FROM received_files rf JOIN required q ON q.unit = rf.unit
     WHERE rf.status = 'rejected'
       AND NOT EXISTS (SELECT 1 FROM submission_forms sf WHERE sf.unit = rf.unit AND sf.sha256 = rf.sha256)
+      AND NOT EXISTS (SELECT 1 FROM document_files d WHERE d.unit = rf.unit AND d.sha256 = rf.sha256)   -- a document
 ),
 arrivals AS (
     SELECT c.*, least(coalesce(c.file_mtime, c.received_at), c.received_at) AS arrived_at,

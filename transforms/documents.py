@@ -1,0 +1,346 @@
+"""Documents a unit sends besides the forms (notice 六（四）): read, classify and date them.
+
+Pure: bytes and a file name in, a DocumentRead out (no file system, no database, no Prefect).
+Reading is guarded like reading a workbook: a .docx is a zip of XML, checked for zip bombs and
+DTD/entity declarations before python-docx sees it; a .pdf is size- and page-limited and read by
+pypdf; nothing here raises for bad input: a document that cannot be read is recorded with a
+plain reason, classified by its file name alone, and not counted against the obligations.
+
+Kinds: 实施方案 (implementation plan), 工作动态信息 (work-update reports), 总结报告 (final
+summary report), 其他 (anything else, or unsure: then with a warning, and ops set it by hand).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+
+from transforms.grid import CFB_MAGIC, MAX_PARTS, ZIP_MAGIC, _DTD
+from transforms.issues import Issue, error, warning
+
+PLAN, UPDATE, SUMMARY, OTHER = "实施方案", "工作动态信息", "总结报告", "其他"
+KINDS = (PLAN, UPDATE, SUMMARY, OTHER)
+EXTENSIONS = (".docx", ".doc", ".wps", ".pdf", ".txt")
+
+# Reading limits; the config file's [documents] section may override each.
+DEFAULT_LIMITS = {
+    "max_file_bytes": 20_000_000,          # larger files are not opened (their name still classifies them)
+    "max_uncompressed_bytes": 50_000_000,  # a .docx inflating past this is a zip bomb
+    "max_pdf_pages": 300,                  # a longer PDF is not read (a 工作动态信息 has a few pages)
+    "read_pages": 3,                       # pages read for the heading; the 落款 is on the last page
+    "max_text_chars": 200_000,             # text kept for the heading and the date
+}
+_CHUNK = 1 << 20
+
+
+@dataclass
+class DocumentRead:
+    """What a document says about itself."""
+    format: str                    # docx | pdf | doc | wps | txt (by content where it can be told)
+    status: str                    # read (text read) | by_name (.doc/.wps: name only) | unreadable
+    kind: str                      # one of KINDS
+    sure: bool                     # False: 其他 because the rules could not tell (a warning says why)
+    title: str | None = None       # the first heading, else the file name's stem
+    doc_date: dt.date | None = None   # the date in the text (落款, else the title line)
+    pages: int | None = None       # .pdf
+    characters: int | None = None  # characters of text read
+    reason: str | None = None      # why it could not be read (unreadable)
+    issues: list[Issue] = field(default_factory=list)
+
+
+class DocumentError(Exception):
+    def __init__(self, rule: str, message: str, value: str | None = None):
+        super().__init__(message)
+        self.rule, self.message, self.value = rule, message, value
+
+
+# --- classification -------------------------------------------------------------------------
+
+# strong marks decide alone; weak marks only when no strong mark of any kind is present
+_STRONG = {PLAN: ("实施方案", "工作方案", "排查方案"),
+           UPDATE: ("工作动态", "动态信息", "工作信息", "信息专报", "工作简报", "简报"),
+           SUMMARY: ("总结报告", "工作总结", "排查总结", "总结")}
+_WEAK = {PLAN: ("方案",), UPDATE: ("动态", "信息", "快报", "专报"), SUMMARY: ("情况报告", "情况的报告", "报告")}
+
+
+def _kinds_in(text: str) -> set[str]:
+    text = unicodedata.normalize("NFKC", text or "")
+    strong = {k for k, marks in _STRONG.items() if any(m in text for m in marks)}
+    if strong:
+        return strong
+    return {k for k, marks in _WEAK.items() if any(m in text for m in marks)}
+
+
+def classify(file_name: str, heading: str | None) -> tuple[str, bool, str | None]:
+    """(kind, sure, why unsure) from the file name and the first heading.
+
+    Sure when the name and the heading point to one kind (or one of them does and the other says
+    nothing); 其他 and unsure when they point to different kinds, or to none."""
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    by_name, by_head = _kinds_in(stem), _kinds_in(heading or "")
+    found = [s for s in (by_name, by_head) if s]
+    if not found:
+        return OTHER, False, "文件名和标题都看不出是实施方案、工作动态信息还是总结报告"
+    if any(len(s) > 1 for s in found) or (len(found) == 2 and by_name != by_head):
+        named = "、".join(sorted(by_name | by_head))
+        return OTHER, False, f"文件名和标题指向不同的材料类别（{named}）"
+    return next(iter(found[0])), True, None
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "o": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+_CN = "〇○零Ｏ一二三四五六七八九十"
+_DATE_PATTERNS = (
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(rf"([{_CN}Oo]{{4}})\s*年\s*([{_CN}]{{1,3}})\s*月\s*([{_CN}]{{1,3}})\s*日"),
+    re.compile(r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)"),
+)
+
+
+def _cn_number(text: str) -> int | None:
+    """一 .. 三十一 (月/日) or a digit-by-digit year 二〇一八."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        t = _CN_DIGIT.get(tens, None) if tens else 1
+        o = _CN_DIGIT.get(ones, None) if ones else 0
+        return None if t is None or o is None else t * 10 + o
+    digits = [_CN_DIGIT.get(ch) for ch in text]
+    return None if None in digits else int("".join(str(d) for d in digits))
+
+
+def dates_in(text: str) -> list[dt.date]:
+    """Every plausible date written in the text, in the order written (Arabic or Chinese numerals:
+    2018年7月19日, 二〇一八年七月十九日, 2018-07-19, 2018.7.19)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    found: list[tuple[int, dt.date]] = []
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            y, mo, d = (_cn_number(g) for g in m.groups())
+            if None in (y, mo, d) or not 2000 <= y <= 2100:
+                continue
+            try:
+                found.append((m.start(), dt.date(y, mo, d)))
+            except ValueError:
+                continue
+    return [d for _, d in sorted(found)]
+
+
+def document_date(lines: list[str]) -> dt.date | None:
+    """The date of a document: the last date in its last lines (the 落款 under the signature), else
+    the first date in its first lines (a title line such as “（2018年6月19日）”)."""
+    tail = dates_in("\n".join(lines[-8:]))
+    if tail:
+        return tail[-1]
+    head = dates_in("\n".join(lines[:4]))
+    return head[0] if head else None
+
+
+_NOT_A_HEADING = re.compile(r"^(附件\s*\d*|[\w\s]*〔\d{4}〕\s*\d+\s*号|第?\s*\d+\s*期|\d+|-+\s*\d+\s*-+)$")
+
+
+def heading_of(lines: list[str]) -> str | None:
+    """The first line that reads as a title (not an 附件 mark, a document number, a page number or
+    a bare date)."""
+    for line in lines[:12]:
+        text = " ".join(line.split())
+        if len(text) < 2 or _NOT_A_HEADING.match(text):
+            continue
+        if dates_in(text) and not _BARE_DATE_REST.sub("", text):
+            continue
+        return text[:200]
+    return None
+
+
+_BARE_DATE_REST = re.compile(r"[\d年月日〇○零一二三四五六七八九十（）()\s.\-/]")
+
+
+# --- readers ---------------------------------------------------------------------------------
+
+def _check_docx_container(data: bytes, max_uncompressed: int) -> None:
+    """Refuse a zip bomb or an XML part with a DTD/entity declarations before python-docx parses it."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise DocumentError("DOCUMENT_UNREADABLE", f"文件损坏或被截断（{type(exc).__name__}）") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_PARTS:
+            raise DocumentError("FILE_TOO_LARGE", f"压缩包内有 {len(infos)} 个部件，超过上限 {MAX_PARTS}", str(len(infos)))
+        declared = sum(i.file_size for i in infos)
+        if declared > max_uncompressed:
+            raise DocumentError("FILE_TOO_LARGE", f"解压后 {declared} 字节，超过上限 {max_uncompressed}（疑似压缩炸弹）",
+                                str(declared))
+        if "word/document.xml" not in {i.filename for i in infos}:
+            raise DocumentError("DOCUMENT_UNREADABLE", "压缩包里没有 word/document.xml，不是 Word 文档")
+        inflated = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            xmlish = info.filename.lower().endswith((".xml", ".rels"))
+            tail = b""
+            try:
+                with zf.open(info) as fh:
+                    while chunk := fh.read(_CHUNK):
+                        inflated += len(chunk)
+                        if inflated > max_uncompressed:
+                            raise DocumentError("FILE_TOO_LARGE", f"解压后超过 {max_uncompressed} 字节（疑似压缩炸弹，"
+                                                "压缩包声明的大小不实）", str(inflated))
+                        if xmlish and b"<!" in tail + chunk and _DTD.search(tail + chunk):
+                            raise DocumentError("XML_ENTITIES", f"XML 部件 {info.filename} 含有 DTD/实体声明"
+                                                "（正常 Word 文档不会有），可能是恶意文件", info.filename)
+                        tail = chunk[-32:]
+            except DocumentError:
+                raise
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
+                    zlib.error) as exc:
+                raise DocumentError("DOCUMENT_UNREADABLE", f"压缩包内 {info.filename} 已损坏（{type(exc).__name__}）") from None
+
+
+def _docx_lines(data: bytes, limits: dict) -> tuple[list[str], str | None]:
+    """Paragraph texts (and the first paragraph styled as a title or heading)."""
+    import docx   # python-docx
+
+    _check_docx_container(data, int(limits["max_uncompressed_bytes"]))
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:   # python-docx raises many kinds for a broken package
+        raise DocumentError("DOCUMENT_UNREADABLE", f"Word 文档无法打开（{type(exc).__name__}）") from None
+    lines, styled, size = [], None, 0
+    for p in document.paragraphs:
+        text = p.text.strip()
+        if not text:
+            continue
+        style = (p.style.name if p.style is not None else "") or ""
+        if styled is None and (style == "Title" or style.startswith("Heading") or "标题" in style):
+            styled = text
+        lines.append(text)
+        size += len(text)
+        if size > int(limits["max_text_chars"]):
+            break
+    for table in document.tables[:3]:   # a title typed into a table (WPS templates) still counts as text
+        for row in table.rows[:5]:
+            for cell in row.cells:
+                if cell.text.strip() and size <= int(limits["max_text_chars"]):
+                    size += len(cell.text)
+    return lines, styled
+
+
+def _pdf_text(data: bytes, limits: dict) -> tuple[list[str], int]:
+    """The text lines of the first pages and the last page, and the page count."""
+    import logging
+
+    import pypdf
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)   # a damaged PDF is a verdict, not log noise
+    if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF" not in data[:1024]:
+        raise DocumentError("DOCUMENT_UNREADABLE", "不是 PDF 文件（没有 %PDF 文件头）")
+    if b"%%EOF" not in data[-2048:]:
+        raise DocumentError("DOCUMENT_UNREADABLE", "PDF 文件不完整（没有文件结尾 %%EOF，可能传输中被截断）")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise DocumentError("ENCRYPTED_FILE", "PDF 已加密（设置了打开密码），无法读取")
+            except DocumentError:
+                raise
+            except Exception:
+                raise DocumentError("ENCRYPTED_FILE", "PDF 已加密（设置了打开密码），无法读取") from None
+        pages = len(reader.pages)
+        if pages > int(limits["max_pdf_pages"]):
+            raise DocumentError("DOCUMENT_TOO_LONG", f"PDF 有 {pages} 页，超过可读取的 {limits['max_pdf_pages']} 页",
+                                str(pages))
+        if pages == 0:
+            raise DocumentError("DOCUMENT_UNREADABLE", "PDF 没有页面")
+        wanted = list(range(min(pages, int(limits["read_pages"]))))
+        if pages - 1 not in wanted:
+            wanted.append(pages - 1)
+        lines, size = [], 0
+        for i in wanted:
+            text = reader.pages[i].extract_text() or ""
+            for line in text.splitlines():
+                if line.strip() and size < int(limits["max_text_chars"]):
+                    lines.append(line.strip())
+                    size += len(line)
+        return lines, pages
+    except DocumentError:
+        raise
+    except (PyPdfError, Exception) as exc:   # noqa: B014 - pypdf raises plain exceptions on broken files too
+        raise DocumentError("DOCUMENT_UNREADABLE", f"PDF 文件损坏，无法读取（{type(exc).__name__}）") from None
+
+
+def _txt_lines(data: bytes, limits: dict) -> list[str]:
+    head = data[: int(limits["max_text_chars"]) * 4]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = head.decode("utf-8", "replace")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _format_of(data: bytes, suffix: str) -> str:
+    """What the bytes are, whatever the name says: a .doc saved as .docx by WPS, a PDF named .doc."""
+    if data.startswith(ZIP_MAGIC):
+        return "docx"
+    if data[:1024].lstrip().startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(CFB_MAGIC):
+        return "wps" if suffix == ".wps" else "doc"
+    return suffix.lstrip(".") or "txt"
+
+
+def read_document(data: bytes, file_name: str, limits: dict | None = None) -> DocumentRead:
+    """Read, classify and date one document. Never raises for bad input."""
+    limits = {**DEFAULT_LIMITS, **(limits or {})}
+    suffix = ("." + file_name.rsplit(".", 1)[-1].lower()) if "." in file_name else ""
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    fmt = _format_of(data, suffix)
+    lines: list[str] = []
+    styled, pages, status, reason, rule, value = None, None, "read", None, None, None
+    try:
+        if len(data) > int(limits["max_file_bytes"]):
+            raise DocumentError("FILE_TOO_LARGE", f"文件过大（{len(data)} 字节），超过上限 {limits['max_file_bytes']}",
+                                str(len(data)))
+        if fmt == "docx":
+            lines, styled = _docx_lines(data, limits)
+        elif fmt == "pdf":
+            lines, pages = _pdf_text(data, limits)
+        elif fmt == "txt" and suffix == ".txt":
+            lines = _txt_lines(data, limits)
+        else:   # .doc / .wps (binary Word/WPS): read by name only
+            status = "by_name"
+            if not data:
+                raise DocumentError("DOCUMENT_UNREADABLE", "文件为空")
+    except DocumentError as exc:
+        status, reason, rule, value = "unreadable", exc.message, exc.rule, exc.value
+    except Exception as exc:   # a bug of ours, or a reader crash: the file is recorded, never lost
+        status, reason, rule = "unreadable", f"读取时出错（{type(exc).__name__}）", "DOCUMENT_UNREADABLE"
+    heading = styled or heading_of(lines)
+    kind, sure, why = classify(file_name, heading)
+    text = "".join(lines)
+    out = DocumentRead(fmt, status, kind, sure, title=(heading or stem)[:200], doc_date=document_date(lines),
+                       pages=pages, characters=len(text) if status == "read" else None, reason=reason)
+    if status == "unreadable":
+        out.issues.append(error(rule, f"材料“{file_name}”无法读取：{reason}。本材料暂不计入报送要求，"
+                                "请用 Word 或 WPS 打开确认后重新保存（或另存为 PDF）再报送。"
+                                f" Document could not be read ({rule}).", value=value))
+    if not sure:
+        out.issues.append(warning("DOCUMENT_KIND_UNSURE", f"无法确定材料类别（{why}），暂按“其他”登记；"
+                                  "市处非办可手工指定类别。 Kind unsure: recorded as 其他.", value=heading or stem))
+    if status == "read" and not text:
+        out.issues.append(warning("DOCUMENT_EMPTY", "材料中没有可读取的文字（可能是扫描件），按文件名分类，按收到日期计。"
+                                  " No text in the document (a scan?): classified by name, dated by arrival."))
+    return out
