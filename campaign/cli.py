@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--next", type=int, nargs="?", const=5, metavar="N",
                    help="only print the schedule and its next N run times (default 5), then exit")
     p.set_defaults(func=cmd_serve)
+
+    from campaign.cli_match import add_parser as add_match   # campaign match list|same|different|export|import
+    add_match(sub)
     return parser
 
 

@@ -415,7 +415,7 @@ def _ledger_cols() -> list[Col]:
             _f2("cross_province", "yesno", 8), _f2("amount", "number"), _f2("people", "number"),
             _f2("unpaid", "number"), Col("各单位报送不一致", "disagreement", "yesno", 10),
             Col("风险分值", "risk_score", "int", 8), Col("各单位报送情况", "reports", width=60),
-            Col("规范化名称", "company_key", width=30)]
+            Col("规范化名称", "company_key", width=30), *ledger_identity_cols()]
 
 
 def _form3_cols() -> list[Col]:
@@ -476,6 +476,7 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta) -> Workbook:
     _charts_sheet(stream_sheet(wb, SHEET_CHARTS), frames, meta)
     _table(stream_sheet(wb, SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低）", _ledger_note(frames, meta),
            _ledger_cols(), frames.risk_ledger, tz)
+    identity_sheet(stream_sheet(wb, SHEET_IDENTITY), frames, meta)   # 疑似同一企业 (publish/sheet_identity.py)
     _table(stream_sheet(wb, SHEET_FORM3), FORM3.title,
            "符合条件＝今年非法集资刑事立案数为0，且两项“是否”均为“否”（系统按各县区当前有效附件3计算）；"
            "未报送有效附件3的区县不计入。", _form3_cols(), frames.county_qualification, tz)
@@ -508,3 +509,7 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta) -> Workbook:
             Col("收到时间", "received_at", "datetime", 17), Col("与之重复的文件", "duplicate_of", width=30),
             Col("SHA-256", "sha256", width=20)], frames.submissions, tz)
     return wb
+
+
+# sheets of their own modules (they use _table and Col above: imported last)
+from publish.sheet_identity import SHEET_IDENTITY, identity_sheet, ledger_identity_cols  # noqa: E402

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from campaign.forms import (FORM1, FORM2, FORM3, FORMS, NUMERIC_KINDS, TOTAL_LABEL, Column, Form)
+from transforms import credit_code
 from transforms.grid import Sheet, cell_ref, column_letters
 from transforms.issues import Issue, error, warning
 from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_of, number_text, parse_date,
@@ -411,6 +412,8 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
         return empty()
     records, totals, more = _PARSERS[form.code](sheet, grid, cols, data_start, end, where)
     issues += more
+    if form is FORM2:   # 统一社会信用代码 in an added column, the name or 备注 (transforms/credit_code.py)
+        issues += credit_code.annotate(records, sheet, mapping, where)
     if footer.date is None and records:
         issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按文件修改时间排序。"
                               " No footer date: ordering falls back to the file's modification time.", **where))
