@@ -188,6 +188,15 @@ def _industry_score(a: str, b: str) -> tuple[float, bool]:
     return s, False
 
 
+def _distinct_heads(a: str, b: str) -> tuple[str, str]:
+    """The two 字号 less the ending they share (营销策划 in 同创嘉营销策划 / 同创康营销策划): a 行业
+    word missing from industries.txt must not make two trade names look alike."""
+    k = 0
+    while k < min(len(a), len(b)) - 1 and a[-1 - k] == b[-1 - k]:
+        k += 1
+    return (a[:-k], b[:-k]) if k >= 2 else (a, b)
+
+
 def compare(a: NameParts, b: NameParts, settings: IdentitySettings) -> tuple[float, str] | None:
     """(score, reason in Chinese) when the two names may be one company, else None."""
     if a.branch and b.branch and a.branch != b.branch:
@@ -197,7 +206,7 @@ def compare(a: NameParts, b: NameParts, settings: IdentitySettings) -> tuple[flo
         return None
     if a.form and b.form and a.form != b.form:
         return None                                   # 有限公司 vs 合作社: two entities
-    trade = 100.0 if a.trade == b.trade else fuzz.ratio(a.trade, b.trade)
+    trade = 100.0 if a.trade == b.trade else fuzz.ratio(*_distinct_heads(a.trade, b.trade))
     if trade < settings.min_trade_score:
         return None
     industry, compatible = _industry_score(a.industry, b.industry)
