@@ -36,6 +36,8 @@ LEGAL_FORMS = (
     ("农民专业合作社", "合作社"), ("专业合作社", "合作社"), ("合作社", "合作社"), ("合伙企业有限合伙", "合伙企业"),
     ("有限合伙", "合伙企业"), ("合伙企业", "合伙企业"), ("个人独资企业", "独资企业"), ("公司", "公司"),
 )
+# "公司" alone is how a clerk shortens either company form
+COMPANY_FORMS = {"公司", "有限公司", "股份公司"}
 # A branch is kept apart from its head office: 分公司 is not a legal-form suffix.
 BRANCH = re.compile(r"(分公司|分店|营业部|办事处|分部|分中心|分社)$")
 _BRACKETS = re.compile(r"[(\[【〔{]([^()\[\]【】〔〕{}]*)[)\]】〕}]")
@@ -107,7 +109,7 @@ class NameParts:
 @lru_cache(maxsize=1 << 16)
 def parse_name(key: str) -> NameParts:
     """Split a normalised company name (company_key) into its parts."""
-    text = unicodedata.normalize("NFKC", key)
+    text = unicodedata.normalize("NFKC", key).upper()
     text, n_punct = _PUNCT.subn("", text)
     notes, branch = [], None
     for inner in _BRACKETS.findall(text):
@@ -204,8 +206,8 @@ def compare(a: NameParts, b: NameParts, settings: IdentitySettings) -> tuple[flo
     head_branch = (a.branch is None) != (b.branch is None)
     if head_branch and not settings.pair_branch_with_head:
         return None
-    if a.form and b.form and a.form != b.form:
-        return None                                   # 有限公司 vs 合作社: two entities
+    if a.form and b.form and a.form != b.form and not {a.form, b.form} <= COMPANY_FORMS:
+        return None                                   # 有限公司 vs 合作社: two entities (公司 alone: 有限 dropped)
     trade = 100.0 if a.trade == b.trade else fuzz.ratio(*_distinct_heads(a.trade, b.trade))
     if trade < settings.min_trade_score:
         return None

@@ -17,13 +17,14 @@ WHERE rn = 1;
 --   decision          open | same | different; decided_by, decided_at (UTC) when decided
 CREATE OR REPLACE VIEW company_candidates AS
 WITH spelled AS (
-    SELECT company_key, first(company_name ORDER BY n DESC, company_name) AS name, list(unit ORDER BY unit) AS units
+    SELECT company_key, first(company_name ORDER BY n DESC, company_name) AS name,
+           list(DISTINCT unit ORDER BY unit) AS units
     FROM (SELECT company_key, company_name, unit, count(*) OVER (PARTITION BY company_key, company_name) AS n
           FROM risk_reports)
     GROUP BY company_key
 )
-SELECT c.key_a, c.key_b, a.name AS name_a, b.name AS name_b, list_distinct(a.units) AS units_a,
-       list_distinct(b.units) AS units_b, c.reason, c.score, coalesce(d.decision, 'open') AS decision,
+SELECT c.key_a, c.key_b, a.name AS name_a, b.name AS name_b, a.units AS units_a, b.units AS units_b,
+       c.reason, c.score, coalesce(d.decision, 'open') AS decision,
        d.decided_by, d.decided_at
 FROM identity_candidates c
 JOIN spelled a ON a.company_key = c.key_a
