@@ -285,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from campaign import cli_documents
     cli_documents.add_parser(sub, _common)   # campaign documents [--unit U] | documents classify FILE KIND
+    from campaign.cli_match import add_parser as add_match   # campaign match list|same|different|export|import
+    add_match(sub)
     return parser
 
 

@@ -11,6 +11,7 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
+from flows.identity import identity_task
 from flows.ingest import _logger
 from warehouse import db, queries, settings
 from warehouse.lock import RunLock
@@ -56,6 +57,7 @@ def consolidate_flow(data_dir: str | None = None, config_path: str | None = None
     warehouse = db.warehouse_path(data)
     with RunLock(data, wait_seconds=config.run_lock_wait):
         sync_task(warehouse, config)
+        identity_task(warehouse, config)   # merges and candidates of ledger companies (flows/identity.py)
         h = headline_task(warehouse)
     _logger().info("consolidated %s\n%s", warehouse, describe(h))
     return h

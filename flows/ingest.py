@@ -213,7 +213,17 @@ def validate_task(pending: list[Verdict], config: Config) -> list[Verdict]:
     from expectations.runner import validate
 
     batches = _queued(pending)
-    return _decided(pending, validate(batches, float(config.sum_tolerance)) if batches else [])
+    found = validate(batches, float(config.sum_tolerance)) if batches else []
+    return _decided(pending, found + _province_review(pending, config))
+
+
+def _province_review(pending: list[Verdict], config: Config) -> list[tuple[int, Issue]]:
+    """CREDIT_CODE_PROVINCE: a credit code registered outside [identity] home_province, 是否跨省 = 否."""
+    from transforms.credit_code import province_review
+    from transforms.identity import IdentitySettings
+
+    home = IdentitySettings.from_raw(config.raw.get("identity"), str(config.source)).home_province
+    return province_review([v.forms for v in pending], home)
 
 
 @task(name="parse-and-validate", cache_policy=NONE)
@@ -272,9 +282,9 @@ def dask_parse(runner, fresh: list[Received], data_dir: Path, config: Config, ex
 def dask_validate(runner, pending: list[Verdict], config: Config) -> list[Verdict]:
     batches = _queued(pending)
     if not batches:
-        return _decided(pending, [])
+        return _decided(pending, _province_review(pending, config))
     future = runner.submit(validate_batch_task, {"batches": Sealed(batches), "sum_tolerance": float(config.sum_tolerance)})
-    return _decided(pending, future.result())
+    return _decided(pending, future.result() + _province_review(pending, config))
 
 
 @task(name="load-warehouse", cache_policy=NONE, **transient_retries())   # warehouse busy: retried with back-off

@@ -417,7 +417,8 @@ def _ledger_cols() -> list[Col]:
             Col("报送单位", "reporting_units", "list", 16), Col("报送单位数", "n_units", "int", 6),
             _f2("cross_province", "yesno", 6), _f2("amount", "number", 10), _f2("people", "number", 9),
             _f2("unpaid", "number", 10), Col("各单位报送不一致", "disagreement", "yesno", 8),
-            Col("风险分值", "risk_score", "int", 6), Col("各单位报送情况", "reports", width=44)]
+            Col("风险分值", "risk_score", "int", 6), Col("各单位报送情况", "reports", width=44),
+            *ledger_identity_cols()]
 
 
 def _qualify_cols() -> list[Col]:
@@ -520,6 +521,7 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
     _charts_sheet(stream_sheet(wb, SHEET_CHARTS), frames, meta)
     _table(stream_sheet(wb, SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低，含各单位报送情况）",
            _ledger_note(frames, meta), _ledger_cols(), frames.risk_ledger, tz, day)
+    identity_sheet(stream_sheet(wb, SHEET_IDENTITY), frames, meta)   # 疑似同一企业 (publish/sheet_identity.py)
     _table(stream_sheet(wb, SHEET_QUALIFY), "“无非法集资区、县”认定（系统计算）",
            "符合条件＝今年非法集资刑事立案数为0，且两项“是否”均为“否”（按各县区当前有效附件3计算）；"
            "未报送有效附件3的区县不予认定。", _qualify_cols(), frames.county_qualification, tz, day)
@@ -539,3 +541,7 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
            _reports_cols(), frames.risk_reports, tz, day)
     _table(stream_sheet(wb, SHEET_FILES), "收到的全部文件", None, _files_cols(), frames.submissions, tz, day)
     return wb
+
+
+# sheets of their own modules (they use _table and Col above: imported last)
+from publish.sheet_identity import SHEET_IDENTITY, identity_sheet, ledger_identity_cols  # noqa: E402

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from campaign.forms import (FORM1, FORM2, FORM3, FORMS, NUMERIC_KINDS, TOTAL_LABEL, Column, Form)
+from transforms import credit_code
 from transforms.grid import Sheet, cell_ref, column_letters
 from transforms.issues import Issue, error, warning
 from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_of, number_text, parse_date,
@@ -441,6 +442,8 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
         return empty()
     records, totals, more = _PARSERS[form.code](sheet, grid, cols, data_start, end, where)
     issues += more
+    if form is FORM2:   # 统一社会信用代码 in an added column, the name or 备注 (transforms/credit_code.py)
+        issues += credit_code.annotate(records, sheet, mapping, where)
     if footer.date is None and records:
         issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按到达日期（文件修改时间的本地日期）排序。"
                               " No footer date: ordering uses the arrival date (local date of the file's modification time).", **where))

@@ -17,7 +17,7 @@ WAREHOUSE_FILE = "campaign.duckdb"
 FORM_EXTRA_COLUMNS = {
     "form1": [("section", "VARCHAR"), ("grp", "VARCHAR"), ("item", "VARCHAR"), ("is_added", "BOOLEAN"),
               ("row_order", "INTEGER"), ("label_cell", "VARCHAR")],
-    "form2": [("company_key", "VARCHAR")],
+    "form2": [("company_key", "VARCHAR"), ("credit_code", "VARCHAR")],   # a valid 统一社会信用代码 (credit_code.py)
     "form3": [],
 }
 

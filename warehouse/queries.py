@@ -26,6 +26,8 @@ class SummaryFrames:
     obligations: pd.DataFrame = field(default_factory=pd.DataFrame)
     assessment: pd.DataFrame = field(default_factory=pd.DataFrame)
     assessment_flags: pd.DataFrame = field(default_factory=pd.DataFrame)
+    company_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)     # open pairs (疑似同一企业)
+    credit_code_conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)  # one name, several codes
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -49,8 +51,19 @@ def risk_ledger(con) -> pd.DataFrame:
                                        || '人/未兑付' || printf('%.2f', r.unpaid) || '/' ||
                                        CASE WHEN r.cross_province THEN '跨省' ELSE '不跨省' END, '；'
                                        ORDER BY r.unit_kind, r.unit)
-                     FROM risk_reports r WHERE r.company_key = l.company_key) AS reports
+                     FROM risk_reports r LEFT JOIN company_identity i ON i.company_key = r.company_key
+                     WHERE coalesce(i.ledger_key, r.company_key) = l.company_key) AS reports
         FROM risk_ledger l ORDER BY l.risk_rank""")
+
+
+def company_candidates(con) -> pd.DataFrame:
+    """The open candidate pairs, best first (the 疑似同一企业 sheet)."""
+    return _df(con, """SELECT * FROM company_candidates WHERE decision = 'open'
+                       ORDER BY score DESC, key_a, key_b""")
+
+
+def credit_code_conflicts(con) -> pd.DataFrame:
+    return _df(con, "SELECT * FROM credit_code_conflicts ORDER BY company_key")
 
 
 def risk_reports(con, units: list[str]) -> pd.DataFrame:
@@ -86,7 +99,8 @@ def read_summary(con, units: list[str]) -> SummaryFrames:
         city_stats=city_stats(con), unit_stats=unit_stats(con, units), risk_ledger=risk_ledger(con),
         risk_reports=risk_reports(con, units), county_qualification=county_qualification(con, units),
         reporting_status=reporting_status(con, units), validation_issues=validation_issues(con, units),
-        submissions=submissions(con, units)))
+        submissions=submissions(con, units), company_candidates=company_candidates(con),
+        credit_code_conflicts=credit_code_conflicts(con)))
 
 
 def headline(con) -> dict:

@@ -180,7 +180,7 @@ LEFT JOIN section_order o USING (section);
 CREATE OR REPLACE VIEW risk_reports AS
 SELECT f.unit, r.unit_kind, f.company_key, f.company_name, f.industry, f.fundraising_mode, f.internet,
        f.amount, f.people, f.unpaid, f.cross_province, f.measures, f.refund_status, f.outcome,
-       f.province_notice, f.remarks, c.file_name, f.sheet, f.row_no
+       f.province_notice, f.remarks, c.file_name, f.sheet, f.row_no, f.credit_code
 FROM form2_rows f
 JOIN current_forms c ON c.unit = f.unit AND c.sha256 = f.sha256 AND c.form = '附件2'
 JOIN registry_units r ON r.unit = f.unit
@@ -195,19 +195,29 @@ WHERE coalesce(f.company_key, '') <> '';
 --   disagreement     the reporters' amount / people / unpaid / cross_province are not all equal
 --   risk_score       points from risk_thresholds (people, unpaid, cross-province, several reporters)
 --   risk_rank        1 = worst: score, then unpaid, people, amount, company_key
+--   aliases          the other company keys merged into this row (company_identity: the office's
+--                    `campaign match same` decisions and shared 统一社会信用代码; views_identity.sql)
+--   credit_code      the valid 统一社会信用代码(s) its reporters gave ('、'-joined), NULL if none
 CREATE OR REPLACE VIEW risk_ledger AS
-WITH spellings AS (
-    SELECT company_key, company_name, count(*) AS n FROM risk_reports GROUP BY ALL
+WITH reports AS (   -- each report under the key of the ledger row it counts in
+    SELECT r.* REPLACE (coalesce(i.ledger_key, r.company_key) AS company_key), r.company_key AS reported_key,
+           row_number() OVER (PARTITION BY coalesce(i.ledger_key, r.company_key), r.unit ORDER BY r.company_key) AS unit_seq
+    FROM risk_reports r LEFT JOIN company_identity i ON i.company_key = r.company_key
+),
+spellings AS (
+    SELECT company_key, company_name, count(*) AS n FROM reports GROUP BY ALL
 ),
 companies AS (
     SELECT company_key,
-           list(unit ORDER BY unit_kind, unit) AS reporting_units,
+           list(DISTINCT reported_key ORDER BY reported_key) FILTER (WHERE reported_key <> company_key) AS aliases,
+           string_agg(DISTINCT credit_code, '、' ORDER BY credit_code) AS credit_code,
+           list(unit ORDER BY unit_kind, unit) FILTER (WHERE unit_seq = 1) AS reporting_units,
            count(DISTINCT unit) AS n_units, count(*) AS n_reports,
            coalesce(bool_or(cross_province), false) AS cross_province,
            max(amount) AS amount, max(people) AS people, max(unpaid) AS unpaid,
            count(DISTINCT amount) > 1 OR count(DISTINCT people) > 1 OR count(DISTINCT unpaid) > 1
                OR count(DISTINCT cross_province) > 1 AS disagreement
-    FROM risk_reports
+    FROM reports
     GROUP BY company_key
 ),
 scored AS (
@@ -227,7 +237,8 @@ SELECT s.company_key,
        s.reporting_units, s.n_units, s.n_reports, s.cross_province, s.amount, s.people, s.unpaid,
        s.disagreement, s.risk_score,
        row_number() OVER (ORDER BY s.risk_score DESC, s.unpaid DESC, s.people DESC, s.amount DESC,
-                                   s.company_key) AS risk_rank
+                                   s.company_key) AS risk_rank,
+       coalesce(s.aliases, []::VARCHAR[]) AS aliases, s.credit_code
 FROM scored s;
 
 -- county_qualification: 无非法集资区县, computed per registry county from its current 附件3:
