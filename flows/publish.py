@@ -4,6 +4,7 @@ A publish that would write what is already published (same data, same date, same
 publish.fingerprint) leaves the files alone; `force` rewrites them anyway."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,13 +14,13 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
-from flows.ingest import _logger
+from flows.ingest import _logger, current_run_id
 from flows.retries import transient_retries
 from publish.files import LATEST, PublishFailed, save_summary, summary_name
 from publish.fingerprint import fingerprint, is_published, stamp
 from publish.receipts import receipt_paths, write_receipts
 from publish.workbook import PublishMeta, build_workbook
-from warehouse import db, queries
+from warehouse import db, history, queries
 from warehouse.lock import RunLock
 from warehouse.queries import SummaryFrames
 
@@ -52,6 +53,13 @@ def read_task(warehouse: Path, config: Config) -> SummaryFrames:
         con.close()
 
 
+@task(name="record-history", cache_policy=NONE)
+def history_task(night: history.PublishedNight, frames: SummaryFrames) -> SummaryFrames:
+    """Keep tonight's figures under its data date; add what changed and the trend to the frames."""
+    changes, series = night.record(current_run_id())
+    return dataclasses.replace(frames, night_changes=changes, night_series=series)
+
+
 @task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
 def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str) -> tuple[Path, Path]:
     return save_summary(stamp(build_workbook(frames, meta), stamped), publish_dir, meta.data_date)
@@ -75,19 +83,23 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
     publish_dir, receipts_dir = data / "publish", data / "receipts"
     with RunLock(data, wait_seconds=config.run_lock_wait):
         frames = read_task(db.warehouse_path(data), config)
-        stamped = fingerprint(frames, meta)
-        receipts = receipt_paths(frames, receipts_dir)
-        skipped = not force and is_published(publish_dir, meta.data_date, stamped)
-        try:
-            if skipped:
-                dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
-            else:
-                dated, latest = workbook_task(frames, publish_dir, meta, stamped)
-            # the receipts say nothing new either when the workbook did not change (it shows the same frames)
-            unchanged = skipped and all(p.is_file() for p in receipts)
-            written = [] if unchanged else receipts_task(frames, receipts_dir, meta, force)
-        except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
-            raise PublishFailed.from_os_error(exc, publish_dir) from exc
+        # the night's history is committed with its publish record once the workbook is written
+        with history.open_night(db.warehouse_path(data), meta.data_date) as night:
+            frames = history_task(night, frames)
+            stamped = fingerprint(frames, meta)
+            receipts = receipt_paths(frames, receipts_dir)
+            skipped = not force and is_published(publish_dir, meta.data_date, stamped)
+            try:
+                if skipped:
+                    dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
+                else:
+                    dated, latest = workbook_task(frames, publish_dir, meta, stamped)
+                # the receipts say nothing new either when the workbook did not change (it shows the same frames)
+                unchanged = skipped and all(p.is_file() for p in receipts)
+                written = [] if unchanged else receipts_task(frames, receipts_dir, meta, force)
+            except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
+                raise PublishFailed.from_os_error(exc, publish_dir) from exc
+            night.published(stamped, dated)
     if skipped:
         _logger().info("nothing to publish: %s and %s already hold this data; kept them (force=True rewrites)",
                        dated, latest.name)

@@ -28,7 +28,8 @@ from publish.files import LATEST, summary_name
 PROPERTY = "campaign_publish_fingerprint"
 _CUSTOM_PART = "docProps/custom.xml"
 # a change to the layout code changes what a publish writes, even from the same data
-_LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "transforms.layout", "campaign.forms")
+_LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "publish.sheet_changes", "transforms.layout",
+                   "campaign.forms")
 
 
 @lru_cache(maxsize=1)

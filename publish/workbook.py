@@ -468,6 +468,8 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta) -> Workbook:
     tz = meta.timezone
     wb.properties.title = f"{meta.campaign_name} 汇总 {meta.data_date.isoformat()}"
     wb.properties.creator = "campaign nightly"
+    from publish.sheet_changes import add_history_sheets   # 今日变化, 变化趋势 (issue 17); imports this module
+    add_history_sheets(wb, frames, meta)
 
     _form1_sheet(stream_sheet(wb, SHEET_CITY), frames.city_stats, "counties",
                  _scope_caption(frames, "counties", meta), meta)

@@ -4,7 +4,7 @@ Every function takes an open connection and returns a DataFrame (or a dict of fi
 nothing here writes. Units are listed in registry order (the config file's order)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -21,6 +21,9 @@ class SummaryFrames:
     reporting_status: pd.DataFrame
     validation_issues: pd.DataFrame
     submissions: pd.DataFrame
+    # history (warehouse/history.py), filled by the publish step once the night is recorded
+    night_changes: pd.DataFrame = field(default_factory=pd.DataFrame)   # tonight vs the previous published night
+    night_series: pd.DataFrame = field(default_factory=pd.DataFrame)    # one row per published night so far
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
