@@ -4,6 +4,7 @@ A publish that would write what is already published (same data, same date, same
 publish.fingerprint) leaves the files alone; `force` rewrites them anyway."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from prefect.cache_policies import NONE
 from campaign.config import Config, load_config
 from campaign.story import published_line
 from campaign.dates import default_data_date, newest_arrival, parse_date_arg
-from flows.ingest import _logger
+from flows.ingest import _logger, current_run_id
 from flows.retries import transient_retries
 from publish.files import LATEST, PublishFailed, Staging, save_summary, summary_name
 from publish.fingerprint import fingerprint, is_published, stamp
@@ -23,7 +24,7 @@ from publish.places import issue_places, places_of_files
 from publish.receipts import receipt_paths, write_receipts
 from publish.writeback import write_writebacks
 from publish.workbook import PublishMeta, build_workbook
-from warehouse import db, queries
+from warehouse import db, history, queries
 from warehouse.lock import RunLock
 from warehouse.queries import SummaryFrames
 
@@ -64,6 +65,13 @@ def read_task(warehouse: Path, config: Config) -> SummaryFrames:
         return queries.read_summary(con, config.units)
     finally:
         con.close()
+
+
+@task(name="record-history", cache_policy=NONE)
+def history_task(night: history.PublishedNight, frames: SummaryFrames) -> SummaryFrames:
+    """Keep tonight's figures under its data date; add what changed and the trend to the frames."""
+    changes, series = night.record(current_run_id())
+    return dataclasses.replace(frames, night_changes=changes, night_series=series)
 
 
 @task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
@@ -109,20 +117,25 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                            generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
                            timezone=config.timezone, campaign_name=config.raw["campaign"]["name"],
                            risk=dict(config.risk), office=config.office)
-        stamped = fingerprint(frames, meta)
-        receipts = receipt_paths(frames, receipts_dir)
-        skipped = not force and is_published(publish_dir, meta.data_date, stamped)
         try:
-            # the receipts say nothing new either when the workbook did not change (it shows the same frames)
-            unchanged = skipped and all(p.is_file() for p in receipts)
-            files = {} if unchanged else places_task(frames, data)
-            if skipped:
-                dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
-            else:
-                places = issue_places(files, frames.validation_issues)
-                dated, latest = workbook_task(frames, publish_dir, meta, stamped, staging, places)
-            written, copies = ([], []) if unchanged else receipts_task(frames, receipts_dir, meta, force, staging,
-                                                                       files, data)
+            # the night's history is committed with its publish record once its outputs are written
+            # (a rerun of the same night replaces that night's rows)
+            with history.open_night(db.warehouse_path(data), meta.data_date) as night:
+                frames = history_task(night, frames)
+                stamped = fingerprint(frames, meta)
+                receipts = receipt_paths(frames, receipts_dir)
+                skipped = not force and is_published(publish_dir, meta.data_date, stamped)
+                # the receipts say nothing new either when the workbook did not change (it shows the same frames)
+                unchanged = skipped and all(p.is_file() for p in receipts)
+                files = {} if unchanged else places_task(frames, data)
+                if skipped:
+                    dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
+                else:
+                    places = issue_places(files, frames.validation_issues)
+                    dated, latest = workbook_task(frames, publish_dir, meta, stamped, staging, places)
+                written, copies = ([], []) if unchanged else receipts_task(frames, receipts_dir, meta, force,
+                                                                           staging, files, data)
+                night.published(stamped, dated)
         except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
             staging.discard()
             raise PublishFailed.from_os_error(exc, publish_dir) from exc

@@ -31,7 +31,7 @@ _CUSTOM_PART = "docProps/custom.xml"
 _LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "publish.official", "publish.printing",
                    "publish.words", "publish.places", "publish.writeback", "transforms.layout", "campaign.forms",
                    "campaign.dates",
-                   "publish.sheet_assessment", "publish.receipt_documents", "publish.sheet_identity")
+                   "publish.sheet_assessment", "publish.receipt_documents", "publish.sheet_identity", "publish.sheet_changes")
 
 
 @lru_cache(maxsize=1)

@@ -509,6 +509,8 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
     tz, day = meta.timezone, meta.data_date
     wb.properties.title = f"{meta.campaign_name} 汇总 {zh_date(day)}"
     wb.properties.creator = "campaign nightly"
+    from publish.sheet_changes import add_history_sheets   # 今日变化, 变化趋势 (issue 17); imports this module
+    add_history_sheets(wb, frames, meta)
 
     # the city's own forms, as signed and sent upward
     _form1_sheet(stream_sheet(wb, SHEET_CITY), frames.city_stats, "counties",

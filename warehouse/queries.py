@@ -28,6 +28,9 @@ class SummaryFrames:
     assessment_flags: pd.DataFrame = field(default_factory=pd.DataFrame)
     company_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)     # open pairs (疑似同一企业)
     credit_code_conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)  # one name, several codes
+    # history (warehouse/history.py), filled by the publish step once the night is recorded
+    night_changes: pd.DataFrame = field(default_factory=pd.DataFrame)   # tonight vs the previous published night
+    night_series: pd.DataFrame = field(default_factory=pd.DataFrame)    # one row per published night so far
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
