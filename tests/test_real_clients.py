@@ -474,3 +474,34 @@ def test_opendocument_text_renamed_ods_is_not_a_spreadsheet():
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
         zf.writestr("content.xml", "<x/>")
     assert rules(examined(buf.getvalue(), "大通区.ods")[1], ERROR) == ["UNSUPPORTED_FORMAT"]
+
+
+def _record(typ: int, body: bytes) -> bytes:
+    import struct
+    return struct.pack("<HH", typ, len(body)) + body
+
+
+def test_biff_scan_counts_cell_records_across_an_embedded_chart_and_refuses_a_password():
+    import struct
+
+    from transforms.grid import WorkbookError
+    from transforms.legacy import _biff_scan
+
+    bof = struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0)
+    name = "附件1".encode("utf-16-le")
+    globals_ = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
+    sheet_at = len(globals_) + 4 + 8 + len(name) + 4
+    globals_ += _record(0x0085, struct.pack("<IBBBB", sheet_at, 0, 0, 3, 1) + name) + _record(0x000A, b"")
+    assert len(globals_) == sheet_at
+    number = lambda r, c: _record(0x0203, struct.pack("<HHHd", r, c, 0, 1.0))   # noqa: E731
+    sheet = (_record(0x0809, bof) + number(100, 5)
+             + _record(0x0809, bof) + number(7000, 200) + _record(0x000A, b"")       # a chart's own substream
+             + number(200, 3) + _record(0x00BD, struct.pack("<HHHIHIH", 300, 1, 0, 0, 0, 0, 9))
+             + _record(0x0201, struct.pack("<HHH", 60000, 250, 0))                   # BLANK: formatting only
+             + _record(0x000A, b""))
+    scans = _biff_scan(globals_ + sheet)
+    assert (scans["附件1"].max_row, scans["附件1"].max_col) == (300, 9)
+    locked = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0)) + _record(0x002F, b"\x01\x00" + b"\0" * 52)
+    with pytest.raises(WorkbookError) as exc:
+        _biff_scan(locked)
+    assert exc.value.issue.rule == "ENCRYPTED_FILE"
