@@ -100,6 +100,9 @@ def xls_bytes(sheets: dict[str, Grid], hidden_rows: dict[str, list[int]] | None 
                     ws.write(r, c, v, date_style)
                 else:
                     ws.write(r, c, _plain(v))
+        for (r, c), v in vs.items():          # values outside the grid (a stray cell far away)
+            if r >= len(cells) or c >= len(cells[r]):
+                ws.write(r, c, _plain(v))
         for r in (hidden_rows or {}).get(name, []):
             ws.row(r).hidden = True
     buf = io.BytesIO()

@@ -351,9 +351,9 @@ def _entities_issue(part: str) -> Issue:
                  f" An XML part ({part}) declares a DTD/entities, which real workbooks never do: refused.", value=part)
 
 
-def _unreadable(detail: str) -> WorkbookError:
-    return WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 .xlsx 工作簿（{detail}）；请用 Excel 或 WPS 打开确认后重新保存并报送。"
-                               f" Not a readable .xlsx workbook ({detail})."))
+def _unreadable(detail: str, what: str = ".xlsx") -> WorkbookError:
+    return WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 {what} 工作簿（{detail}）；请用 Excel 或 WPS 打开确认后重新保存并报送。"
+                               f" Not a readable {what} workbook ({detail})."))
 
 
 def _too_large(inflated: int, limit: int) -> WorkbookError:

@@ -40,18 +40,18 @@ def check_xls(data: bytes, max_uncompressed: int) -> dict[str, SheetScan]:
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as exc:
-        raise _unreadable(f"旧版 Excel 文件已损坏 / corrupt .xls container: {type(exc).__name__}") from None
+        raise _unreadable(f"旧版 Excel 文件已损坏 / corrupt .xls container: {type(exc).__name__}", ".xls") from None
     with ole:
         stream = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
         if stream is None:
-            raise _unreadable("文件里没有工作簿数据流 / no Workbook stream: not an .xls workbook")
+            raise _unreadable("文件里没有工作簿数据流 / no Workbook stream", ".xls")
         size = ole.get_size(stream)
         if size > max_uncompressed:
             raise _too_large(size, max_uncompressed)
         try:
             buf = ole.openstream(stream).read()
         except Exception as exc:
-            raise _unreadable(f"工作簿数据流已损坏 / corrupt Workbook stream: {type(exc).__name__}") from None
+            raise _unreadable(f"工作簿数据流已损坏 / corrupt Workbook stream: {type(exc).__name__}", ".xls") from None
     return _biff_scan(buf)
 
 
@@ -143,14 +143,14 @@ class OdsScanner:
         try:
             self.parser.Parse(chunk, False)
         except expat.ExpatError as exc:
-            raise _unreadable(f"content.xml 不是完整的 XML / malformed content.xml: {exc}") from None
+            raise _unreadable(f"content.xml 不是完整的 XML / malformed content.xml: {exc}", ".ods") from None
 
     def close(self) -> dict[str, SheetScan]:
         self.feed(b"")
         try:
             self.parser.Parse(b"", True)
         except expat.ExpatError as exc:
-            raise _unreadable(f"content.xml 不完整 / truncated content.xml: {exc}") from None
+            raise _unreadable(f"content.xml 不完整 / truncated content.xml: {exc}", ".ods") from None
         return self.scans
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
