@@ -115,4 +115,11 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"config {source}: not valid TOML ({exc})") from None
     validate(raw, source)   # one line naming the key and value, before anything runs
-    return Config(raw=raw, source=source)
+    config = Config(raw=raw, source=source)
+    from campaign.obligations import obligations
+
+    try:
+        obligations(config)   # [obligations] is nested: its own reader checks it, now rather than mid-run
+    except ValueError as exc:
+        raise InputError(f"config {source}: {exc}") from None
+    return config

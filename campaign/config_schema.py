@@ -108,6 +108,27 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "cross_province_points": Key("number", required=True, min=0),
         "multi_reporter_points": Key("number", required=True, min=0),
     },
+    "office": {                      # the city office's contact line, printed in footers and receipts
+        "name": Key("str"),
+        "contact": Key("str"),
+        "phone": Key("str"),
+        "email": Key("str"),
+    },
+    "documents": {
+        "extensions": Key("list[str]", required=True, check=_extensions),
+        "max_file_bytes": Key("int", min=1),
+        "max_uncompressed_bytes": Key("int", min=1),
+        "max_pdf_pages": Key("int", min=1),
+        "read_seconds": Key("number", min=1),
+    },
+    "identity": {
+        "home_province": Key("str", check=lambda v: None if len(v) == 2 and v.isdigit() else
+                             'two digits of the administrative code, e.g. "34" (安徽)'),
+        "min_score": Key("number", min=0, max=100),
+        "min_trade_score": Key("number", min=0, max=100),
+        "min_industry_score": Key("number", min=0, max=100),
+        "pair_branch_with_head": Key("bool"),
+    },
     "units": {
         "counties": Key("list[str]", required=True, check=_unit_names),
         "departments": Key("list[str]", required=True, check=_unit_names),
@@ -118,9 +139,9 @@ REQUIRED_FORMS = {"county": Key("list[str]", required=True, nonempty=True, check
                   "department": Key("list[str]", required=True, nonempty=True, check=_forms)}
 REQUIRED_SECTIONS = ("campaign", "paths", "intake", "validation", "risk", "units")
 
-# Sections other capabilities are adding (contact details of the office, document obligations,
-# company identity): accepted as open tables (any keys) until their keys are settled here.
-OPEN_SECTIONS = ("office", "obligations", "identity")
+# Sections whose nested shape is checked by their own reader when the config is loaded
+# ([obligations]: campaign.obligations, called from load_config).
+OPEN_SECTIONS = ("obligations",)
 
 
 def _type_error(key: Key, value: Any) -> str | None:

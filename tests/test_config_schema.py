@@ -68,12 +68,19 @@ def test_not_toml_at_all_is_one_line(tmp_path):
         load_config(path)
 
 
-def test_the_packaged_config_and_the_other_capabilities_sections_are_accepted(tmp_path):
-    load_config(DEFAULT_CONFIG)
-    cfg = variant(tmp_path, append='\n[office]\nname = "市处非办"\nphone = "0554-0000000"\n'
-                                   '\n[obligations]\n[obligations.county]\n"工作动态信息" = 2\n'
-                                   '\n[identity]\nthreshold = 90\n')
-    assert load_config(cfg).raw["office"]["phone"] == "0554-0000000"
+def test_the_packaged_config_and_the_other_capabilities_sections_are_checked(tmp_path):
+    config = load_config(DEFAULT_CONFIG)
+    assert config.raw["office"]["phone"] and config.raw["documents"]["extensions"]
+    for edit, words in (((r'^min_score = 85', 'min_score = 850'), ["[identity] min_score = 850", "≤ 100"]),
+                        ((r'^min_score = 85', 'min_scor = 85'), ["[identity] min_scor = 85", "unknown key"]),
+                        ((r'^phone = .*$', 'phone = 6678057'), ["[office] phone = 6678057", "string"]),
+                        ((r'^max_pdf_pages = 300', 'max_pdf_pages = 0'), ["[documents] max_pdf_pages = 0", "≥ 1"]),
+                        ((r'^county\."工作动态信息" = \{ count = 2', 'county."工作动态信息" = { count = -2'),
+                         ["[obligations]", "count = -2"])):
+        with pytest.raises(InputError) as caught:
+            load_config(variant(tmp_path, edit))
+        for w in words:
+            assert w in str(caught.value), (w, str(caught.value))
 
 
 def test_a_typo_never_silently_changes_behaviour(tmp_path):
