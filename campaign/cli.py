@@ -317,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"campaign {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # `campaign status | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+        return 0
     except Exception as exc:   # a bug of ours: one line here, the traceback in a file
         _record_unstarted(args, exc)
         from campaign.crashlog import write_traceback
