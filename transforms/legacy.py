@@ -24,7 +24,7 @@ from transforms.grid import (MAX_FORMULA_CELLS, MAX_FORMULAS, MAX_MERGES, SheetS
 # --------------------------------------------------------------------------------------
 # .xls: walk the BIFF records of the Workbook stream
 
-_BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x002F
+_BOF, _EOF, _BOUNDSHEET, _FILEPASS, _SST = 0x0809, 0x000A, 0x0085, 0x002F, 0x00FC
 # cell records that hold something (BLANK / MULBLANK are formatting only: calamine skips them,
 # as style-only cells are skipped in .xlsx)
 _CELL_RECORDS = {0x0203: "NUMBER", 0x027E: "RK", 0x00FD: "LABELSST", 0x0204: "LABEL", 0x00D6: "RSTRING",
@@ -42,6 +42,7 @@ def check_xls(data: bytes, max_uncompressed: int) -> dict[str, SheetScan]:
     except Exception as exc:
         raise _unreadable(f"旧版 Excel 文件已损坏 / corrupt .xls container: {type(exc).__name__}", ".xls") from None
     with ole:
+        _check_directory(ole, len(data))
         stream = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
         if stream is None:
             raise _unreadable("文件里没有工作簿数据流 / no Workbook stream", ".xls")
@@ -55,6 +56,23 @@ def check_xls(data: bytes, max_uncompressed: int) -> dict[str, SheetScan]:
     return _biff_scan(buf)
 
 
+def _check_directory(ole, file_size: int) -> None:
+    """Every stream the directory declares fits in the file. calamine reserves a stream's declared
+    size (all 64 bits of it) before reading: a corrupt size of terabytes aborts the process."""
+    try:
+        fp = ole.directory_fp
+        fp.seek(0)
+        raw = fp.read()
+    except Exception as exc:
+        raise _unreadable(f"目录已损坏 / corrupt directory: {type(exc).__name__}", ".xls") from None
+    for i in range(0, len(raw) - 127, 128):
+        kind = raw[i + 66]
+        if kind in (1, 2, 5):                  # storage, stream, root (the mini stream)
+            size = struct.unpack_from("<Q", raw, i + 120)[0]
+            if size > file_size:
+                raise _unreadable(f"数据流声明的大小 {size} 超过文件大小 / a stream declares {size} bytes", ".xls")
+
+
 def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
     names: dict[int, str] = {}          # BOF offset of a sheet substream -> sheet name
     scans: dict[str, SheetScan] = {}
@@ -66,6 +84,8 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
     while pos + 4 <= n:
         typ, length = unpack("<HH", buf, pos)
         body = pos + 4
+        if body + length > n:              # a truncated stream: calamine will say it is unreadable
+            break
         if typ == _BOF:
             if pos > 0:
                 in_globals = False
@@ -76,6 +96,10 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
             current = stack.pop() if stack else None
         elif in_globals and typ == _FILEPASS:
             raise _encrypted()
+        elif in_globals and typ == _SST and length >= 8:
+            # calamine reserves the declared string count up front; a string takes 3 bytes or more
+            if unpack("<I", buf, body + 4)[0] > n // 3:
+                raise _unreadable("共享字符串表的计数已损坏 / corrupt shared-string count", ".xls")
         elif in_globals and typ == _BOUNDSHEET and length >= 8:
             offset = unpack("<I", buf, body)[0]
             names[offset] = _sheet_name(buf[body + 6:body + length])
