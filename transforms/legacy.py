@@ -24,7 +24,7 @@ from transforms.grid import (MAX_FORMULA_CELLS, MAX_FORMULAS, MAX_MERGES, SheetS
 # --------------------------------------------------------------------------------------
 # .xls: walk the BIFF records of the Workbook stream
 
-_BOF, _EOF, _BOUNDSHEET, _FILEPASS, _SST = 0x0809, 0x000A, 0x0085, 0x002F, 0x00FC
+_BOF, _EOF, _BOUNDSHEET, _FILEPASS, _SST, _DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x002F, 0x00FC, 0x0200
 # cell records that hold something (BLANK / MULBLANK are formatting only: calamine skips them,
 # as style-only cells are skipped in .xlsx)
 _CELL_RECORDS = {0x0203: "NUMBER", 0x027E: "RK", 0x00FD: "LABELSST", 0x0204: "LABEL", 0x00D6: "RSTRING",
@@ -33,8 +33,8 @@ _MULRK = 0x00BD
 
 
 def check_xls(data: bytes, max_uncompressed: int) -> dict[str, SheetScan]:
-    """Per sheet (by name) the extent of its cells, from the BIFF cell records themselves (the
-    DIMENSIONS record may lie)."""
+    """Per sheet (by name) the extent of its cells, from the BIFF cell records themselves and the
+    sheet's DIMENSIONS record (calamine reserves that area, so a lying one counts too)."""
     import olefile
 
     try:
@@ -43,14 +43,16 @@ def check_xls(data: bytes, max_uncompressed: int) -> dict[str, SheetScan]:
         raise _unreadable(f"旧版 Excel 文件已损坏 / corrupt .xls container: {type(exc).__name__}", ".xls") from None
     with ole:
         _check_directory(ole, len(data))
-        stream = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        stream = next((n for n in ("Workbook", "Book") if ole.exists(n) and ole.get_type(n) == olefile.STGTY_STREAM), None)
         if stream is None:
             raise _unreadable("文件里没有工作簿数据流 / no Workbook stream", ".xls")
-        size = ole.get_size(stream)
-        if size > max_uncompressed:
-            raise _too_large(size, max_uncompressed)
         try:
+            size = ole.get_size(stream)
+            if size > max_uncompressed:
+                raise _too_large(size, max_uncompressed)
             buf = ole.openstream(stream).read()
+        except WorkbookError:
+            raise
         except Exception as exc:
             raise _unreadable(f"工作簿数据流已损坏 / corrupt Workbook stream: {type(exc).__name__}", ".xls") from None
     return _biff_scan(buf)
@@ -84,8 +86,8 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
     while pos + 4 <= n:
         typ, length = unpack("<HH", buf, pos)
         body = pos + 4
-        if body + length > n:              # a truncated stream: calamine will say it is unreadable
-            break
+        if body + length > n:              # a record running past the stream: corrupt (calamine may trust it)
+            raise _unreadable("记录超出数据流末尾 / a BIFF record runs past the end of the stream", ".xls")
         if typ == _BOF:
             if pos > 0:
                 in_globals = False
@@ -103,6 +105,15 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
         elif in_globals and typ == _BOUNDSHEET and length >= 8:
             offset = unpack("<I", buf, body)[0]
             names[offset] = _sheet_name(buf[body + 6:body + length])
+        elif current is not None and typ == _DIMENSIONS and length >= 12:
+            # calamine reserves the declared area before reading the cells: it counts like cells,
+            # and one beyond BIFF8's 65536 x 256 is corrupt
+            rw_first, rw_end, col_first, col_end = unpack("<IIHH", buf, body)
+            if rw_end > 65536 or col_end > 256 or rw_first > rw_end or col_first > col_end:
+                raise _unreadable(f"工作表尺寸记录已损坏 / corrupt DIMENSIONS record ({rw_end} x {col_end})", ".xls")
+            if rw_end > 0 and col_end > 0:
+                current.max_row = max(current.max_row, rw_end - 1)
+                current.max_col = max(current.max_col, col_end - 1)
         elif current is not None and length >= 4 and (typ in _CELL_RECORDS or typ == _MULRK):
             row, col = unpack("<HH", buf, body)
             last = col
