@@ -554,7 +554,11 @@ def read_workbook(data: bytes, max_uncompressed: int = 200_000_000, max_cells: i
         return sheets
     except WorkbookError:
         raise
-    except Exception as exc:  # calamine raises its own error types for every malformed part
+    except BaseException as exc:  # calamine raises its own error types for every malformed part
+        # a panic inside calamine (a corrupt .xls record offset) arrives as pyo3's PanicException,
+        # a BaseException: the file is unreadable, the run goes on. KeyboardInterrupt & co. pass.
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         what = _KIND_NAMES.get(kind, "")
         raise WorkbookError(error("UNREADABLE_FILE", f"不是可读取的{what}工作簿：{exc}"
                                   f" Not a readable {what} workbook.")) from None

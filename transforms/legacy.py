@@ -24,7 +24,7 @@ from transforms.grid import (MAX_FORMULA_CELLS, MAX_FORMULAS, MAX_MERGES, SheetS
 # --------------------------------------------------------------------------------------
 # .xls: walk the BIFF records of the Workbook stream
 
-_BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x002F
+_BOF, _EOF, _BOUNDSHEET, _FILEPASS, _SST, _DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x002F, 0x00FC, 0x0200
 # cell records that hold something (BLANK / MULBLANK are formatting only: calamine skips them,
 # as style-only cells are skipped in .xlsx)
 _CELL_RECORDS = {0x0203: "NUMBER", 0x027E: "RK", 0x00FD: "LABELSST", 0x0204: "LABEL", 0x00D6: "RSTRING",
@@ -33,8 +33,8 @@ _MULRK = 0x00BD
 
 
 def check_xls(data: bytes, max_uncompressed: int) -> dict[str, SheetScan]:
-    """Per sheet (by name) the extent of its cells, from the BIFF cell records themselves (the
-    DIMENSIONS record may lie)."""
+    """Per sheet (by name) the extent of its cells, from the BIFF cell records themselves and the
+    sheet's DIMENSIONS record (calamine reserves that area, so a lying one counts too)."""
     import olefile
 
     try:
@@ -42,17 +42,37 @@ def check_xls(data: bytes, max_uncompressed: int) -> dict[str, SheetScan]:
     except Exception as exc:
         raise _unreadable(f"旧版 Excel 文件已损坏 / corrupt .xls container: {type(exc).__name__}", ".xls") from None
     with ole:
-        stream = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        _check_directory(ole, len(data))
+        stream = next((n for n in ("Workbook", "Book") if ole.exists(n) and ole.get_type(n) == olefile.STGTY_STREAM), None)
         if stream is None:
             raise _unreadable("文件里没有工作簿数据流 / no Workbook stream", ".xls")
-        size = ole.get_size(stream)
-        if size > max_uncompressed:
-            raise _too_large(size, max_uncompressed)
         try:
+            size = ole.get_size(stream)
+            if size > max_uncompressed:
+                raise _too_large(size, max_uncompressed)
             buf = ole.openstream(stream).read()
+        except WorkbookError:
+            raise
         except Exception as exc:
             raise _unreadable(f"工作簿数据流已损坏 / corrupt Workbook stream: {type(exc).__name__}", ".xls") from None
     return _biff_scan(buf)
+
+
+def _check_directory(ole, file_size: int) -> None:
+    """Every stream the directory declares fits in the file. calamine reserves a stream's declared
+    size (all 64 bits of it) before reading: a corrupt size of terabytes aborts the process."""
+    try:
+        fp = ole.directory_fp
+        fp.seek(0)
+        raw = fp.read()
+    except Exception as exc:
+        raise _unreadable(f"目录已损坏 / corrupt directory: {type(exc).__name__}", ".xls") from None
+    for i in range(0, len(raw) - 127, 128):
+        kind = raw[i + 66]
+        if kind in (1, 2, 5):                  # storage, stream, root (the mini stream)
+            size = struct.unpack_from("<Q", raw, i + 120)[0]
+            if size > file_size:
+                raise _unreadable(f"数据流声明的大小 {size} 超过文件大小 / a stream declares {size} bytes", ".xls")
 
 
 def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
@@ -66,6 +86,8 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
     while pos + 4 <= n:
         typ, length = unpack("<HH", buf, pos)
         body = pos + 4
+        if body + length > n:              # a record running past the stream: corrupt (calamine may trust it)
+            raise _unreadable("记录超出数据流末尾 / a BIFF record runs past the end of the stream", ".xls")
         if typ == _BOF:
             if pos > 0:
                 in_globals = False
@@ -76,9 +98,22 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
             current = stack.pop() if stack else None
         elif in_globals and typ == _FILEPASS:
             raise _encrypted()
+        elif in_globals and typ == _SST and length >= 8:
+            # calamine reserves the declared string count up front; a string takes 3 bytes or more
+            if unpack("<I", buf, body + 4)[0] > n // 3:
+                raise _unreadable("共享字符串表的计数已损坏 / corrupt shared-string count", ".xls")
         elif in_globals and typ == _BOUNDSHEET and length >= 8:
             offset = unpack("<I", buf, body)[0]
             names[offset] = _sheet_name(buf[body + 6:body + length])
+        elif current is not None and typ == _DIMENSIONS and length >= 12:
+            # calamine reserves the declared area before reading the cells: it counts like cells,
+            # and one beyond BIFF8's 65536 x 256 is corrupt
+            rw_first, rw_end, col_first, col_end = unpack("<IIHH", buf, body)
+            if rw_end > 65536 or col_end > 256 or rw_first > rw_end or col_first > col_end:
+                raise _unreadable(f"工作表尺寸记录已损坏 / corrupt DIMENSIONS record ({rw_end} x {col_end})", ".xls")
+            if rw_end > 0 and col_end > 0:
+                current.max_row = max(current.max_row, rw_end - 1)
+                current.max_col = max(current.max_col, col_end - 1)
         elif current is not None and length >= 4 and (typ in _CELL_RECORDS or typ == _MULRK):
             row, col = unpack("<HH", buf, body)
             last = col
