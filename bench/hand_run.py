@@ -43,7 +43,9 @@ def main() -> None:
     ap.add_argument("--inbox", default=str(REPO.parent / "shared" / "fixtures" / "inbox"))
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
-    from campaign import prefect_api
+    from campaign import prefect_api, runtime
+
+    runtime.configure()   # offline defaults (no telemetry) for this process, the server and the runs
 
     root = Path(tempfile.mkdtemp(prefix="campaign-hand-run-"))
     inbox = root / "inbox"
