@@ -155,8 +155,11 @@ def cmd_query(args) -> int:
             frame = relation.df() if relation is not None else None
         except duckdb.Error as exc:   # the analyst's SQL: DuckDB's own message, on one line
             raise InputError(_one_line(str(exc))) from None
-        print("(done: the statement returned no rows)" if frame is None else
-              frame.to_string(index=False, max_colwidth=60))
+        if frame is None or frame.empty:
+            columns = ", ".join(frame.columns) if frame is not None else ""
+            print(f"(no rows{': ' + columns if columns else ''})")
+        else:
+            print(frame.to_string(index=False, max_colwidth=60))
     finally:
         con.close()
     return 0

@@ -81,10 +81,10 @@ def server_command(port: int) -> list[str]:
 class PrivateServer:
     """A Prefect API server subprocess for this process only."""
 
-    def __init__(self, light: bool = True):
+    def __init__(self, light: bool = True, env: dict[str, str] | None = None):
         self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
-        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | (env or {})
         env["PREFECT_UI_ENABLED"] = "false"
         if light:   # the services of Prefect's temporary server, no block registration
             env.update(PREFECT__SERVER_EPHEMERAL="1", PREFECT_API_BLOCKS_REGISTER_ON_START="false",

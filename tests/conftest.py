@@ -1,4 +1,12 @@
-"""Shared test set-up: offline defaults, one real Prefect test server per session, fixture paths."""
+"""Shared test set-up: offline defaults, ONE real Prefect API server for the whole test run,
+fixture paths.
+
+The server is started once, by the pytest process that runs first (the xdist controller, or the
+only process with `-n 0`), in the background while the tests are collected; every xdist worker
+inherits its address in PREFECT_API_URL (set before any of them imports Prefect) and waits for it
+in the `prefect_harness` fixture. So a run starts one server, not one per worker, and no test
+pays for a start-up of its own. Each worker has its own Prefect home; tests use tmp_path, never
+fixed paths or ports."""
 from __future__ import annotations
 
 import os
@@ -7,23 +15,47 @@ from pathlib import Path
 
 import pytest
 
-from campaign import runtime
+from campaign import prefect_api, runtime
 
-# Offline defaults and a throw-away Prefect home before anything imports Prefect.
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="campaign-prefect-home-"))
+# Each process (controller, every xdist worker) gets a throw-away Prefect home of its own.
+if os.environ.get("PYTEST_XDIST_WORKER") or "PREFECT_HOME" not in os.environ:
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="campaign-prefect-home-")
 runtime.configure()
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+SERVER_TIMEOUT = 900      # a loaded 2-core machine can take minutes to boot a Prefect server
+_server: prefect_api.PrivateServer | None = None
+
+
+def pytest_configure(config):
+    global _server
+    if hasattr(config, "workerinput"):      # an xdist worker: the controller started the server
+        return
+    home = tempfile.mkdtemp(prefix="campaign-test-prefect-server-")   # its database: fresh for every run
+    _server = prefect_api.PrivateServer(light=True, env={"PREFECT_HOME": home})
+    os.environ["PREFECT_API_URL"] = _server.api_url   # wins over any server of the user's shell
+
+
+def pytest_unconfigure(config):
+    if _server is not None:
+        _server.stop()
 
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    """A real, temporary Prefect API server (SQLite) for the flows run by the tests."""
-    from prefect.testing.utilities import prefect_test_harness
+    """The run's real Prefect API server (SQLite in a temporary home), once it answers."""
+    url = os.environ["PREFECT_API_URL"]
+    if _server is not None:
+        _server.wait(SERVER_TIMEOUT)
+    else:
+        import time
 
-    with prefect_test_harness(server_startup_timeout=None):
-        yield
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while not prefect_api.answers(url, timeout=2):
+            assert time.monotonic() < deadline, f"the test run's Prefect server did not answer on {url}"
+            time.sleep(0.2)
+    yield url
 
 
 @pytest.fixture(scope="session")
