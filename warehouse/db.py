@@ -88,7 +88,8 @@ def connect(path: Path, read_only: bool = False, attempts: int | None = None, wa
                 holder = holder_of(str(exc))
                 raise WarehouseBusy(f"warehouse {path} is locked by another process"
                                     f"{' (' + holder + ')' if holder else ''} after {attempts} attempts; "
-                                    f"close it (or wait for the running job) and retry [{exc}]") from None
+                                    f"close it (or wait for the running job) and retry [{' '.join(str(exc).split())}]"
+                                    ) from None
             delay = wait * 2 ** (attempt - 1)
             _log().warning("warehouse %s is held by another process; retrying in %.0f s (attempt %d of %d failed)",
                            path, delay, attempt, attempts)
