@@ -70,8 +70,8 @@ def _form_widths(form: Form) -> list[float]:
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    units = sum(1.9 if ord(ch) > 0x2E80 else 1.0 for ch in text)
-    return max(text.count("\n") + 1, math.ceil(units / max(1.0, width - 1.5)))   # the indent takes ~1.5
+    units = sum(2.0 if ord(ch) > 0x2E80 else 1.05 for ch in text)
+    return max(text.count("\n") + 1, math.ceil(units / max(1.0, width - 2.5)))   # the indent and wrapping at words
 
 
 def fit_rows(ws: Worksheet, first_row: int, last_row: int) -> None:
