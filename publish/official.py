@@ -47,7 +47,7 @@ def _form_widths(form: Form) -> list[float]:
     widths = [4.5, 10.0, 13.0] if form.rows else []
     for col in form.columns:
         if form is FORM3:
-            w = {"county": 12.0, "criminal_cases": 14.0, "remarks": 30.0}.get(col.name, 34.0)
+            w = {"county": 17.0, "criminal_cases": 14.0, "remarks": 25.0}.get(col.name, 34.0)   # 填报人 fits under 区县
         elif col.kind == TEXT:
             w = 8.0 if not col.required and form is FORM1 else 12.0 if not col.required else (
                 16.0 if form is FORM1 else 14.0)

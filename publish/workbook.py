@@ -37,7 +37,7 @@ from campaign.forms import FORM1, FORM2, FORM3
 from publish import official
 from publish.printing import page_setup
 from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
-from publish.words import SEVERITY_SHORT, explanation, form_name, rule_words
+from publish.words import SEVERITY_SHORT, explanation, rule_words
 from transforms.layout import NUMBER_FORMAT, write_text
 from warehouse.queries import SummaryFrames
 
@@ -453,11 +453,11 @@ def _issue_cols(places: Mapping | None) -> list[Col]:
         return (places.get((r["sha256"], r["sheet"], r["cell"])) or {}).get(part)
     return [Col("单位", "unit", width=12), Col("文件", "file_name", width=18),
             Col("文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=6),
-            Col("表", lambda r: form_name(r["form"]) if _none(r["form"]) else None, width=14),
-            Col("行", lambda r: place(r, "row"), width=12), Col("栏目", lambda r: place(r, "column"), width=12),
+            Col("表", "form", width=7),
+            Col("行", lambda r: place(r, "row"), width=14), Col("栏目", lambda r: place(r, "column"), width=12),
             Col("工作表", "sheet", width=8), Col("单元格", "cell", width=6),
             Col("级别", lambda r: SEVERITY_SHORT.get(r["severity"], r["severity"]), width=5),
-            Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=28), Col("填写内容", "value", width=12),
+            Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=31), Col("填写内容", "value", width=12),
             Col("应当怎样", lambda r: rule_words(r["rule"])[1], width=22), Col("规则代码", "rule", width=12)]
 
 
