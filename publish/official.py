@@ -77,14 +77,15 @@ def _wrapped_lines(text: str, width: float) -> int:
 def fit_rows(ws: Worksheet, first_row: int, last_row: int) -> None:
     """Row heights for wrapped text (spreadsheets do not grow them), merged cells included:
     a cell merged across columns wraps in their summed width; one merged down rows is left."""
-    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 9.0 for c in range(1, ws.max_column + 1)}
+    max_col = ws.max_column                     # computed over every cell: once, not per row
+    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 9.0 for c in range(1, max_col + 1)}
     span: dict[tuple[int, int], tuple[float, bool]] = {}
     for rng in ws.merged_cells.ranges:
         w = sum(widths.get(c, 9.0) for c in range(rng.min_col, rng.max_col + 1))
         span[(rng.min_row, rng.min_col)] = (w, rng.max_row > rng.min_row)
     for r in range(first_row, last_row + 1):
         lines = 1
-        for c in range(1, ws.max_column + 1):
+        for c in range(1, max_col + 1):
             cell = ws._cells.get((r, c))
             if cell is None or isinstance(cell, MergedCell) or not isinstance(cell.value, str):
                 continue

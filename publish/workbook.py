@@ -457,7 +457,8 @@ def _issue_cols(places: Mapping | None) -> list[Col]:
             Col("行", lambda r: place(r, "row"), width=14), Col("栏目", lambda r: place(r, "column"), width=12),
             Col("工作表", "sheet", width=8), Col("单元格", "cell", width=6),
             Col("级别", lambda r: SEVERITY_SHORT.get(r["severity"], r["severity"]), width=6.5),
-            Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=29.5), Col("填写内容", "value", width=12),
+            Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=29.5),
+            Col("填写内容", "value", width=12),
             Col("应当怎样", lambda r: rule_words(r["rule"])[1], width=22), Col("规则代码", "rule", width=12)]
 
 
