@@ -47,7 +47,7 @@ def _form_widths(form: Form) -> list[float]:
     widths = [4.5, 10.0, 13.0] if form.rows else []
     for col in form.columns:
         if form is FORM3:
-            w = {"county": 12.0, "criminal_cases": 14.0, "remarks": 30.0}.get(col.name, 34.0)
+            w = {"county": 17.0, "criminal_cases": 14.0, "remarks": 25.0}.get(col.name, 34.0)   # 填报人 fits under 区县
         elif col.kind == TEXT:
             w = 8.0 if not col.required and form is FORM1 else 12.0 if not col.required else (
                 16.0 if form is FORM1 else 14.0)
@@ -70,21 +70,22 @@ def _form_widths(form: Form) -> list[float]:
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    units = sum(1.9 if ord(ch) > 0x2E80 else 1.0 for ch in text)
-    return max(text.count("\n") + 1, math.ceil(units / max(1.0, width - 1.5)))   # the indent takes ~1.5
+    units = sum(2.0 if ord(ch) > 0x2E80 else 1.05 for ch in text)
+    return max(text.count("\n") + 1, math.ceil(units / max(1.0, width - 2.5)))   # the indent and wrapping at words
 
 
 def fit_rows(ws: Worksheet, first_row: int, last_row: int) -> None:
     """Row heights for wrapped text (spreadsheets do not grow them), merged cells included:
     a cell merged across columns wraps in their summed width; one merged down rows is left."""
-    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 9.0 for c in range(1, ws.max_column + 1)}
+    max_col = ws.max_column                     # computed over every cell: once, not per row
+    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 9.0 for c in range(1, max_col + 1)}
     span: dict[tuple[int, int], tuple[float, bool]] = {}
     for rng in ws.merged_cells.ranges:
         w = sum(widths.get(c, 9.0) for c in range(rng.min_col, rng.max_col + 1))
         span[(rng.min_row, rng.min_col)] = (w, rng.max_row > rng.min_row)
     for r in range(first_row, last_row + 1):
         lines = 1
-        for c in range(1, ws.max_column + 1):
+        for c in range(1, max_col + 1):
             cell = ws._cells.get((r, c))
             if cell is None or isinstance(cell, MergedCell) or not isinstance(cell.value, str):
                 continue

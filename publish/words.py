@@ -92,8 +92,12 @@ def form_name(code: Any) -> str:
 
 
 def explanation(issue: Mapping[str, Any]) -> str:
-    """The problem in words: the finding's own Chinese message, else the rule's."""
-    return chinese_part(issue.get("message")) or rule_words(issue.get("rule"))[0]
+    """The problem in words: the finding's own Chinese message (its specifics), else — or when
+    it still quotes a library's English (an exception's text) — the rule's."""
+    own = chinese_part(issue.get("message"))
+    if not own or _ENGLISH.search(own.replace("Excel", "").replace("WPS", "")):
+        return rule_words(issue.get("rule"))[0]
+    return own
 
 
 def where_text(issue: Mapping[str, Any], place: Mapping[str, Any] | None = None) -> str:

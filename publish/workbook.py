@@ -37,7 +37,7 @@ from campaign.forms import FORM1, FORM2, FORM3
 from publish import official
 from publish.printing import page_setup
 from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
-from publish.words import SEVERITY_SHORT, explanation, form_name, rule_words
+from publish.words import SEVERITY_SHORT, explanation, rule_words
 from transforms.layout import NUMBER_FORMAT, write_text
 from warehouse.queries import SummaryFrames
 
@@ -360,7 +360,7 @@ def _chart(ws: WriteOnlyWorksheet, title: str, axis: str, col: int, first: int, 
     chart.y_axis.number_format, chart.y_axis.majorGridlines = "0", None
     chart.add_data(Reference(ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    chart.height, chart.width = height, 16
+    chart.height, chart.width = height, 13        # cm: beside the table, one page wide at 100 %
     ws.add_chart(chart, anchor)
 
 
@@ -375,9 +375,10 @@ def _charts_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMe
                [Col("领域/行为", "item", width=26), Col(problem, "problem_count", "number"),
                 Col(amount, "amount", "number")], sectors, meta.timezone, meta.data_date)
     first, last = 4, r
-    _chart(ws, "按领域/行为：问题机构数量", "个", 2, first, last, "E3", 18)
-    _chart(ws, "按领域/行为：涉及金额", "万元", 3, first, last, "O3", 18)
-    top = max(last + 3, 42)             # below the 18 cm sector charts (about 36 rows)
+    # charts stacked beside the table (not side by side): the sheet prints one page wide
+    _chart(ws, "按领域/行为：问题机构数量", "个", 2, first, last, "E3", 14)
+    _chart(ws, "按领域/行为：涉及金额", "万元", 3, first, last, "E24", 14)
+    top = max(last + 3, 46)             # below the two 14 cm sector charts (rows of ~0.69 cm)
     ws.row_dimensions[top + 1].height = 30
     for _ in range(r + 1, top):
         ws.append([])
@@ -389,8 +390,8 @@ def _charts_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMe
                   body.cell(2, float(row.amount))[0]])
     lo, hi = top + 2, top + 1 + len(by_county)
     if len(by_county):
-        _chart(ws, "按县区：问题机构数量", "个", 2, lo, hi, f"E{top}", 9)
-        _chart(ws, "按县区：涉及金额", "万元", 3, lo, hi, f"O{top}", 9)
+        _chart(ws, "按县区：问题机构数量", "个", 2, lo, hi, f"E{top}", 8)
+        _chart(ws, "按县区：涉及金额", "万元", 3, lo, hi, f"E{top + 13}", 8)
 
 
 # --------------------------------------------------------------------------------------
@@ -428,7 +429,7 @@ def _qualify_cols() -> list[Col]:
             Col(f3["over_50_case"], "over_50_case", "yesno", 22),
             Col(f3["over_20_petition"], "over_20_petition", "yesno", 22),
             Col("是否符合“无非法集资区、县”条件（系统计算）", "qualifies", "yesno", 16),
-            Col("采用文件", "file_name", width=24), Col("落款日期", "footer_date", "date", 14),
+            Col("采用文件", "file_name", width=24), Col("落款日期", "footer_date", "date", 16),
             Col(f3["remarks"], "remarks", width=18)]
 
 
@@ -438,10 +439,10 @@ def _status_cols() -> list[Col]:
         return "未到期" if v is None else ("是" if v else "否")
     return [Col("单位", "unit", width=16), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
             Col("表", "form", width=6), Col("是否收到", "received", "yesno", 6), Col("文件数", "files", "int", 6),
-            Col("最近收到时间", "last_received_at", "datetime", 17),
+            Col("最近收到时间", "last_received_at", "datetime", 19),
             Col("最近文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=8),
-            Col("当前采用文件", "current_file", width=24), Col("落款日期", "current_footer_date", "date", 14),
-            Col("首次受理文件到达日期", "first_accepted_on", "date", 14), Col("截止日期", "forms_due", "date", 14),
+            Col("当前采用文件", "current_file", width=24), Col("落款日期", "current_footer_date", "date", 16),
+            Col("首次受理文件到达日期", "first_accepted_on", "date", 16), Col("截止日期", "forms_due", "date", 16),
             Col("是否按时", on_time, width=6)]
 
 
@@ -453,11 +454,12 @@ def _issue_cols(places: Mapping | None) -> list[Col]:
         return (places.get((r["sha256"], r["sheet"], r["cell"])) or {}).get(part)
     return [Col("单位", "unit", width=12), Col("文件", "file_name", width=18),
             Col("文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=6),
-            Col("表", lambda r: form_name(r["form"]) if _none(r["form"]) else None, width=14),
-            Col("行", lambda r: place(r, "row"), width=12), Col("栏目", lambda r: place(r, "column"), width=12),
+            Col("表", "form", width=7),
+            Col("行", lambda r: place(r, "row"), width=14), Col("栏目", lambda r: place(r, "column"), width=12),
             Col("工作表", "sheet", width=8), Col("单元格", "cell", width=6),
-            Col("级别", lambda r: SEVERITY_SHORT.get(r["severity"], r["severity"]), width=5),
-            Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=28), Col("填写内容", "value", width=12),
+            Col("级别", lambda r: SEVERITY_SHORT.get(r["severity"], r["severity"]), width=6.5),
+            Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=29.5),
+            Col("填写内容", "value", width=12),
             Col("应当怎样", lambda r: rule_words(r["rule"])[1], width=22), Col("规则代码", "rule", width=12)]
 
 
@@ -477,8 +479,8 @@ def _files_cols() -> list[Col]:
     return [Col("单位", "unit", width=14), Col("文件", "file_name", width=26),
             Col("判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=6),
             Col("是否当前采用", "is_current", "yesno", 7), Col("错误数", "error_count", "int", 6),
-            Col("提示数", "warning_count", "int", 6), Col("文件修改时间", "file_mtime", "datetime", 17),
-            Col("收到时间", "received_at", "datetime", 17), Col("与之重复的文件", "duplicate_of", width=22),
+            Col("提示数", "warning_count", "int", 6), Col("文件修改时间", "file_mtime", "datetime", 19),
+            Col("收到时间", "received_at", "datetime", 19), Col("与之重复的文件", "duplicate_of", width=22),
             Col("文件指纹（SHA-256前12位）", lambda r: str(r["sha256"])[:12], width=14)]
 
 

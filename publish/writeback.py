@@ -21,6 +21,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from publish.official import fit_rows
+from publish.printing import page_setup
 from publish.words import SEVERITY_SHORT, explanation, form_name, office_line, rule_words
 from transforms.layout import write_number, write_text
 
@@ -108,15 +110,14 @@ def _list_sheet(wb: Workbook, issues: Sequence[Mapping[str, Any]], places: Mappi
                 office: Mapping | None, marked: set[int]) -> None:
     ws = wb.create_sheet(LIST_SHEET, 0)
     wb.active = 0
-    heads = [("序号", 5), ("表", 16), ("行", 14), ("栏目", 14), ("单元格", 14), ("级别", 6), ("问题", 36),
-             ("填写内容", 14), ("应当怎样", 30), ("规则代码", 14)]
+    heads = [("序号", 5), ("表", 14), ("行", 12), ("栏目", 12), ("单元格", 12), ("级别", 5), ("问题", 30),
+             ("填写内容", 12), ("应当怎样", 26), ("规则代码", 14)]
     ws.cell(row=1, column=1, value=verdict).font = Font(name="黑体", size=12, bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(heads))
     write_text(ws.cell(row=2, column=1), "标红的单元格为错误，标黄的为提示；每个标注单元格都附有批注。"
                                          "点击“单元格”一栏可直接跳到该处。" + office_line(office))
     ws.cell(row=2, column=1).alignment = Alignment(wrap_text=True, vertical="center")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(heads))
-    ws.row_dimensions[2].height = 32
     for c, (head, width) in enumerate(heads, 1):
         cell = ws.cell(row=3, column=c, value=head)
         cell.font, cell.border = _HEAD, _BORDER
@@ -138,14 +139,9 @@ def _list_sheet(wb: Workbook, issues: Sequence[Mapping[str, Any]], places: Mappi
             link = ws.cell(row=r, column=5)
             link.hyperlink = f"#{quote_sheetname(str(issue['sheet']))}!{_first_cell(issue['cell'])}"
             link.font = _LINK
-        longest = max(len(str(values[6])) / 17, len(str(values[8])) / 14, 1)
-        ws.row_dimensions[r].height = 14 * min(8, int(longest) + 1) + 4
     ws.freeze_panes = "A4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.scale = 85
-    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    fit_rows(ws, 2, ws.max_row)
+    page_setup(ws, [w for _, w in heads], "3:3", None, LIST_SHEET)
 
 
 def marked_copy(data: bytes, issues: Sequence[Mapping[str, Any]], places: Mapping, verdict: str,

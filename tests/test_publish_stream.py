@@ -12,7 +12,11 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from openpyxl.styles import Alignment
+
+from campaign.dates import ZH_DATE_FORMAT, ZH_DATETIME_FORMAT
 from publish import workbook as W
+from publish.printing import page_setup
 from publish.stream import stream_sheet
 from transforms.layout import NUMBER_FORMAT, write_number, write_text
 
@@ -37,10 +41,10 @@ def reference_write(cell, value, kind: str) -> None:
         write_text(cell, "、".join(str(x) for x in value))
     elif kind == "date":
         cell.value = pd.Timestamp(value).date()
-        cell.number_format = "yyyy-mm-dd"
+        cell.number_format = ZH_DATE_FORMAT
     elif kind == "datetime":
         cell.value = pd.Timestamp(value).tz_localize("UTC").tz_convert(TZ).tz_localize(None).to_pydatetime()
-        cell.number_format = "yyyy-mm-dd hh:mm"
+        cell.number_format = ZH_DATETIME_FORMAT
     else:
         write_text(cell, value)
 
@@ -53,13 +57,16 @@ def reference_table(ws, title, note, cols, frame) -> None:
     if note:
         write_text(ws.cell(row=2, column=1), note)
         ws.cell(row=2, column=1).font = W._BODY_FONT
+        ws.cell(row=2, column=1).alignment = Alignment(vertical="center", wrap_text=True)
+        ws.merged_cells.add(f"A2:{get_column_letter(len(cols))}2")
+        ws.row_dimensions[2].height = 13.5 * W._lines(note, sum(c.width for c in cols)) + 6
         top = 3
     for c, col in enumerate(cols, 1):
         cell = ws.cell(row=top, column=c)
         write_text(cell, col.header)
         cell.font, cell.fill, cell.border, cell.alignment = W._HEAD_FONT, W._HEAD_FILL, W._BORDER, W._CENTER
         ws.column_dimensions[get_column_letter(c)].width = col.width
-    ws.row_dimensions[top].height = 30
+    ws.row_dimensions[top].height = max(30, 13.5 * max(W._lines(c.header, c.width - 1) for c in cols) + 6)
     r = top
     for row in frame.to_dict("records"):
         r += 1
@@ -67,14 +74,14 @@ def reference_table(ws, title, note, cols, frame) -> None:
         for c, col in enumerate(cols, 1):
             cell = ws.cell(row=r, column=c)
             reference_write(cell, col.key(row) if callable(col.key) else row.get(col.key), col.kind)
-            cell.font, cell.border, cell.alignment = W._BODY_FONT, W._BORDER, W._WRAP
+            number = cell.value is not None and not isinstance(cell.value, str)   # numbers and dates
+            cell.font, cell.border, cell.alignment = W._BODY_FONT, W._BORDER, W._NUMBER if number else W._WRAP
             if isinstance(cell.value, str):
-                lines = max(lines, W._lines(cell.value, col.width))
-        if lines > 1:
-            ws.row_dimensions[r].height = 13.5 * min(lines, 8) + 2
+                lines = max(lines, W._lines(cell.value, col.width - 2))
+        ws.row_dimensions[r].height = 13.5 * min(lines, 8) + 6 if lines > 1 else 19.5
     ws.freeze_panes = ws.cell(row=top + 1, column=1)
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
-    W._landscape(ws, f"{top}:{top}")
+    page_setup(ws, [c.width for c in cols], f"{top}:{top}", None, title)
 
 
 def tricky_frame() -> tuple[list[W.Col], pd.DataFrame]:
