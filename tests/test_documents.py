@@ -161,8 +161,20 @@ def q(db, sql, params=None):
         con.close()
 
 
-def test_documents_beside_forms_obligations_assessment_and_hand_kinds(prefect_harness, inbox, tmp_path, capsys):
+def cli(*argv) -> tuple[int, str, str]:
+    """`campaign ...` in this process, its output captured here only (pytest's capsys would leave
+    Prefect's log handler writing to a closed stream after the test)."""
+    from contextlib import redirect_stderr, redirect_stdout
+
     from campaign.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        rc = main(list(argv))
+    return rc, out.getvalue(), err.getvalue()
+
+
+def test_documents_beside_forms_obligations_assessment_and_hand_kinds(prefect_harness, inbox, tmp_path):
     from flows.nightly import nightly_flow
     from flows.reprocess import reprocess_flow
 
@@ -231,20 +243,20 @@ def test_documents_beside_forms_obligations_assessment_and_hand_kinds(prefect_ha
     assert "材料无法读取" in bad and "DTD" in bad
 
     # `campaign status` names the units that owe a document
-    assert main(["status", "--data-dir", str(data), "--date", "2018-07-21"]) == 0
-    out = capsys.readouterr().out
+    rc, out, _ = cli("status", "--data-dir", str(data), "--date", "2018-07-21")
+    assert rc == 0
     assert "寿县: 工作动态信息（需2篇，已收1篇）、总结报告（需1篇，已收0篇）" in out
 
     # ops classify the unclear document by hand: it counts, and stays so through reprocess
-    assert main(["documents", "classify", "寿县/材料.docx", "工作动态信息", "--data-dir", str(data)]) == 0
-    assert main(["documents", "classify", "材料.docx", "报告", "--data-dir", str(data)]) == 2
-    assert "unknown kind" in capsys.readouterr().err
+    assert cli("documents", "classify", "寿县/材料.docx", "工作动态信息", "--data-dir", str(data))[0] == 0
+    rc, _, err = cli("documents", "classify", "材料.docx", "报告", "--data-dir", str(data))
+    assert rc == 2 and "unknown kind" in err
     assert q(db, "SELECT met FROM obligations WHERE unit = '寿县' AND obligation = '工作动态信息'") == [(True,)]
     reprocess_flow(data_dir=str(data))
     assert q(db, "SELECT kind, classified_by FROM documents WHERE file_name = '材料.docx'") == [(UPDATE, "hand")]
     assert q(db, "SELECT count(*) FROM documents") == [(11,)]
-    assert main(["documents", "--unit", "寿县", "--data-dir", str(data)]) == 0
-    listing = capsys.readouterr().out
+    rc, listing, _ = cli("documents", "--unit", "寿县", "--data-dir", str(data))
+    assert rc == 0
     assert "寿县/材料.docx\t工作动态信息（手工）" in listing and "无法读取" in listing
 
     # a rerun with nothing new reads nothing again, and a duplicate document is detected
