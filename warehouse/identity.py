@@ -137,9 +137,9 @@ def export_csv(con: duckdb.DuckDBPyConnection) -> str:
     """Every decision in force as CSV (UTF-8 with BOM, so Excel shows the Chinese)."""
     rows = con.execute("""
         SELECT d.key_a, d.key_b, d.decision, d.decided_by, strftime(d.decided_at, '%Y-%m-%dT%H:%M:%S'), d.note,
-               c.name_a, c.name_b
+               (SELECT min(company_name) FROM risk_reports r WHERE r.company_key = d.key_a),
+               (SELECT min(company_name) FROM risk_reports r WHERE r.company_key = d.key_b)
         FROM match_decisions_current d
-        LEFT JOIN company_candidates c ON c.key_a = d.key_a AND c.key_b = d.key_b
         ORDER BY d.decided_at, d.key_a, d.key_b""").fetchall()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
