@@ -76,7 +76,8 @@ def refresh_identity(con: duckdb.DuckDBPyConnection, settings: IdentitySettings)
                         "unnest(?::DOUBLE[])::DECIMAL(5,1), unnest(?::VARCHAR[])",
                         [[a for a, _ in ps], [b for _, b in ps], [pairs[p][0] for p in ps], [pairs[p][1] for p in ps]])
     n_open = con.execute("SELECT count(*) FROM company_candidates WHERE decision = 'open'").fetchone()[0]
-    return IdentityFigures(len(companies), len(pairs), n_open, len(ident.how), len(ident.code_conflicts),
+    merged = sum(1 for k, ledger in ident.ledger_key.items() if k != ledger)
+    return IdentityFigures(len(companies), len(pairs), n_open, merged, len(ident.code_conflicts),
                            len(ident.refused), round(time.perf_counter() - start, 3))
 
 
