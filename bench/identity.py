@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import time
 from collections import defaultdict
 
@@ -20,7 +21,8 @@ from transforms.identity import Company, IdentitySettings, find_candidates, pars
 from transforms.text import company_key
 
 VARIANTS = (lambda n: n.replace("有限公司", "有限责任公司"), lambda n: n + "。",
-            lambda n: n + "（凤台）", lambda n: "安徽省" + n[2:] if n.startswith("淮南") else "安徽省" + n)
+            lambda n: n + "（凤台）",
+            lambda n: "安徽省淮南市" + re.sub(r"^(安徽省|安徽|淮南市|淮南)", "", n))
 
 
 def bench_ledger(n: int, seed: int = 2018) -> list[tuple[str, str]]:
@@ -81,14 +83,16 @@ def run(n: int, seed: int = 2018, share: float = 0.5) -> dict:
     for label, ledger_rows in (("bench names", rows), ("with clerk variants", variant_rows)):
         comps = companies_of(ledger_rows)
         parse_name.cache_clear()
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         ident = resolve(comps, [], [])
         found = find_candidates(comps, settings, ident.ledger_key)
-        seconds = time.perf_counter() - t
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
         keys = {c.key for c in comps}
         true_pairs = {frozenset((k, o)) for k, o in origin.items() if k != o and k in keys and o in keys}
         hits = {frozenset((c.key_a, c.key_b)) for c in found}
+        result.setdefault("missed", []).extend(sorted(tuple(sorted(p)) for p in true_pairs - hits)[:5])
         result[label] = {"companies": len(comps), "pairs_found": len(found), "seconds": round(seconds, 3),
+                         "cpu_seconds": round(cpu, 3),
                          "variant_pairs": len(true_pairs), "variant_pairs_found": len(true_pairs & hits),
                          "false_pairs": sum(1 for c in found if origin.get(c.key_a, c.key_a) != origin.get(c.key_b, c.key_b))}
     return result

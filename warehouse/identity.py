@@ -76,7 +76,8 @@ def refresh_identity(con: duckdb.DuckDBPyConnection, settings: IdentitySettings)
                         "unnest(?::DOUBLE[])::DECIMAL(5,1), unnest(?::VARCHAR[])",
                         [[a for a, _ in ps], [b for _, b in ps], [pairs[p][0] for p in ps], [pairs[p][1] for p in ps]])
     n_open = con.execute("SELECT count(*) FROM company_candidates WHERE decision = 'open'").fetchone()[0]
-    return IdentityFigures(len(companies), len(pairs), n_open, len(ident.how), len(ident.code_conflicts),
+    merged = sum(1 for k, ledger in ident.ledger_key.items() if k != ledger)
+    return IdentityFigures(len(companies), len(pairs), n_open, merged, len(ident.code_conflicts),
                            len(ident.refused), round(time.perf_counter() - start, 3))
 
 
@@ -137,9 +138,9 @@ def export_csv(con: duckdb.DuckDBPyConnection) -> str:
     """Every decision in force as CSV (UTF-8 with BOM, so Excel shows the Chinese)."""
     rows = con.execute("""
         SELECT d.key_a, d.key_b, d.decision, d.decided_by, strftime(d.decided_at, '%Y-%m-%dT%H:%M:%S'), d.note,
-               c.name_a, c.name_b
+               (SELECT min(company_name) FROM risk_reports r WHERE r.company_key = d.key_a),
+               (SELECT min(company_name) FROM risk_reports r WHERE r.company_key = d.key_b)
         FROM match_decisions_current d
-        LEFT JOIN company_candidates c ON c.key_a = d.key_a AND c.key_b = d.key_b
         ORDER BY d.decided_at, d.key_a, d.key_b""").fetchall()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -52,7 +52,9 @@ def risk_ledger(con) -> pd.DataFrame:
     return _df(con, """
         SELECT l.*, (SELECT string_agg(r.unit || '：' || printf('%.2f', r.amount) || '万元/' || printf('%.0f', r.people)
                                        || '人/未兑付' || printf('%.2f', r.unpaid) || '/' ||
-                                       CASE WHEN r.cross_province THEN '跨省' ELSE '不跨省' END, '；'
+                                       CASE WHEN r.cross_province THEN '跨省' ELSE '不跨省' END ||
+                                       CASE WHEN r.company_key <> l.company_key       -- merged: as that unit named it
+                                            THEN '（报为“' || r.company_name || '”）' ELSE '' END, '；'
                                        ORDER BY r.unit_kind, r.unit)
                      FROM risk_reports r LEFT JOIN company_identity i ON i.company_key = r.company_key
                      WHERE coalesce(i.ledger_key, r.company_key) = l.company_key) AS reports
