@@ -245,7 +245,7 @@ def test_documents_beside_forms_obligations_assessment_and_hand_kinds(prefect_ha
     # `campaign status` names the units that owe a document
     rc, out, _ = cli("status", "--data-dir", str(data), "--date", "2018-07-21")
     assert rc == 0
-    assert "寿县: 工作动态信息（需2篇，已收1篇）、总结报告（需1篇，已收0篇）" in out
+    assert "寿县 尚缺 工作动态信息（需2篇，已收1篇）、总结报告（需1篇，已收0篇）" in out
 
     # ops classify the unclear document by hand: it counts, and stays so through reprocess
     assert cli("documents", "classify", "寿县/材料.docx", "工作动态信息", "--data-dir", str(data))[0] == 0

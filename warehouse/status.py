@@ -56,7 +56,7 @@ def status_report(con: duckdb.DuckDBPyConnection, config, today: dt.date, runs: 
     from warehouse.documents import owing
     owed = owing(con)
     lines += ["", f"units that still owe a document (实施方案 / 工作动态信息 / 总结报告): {len(owed)}"]
-    lines += [f"  {unit}: {what}" for unit, what in owed]
+    lines += [f"  {unit} 尚缺 {what}" for unit, what in owed]   # not "unit:": that names a missing form
     waiting = con.execute("""
         SELECT s.unit, s.file_name, s.received_at, string_agg(DISTINCT i.rule, ', ') AS rules
         FROM submissions s JOIN validation_issues i ON i.unit = s.unit AND i.sha256 = s.sha256 AND i.severity = 'error'
