@@ -67,7 +67,7 @@ def holder_of(message: str) -> str:
         cmd = Path(f"/proc/{m.group(1)}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return f"pid {m.group(1)}"
-    return f"pid {m.group(1)}: {cmd[:160]}"
+    return f"pid {m.group(1)}: {' '.join(cmd.split())[:160]}"
 
 
 def describe_fault(exc: BaseException) -> str:
