@@ -81,8 +81,8 @@ def _long(table: str, keys: str, fields: dict[str, str], side: str) -> str:
     parts = []
     for name, kind in fields.items():
         num = name if kind == "num" else "CAST(NULL AS DECIMAL(18,2))"
-        parts.append(f"SELECT {keys}, '{name}' AS field, {num} AS num, {_txt(name, kind)} AS txt "
-                     f"FROM {table} WHERE data_date = ${side}")
+        source = f"night_{side}_{table}" if table.startswith("hist_") else table
+        parts.append(f"SELECT {keys}, '{name}' AS field, {num} AS num, {_txt(name, kind)} AS txt FROM {source}")
     return " UNION ALL ".join(parts)
 
 
@@ -120,8 +120,8 @@ def _changes_sql() -> str:
     return f"""
 INSERT INTO hist_night_changes (data_date, seq, kind, unit, subject, field, before, after, delta, note, weight)
 WITH {_labels_cte()},
-rs_cur AS (SELECT * FROM hist_reporting_status WHERE data_date = $cur),
-rs_prev AS (SELECT * FROM hist_reporting_status WHERE data_date = $prev),
+rs_cur AS (SELECT * FROM night_cur_hist_reporting_status),
+rs_prev AS (SELECT * FROM night_prev_hist_reporting_status),
 f1_changed AS (   -- per scope: the units whose current 附件1 is another file than last night
     SELECT CASE c.unit_kind WHEN 'county' THEN 'counties' ELSE 'departments' END AS scope,
            {_units('c.unit', 'c.unit')} AS units
@@ -151,12 +151,12 @@ city_rows AS (
            abs(a - b) AS weight, sub_order
     FROM city x JOIN labels l USING (field)
 ),
-rep_cur AS (SELECT * FROM hist_risk_reports WHERE data_date = $cur
+rep_cur AS (SELECT * FROM night_cur_hist_risk_reports
             QUALIFY row_number() OVER (PARTITION BY unit, company_key ORDER BY row_no) = 1),
-rep_prev AS (SELECT * FROM hist_risk_reports WHERE data_date = $prev
+rep_prev AS (SELECT * FROM night_prev_hist_risk_reports
              QUALIFY row_number() OVER (PARTITION BY unit, company_key ORDER BY row_no) = 1),
-led_cur AS (SELECT * FROM hist_risk_ledger WHERE data_date = $cur),
-led_prev AS (SELECT * FROM hist_risk_ledger WHERE data_date = $prev),
+led_cur AS (SELECT * FROM night_cur_hist_risk_ledger),
+led_prev AS (SELECT * FROM night_prev_hist_risk_ledger),
 rep_long_cur AS ({_long('rep_cur', 'unit, company_key, company_name', _REPORT_FIELDS, 'cur')}),
 rep_long_prev AS ({_long('rep_prev', 'unit, company_key, company_name', _REPORT_FIELDS, 'prev')}),
 rep_moves AS (   -- a unit's own report of a company: a figure or answer that changed
@@ -227,8 +227,8 @@ counties AS (
     JOIN labels l USING (field)
     WHERE {moved} AND (p.county IS NOT NULL OR c.txt IS NOT NULL)
 ),
-sub_cur AS (SELECT * FROM hist_submissions WHERE data_date = $cur),
-sub_prev AS (SELECT * FROM hist_submissions WHERE data_date = $prev),
+sub_cur AS (SELECT * FROM night_cur_hist_submissions),
+sub_prev AS (SELECT * FROM night_prev_hist_submissions),
 status_zh(status, zh) AS (VALUES ('accepted', '受理'), ('rejected', '退回'), ('duplicate', '重复')),
 files AS (
     SELECT CASE WHEN p.sha256 IS NULL AND c.status = 'rejected' THEN 'submission_rejected'
@@ -280,6 +280,8 @@ FROM everything
 
 
 _CHANGES_SQL: str | None = None
+_COMPARED = ("hist_city_stats", "hist_risk_ledger", "hist_risk_reports", "hist_county_qualification",
+             "hist_reporting_status", "hist_submissions")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -294,7 +296,15 @@ def compute_changes(con: duckdb.DuckDBPyConnection, night: dt.date, previous: dt
     if _CHANGES_SQL is None:
         _CHANGES_SQL = _changes_sql()
     con.execute("DELETE FROM hist_night_changes WHERE data_date = ?", [night])
-    con.execute(_CHANGES_SQL, {"cur": night, "prev": previous, "kinds": KIND_ORDER})
+    # the two nights' rows first, each read once (the statement refers to them many times)
+    for side, date in (("cur", night), ("prev", previous)):
+        for table in _COMPARED:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE night_{side}_{table} AS SELECT * FROM {table} WHERE data_date = ?",
+                        [date])
+    con.execute(_CHANGES_SQL, {"cur": night, "kinds": KIND_ORDER})
+    for side in ("cur", "prev"):
+        for table in _COMPARED:
+            con.execute(f"DROP TABLE night_{side}_{table}")
     return con.execute("SELECT count(*) FROM hist_night_changes WHERE data_date = ?", [night]).fetchone()[0]
 
 
