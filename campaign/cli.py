@@ -143,6 +143,15 @@ def cmd_query(args) -> int:
     _, data_dir = _dirs(args)
     import duckdb
 
+    try:   # one reading statement: the snapshot is the analysts', the live run log a temp table
+        statements = duckdb.extract_statements(args.sql)
+    except duckdb.Error as exc:
+        raise InputError(_one_line(str(exc))) from None
+    reading = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+    if len(statements) != 1 or statements[0].type not in reading:
+        kinds = ", ".join(s.type.name for s in statements) or "nothing"
+        raise InputError(f"query: one read-only statement (SELECT, WITH …, DESCRIBE, SHOW, EXPLAIN) "
+                         f"is expected, got {kinds}")
     con = _analytics(data_dir)
     from warehouse.runlog import live_runs
 

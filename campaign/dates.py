@@ -5,11 +5,14 @@ runs) and every sheet, footer and file name shows the date in one style."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Iterable
 
 import pandas as pd
 
 from campaign.errors import InputError
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date_arg(text: str | dt.date | None, option: str = "--date") -> dt.date | None:
@@ -18,13 +21,12 @@ def parse_date_arg(text: str | dt.date | None, option: str = "--date") -> dt.dat
     if text is None or isinstance(text, dt.date):
         return text.date() if isinstance(text, dt.datetime) else text
     value = str(text).strip()
+    if not _ISO.fullmatch(value):
+        raise InputError(f"{option} {text!r}: expected a date as YYYY-MM-DD, e.g. 2018-07-20")
     try:
-        if len(value) != 10:
-            raise ValueError(value)
         return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a calendar date: write it as YYYY-MM-DD, "
-                         f"e.g. 2018-07-20") from None
+    except ValueError as exc:   # 2018-13-45, 2018-02-30
+        raise InputError(f"{option} {text!r}: no such day ({exc}); write it as YYYY-MM-DD") from None
 
 
 def zh_date(value: dt.date | dt.datetime) -> str:

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from campaign.dates import zh_date
 from campaign.forms import FOCUS_AREAS, FOCUS_BEHAVIOURS
 from publish.stream import stream_sheet
 from warehouse.history import LABELS
@@ -72,7 +73,7 @@ def _changes_sheet(ws: WriteOnlyWorksheet, frames, meta) -> None:
             Col("变化", "delta", "number", 10), Col("说明", "note", width=60)]
     frame = frames.night_changes if not frames.night_changes.empty else pd.DataFrame(
         columns=["kind", "unit", "subject", "field", "before", "after", "delta", "note"])
-    _table(ws, "今日变化（与上一次发布相比）", _summary(frames, meta), cols, frame, meta.timezone)
+    _table(ws, "今日变化（与上一次发布相比）", _summary(frames, meta), cols, frame, meta.timezone, meta.data_date)
 
 
 # the trend table's columns after the date: (header, series column, kind)
@@ -113,8 +114,8 @@ def _trend_sheet(ws: WriteOnlyWorksheet, frames, meta) -> None:
     cols = _trend_cols()
     frame = series if not series.empty else pd.DataFrame(columns=["data_date"])
     last = _table(ws, "变化趋势（每次发布的主要数据）",
-                  f"截至{meta.data_date:%Y年%m月%d日}共{len(series)}次发布；县区合计为属地口径；台账金额、人数、"
-                  "未兑付资金每家企业只计一次（取各单位报送的最大值）。", cols, frame, meta.timezone)
+                  f"截至{zh_date(meta.data_date)}共{len(series)}次发布；县区合计为属地口径；台账金额、人数、"
+                  "未兑付资金每家企业只计一次（取各单位报送的最大值）。", cols, frame, meta.timezone, meta.data_date)
     if series.empty:
         return
     first, below = 4, last + 3           # header on row 3 (title, note): the series names

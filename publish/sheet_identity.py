@@ -38,7 +38,7 @@ def identity_sheet(ws, frames, meta) -> None:
             Col("报送单位B", lambda r: _units(r["units_b"]), width=18), Col("疑似原因", "reason", width=44),
             Col("键A（规范化名称）", "key_a", width=28), Col("键B（规范化名称）", "key_b", width=28)]
     note = f"共{len(cands)}对待核对。{DECIDE}"
-    _table(ws, "疑似同一企业（不同单位报送、名称相近的企业，待核对）", note, cols, cands, meta.timezone)
+    _table(ws, "疑似同一企业（不同单位报送、名称相近的企业，待核对）", note, cols, cands, meta.timezone, meta.data_date)
     conflicts = frames.credit_code_conflicts
     if conflicts is None or conflicts.empty:
         return

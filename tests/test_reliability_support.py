@@ -259,7 +259,10 @@ def entity_bomb(data: bytes, sheet_name: str = "附件1", where: str = "title") 
 
     def edit(xml: bytes) -> bytes:
         xml = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", xml)
-        xml, n = re.subn(rb"<t>" + re.escape(FORM1.title.encode()) + rb"</t>", b"<t>&lol9;</t>", xml, count=1)
+        # the title as UTF-8, or as character references (openpyxl writing through lxml)
+        title = rb"(?:%s|%s)" % (re.escape(FORM1.title.encode()),
+                                 re.escape(FORM1.title.encode("ascii", "xmlcharrefreplace")))
+        xml, n = re.subn(rb"<t>" + title + rb"</t>", b"<t>&lol9;</t>", xml, count=1)
         assert n == 1
         return BILLION_LAUGHS + xml
     return rewrite_zip(data, {part: edit})
