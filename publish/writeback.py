@@ -226,9 +226,11 @@ def write_writebacks(frames, files: Mapping, receipts_dir: Path, data_dir: Path,
     by_file = {k: g.to_dict("records") for k, g in issues.groupby(["unit", "sha256"])} if len(issues) else {}
     names: dict[str, str] = {}
     written: list[Path] = []
+    docs = getattr(frames, "documents", None)
+    documents = set(docs["sha256"]) if docs is not None and "sha256" in docs else set()
     for sub in frames.submissions.to_dict("records"):
         found = by_file.get((sub["unit"], sub["sha256"]), [])
-        if not wants_copy(sub) or not found:
+        if not wants_copy(sub) or not found or sub["sha256"] in documents:   # a document has no cells to mark
             continue
         name = writeback_name(sub["file_name"], sub["sha256"])
         path = receipt_path(receipts_dir, sub["unit"], sub["file_name"], sub["sha256"]).with_name(name)
