@@ -8,15 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from campaign.dates import parse_date_arg
-from campaign.errors import InputError
+from campaign.errors import InboxMissing, InputError
 
 
-def _folder(option: str, value: str, must_exist: bool) -> None:
+def _folder(option: str, value: str, must_exist: bool, missing=InputError) -> None:
     path = Path(value).expanduser()
     if path.exists() and not path.is_dir():
         raise InputError(f"{option} {value}: is a file, not a folder")
     if must_exist and not path.exists():
-        raise InputError(f"{option} {value}: no such folder")
+        raise missing(f"{option} {value}: no such folder")
 
 
 def check(args, config) -> None:
@@ -35,6 +35,6 @@ def check(args, config) -> None:
     if getattr(args, "command", None) in ("ingest", "nightly", "serve"):
         inbox = args.inbox if getattr(args, "inbox", None) else None
         if inbox:
-            _folder("--inbox", inbox, must_exist=True)
+            _folder("--inbox", inbox, must_exist=True, missing=InboxMissing)
         elif not config.inbox.is_dir():
-            raise InputError(f"inbox {config.inbox} (config paths.inbox): no such folder; give --inbox DIR")
+            raise InboxMissing(f"inbox {config.inbox} (config paths.inbox): no such folder; give --inbox DIR")

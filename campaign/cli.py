@@ -12,7 +12,7 @@ from pathlib import Path
 from campaign import arguments, prefect_api, runtime
 from campaign.config import load_config
 from campaign.dates import parse_date_arg
-from campaign.errors import InputError
+from campaign.errors import InboxMissing, InputError
 
 
 def _common(p: argparse.ArgumentParser, inbox: bool = True) -> None:
@@ -347,12 +347,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _record_unstarted(args, exc: BaseException) -> None:
     """Every run leaves its `runs` row, even one that failed before its flow started (not a config mistake)."""
-    if args.command not in ("nightly", "ingest", "reprocess", "demo") or isinstance(exc, InputError):
+    if args.command not in ("nightly", "ingest", "reprocess", "demo"):
         return
+    if isinstance(exc, InputError) and not isinstance(exc, InboxMissing):
+        return   # a typing mistake is no run
+    from warehouse import db
     from warehouse.runlog import record_unstarted
 
     try:
         data_dir = Path(args.data_dir).resolve() if args.data_dir else load_config(args.config).data_dir
+        if isinstance(exc, InboxMissing) and not db.warehouse_path(data_dir).exists():
+            return   # no campaign here yet: a mistake, nothing is written
         record_unstarted(data_dir, args.command, getattr(args, "inbox", None), exc)
     except Exception:
         pass

@@ -65,7 +65,7 @@ def test_a_failed_night_is_visible_in_status_runs_and_check(prefect_harness, tmp
     capsys.readouterr()
     assert cli("status", "--data-dir", str(data), "--date", "2018-07-22") == 0
     out = capsys.readouterr().out
-    assert "last run: nightly" in out and ", failed" in out and "does not exist" in out, out
+    assert "last run: nightly" in out and ", failed" in out and "no such folder" in out, out
     assert "last completed run: nightly finished" in out
     assert cli("query", "SELECT outcome, message FROM runs", "--data-dir", str(data)) == 0
     out = capsys.readouterr().out.splitlines()
