@@ -17,7 +17,7 @@ from campaign.config import Config, load_config
 from campaign.story import published_line
 from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from flows.ingest import _logger, current_run_id
-from flows.retries import transient_retries
+from flows.retries import operations_policy, transient_reason, transient_retries
 from publish.files import LATEST, PublishFailed, Staging, save_summary, summary_name
 from publish.fingerprint import fingerprint, is_published, stamp
 from publish.places import issue_places, places_of_files
@@ -110,7 +110,7 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
     data = Path(data_dir) if data_dir else config.data_dir
     publish_dir, receipts_dir = data / "publish", data / "receipts"
     db.configure_backoff(config)
-    staging = Staging()
+    staging = Staging(*operations_policy(config), transient=transient_reason, log=lambda m: _logger().warning(m))
     with RunLock(data, wait_seconds=config.run_lock_wait):
         frames = read_task(db.warehouse_path(data), config)
         meta = PublishMeta(data_date=data_date(date, config, frames),

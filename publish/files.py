@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import time
 import tempfile
 from pathlib import Path
 
@@ -54,8 +55,26 @@ class Staging:
     of them are written are they renamed into place, one rename each. A failure while writing
     replaces nothing (the temporaries are removed); readers see last night's outputs or tonight's."""
 
-    def __init__(self) -> None:
+    def __init__(self, retries: int = 0, delay: float = 0.0, transient=None, log=None) -> None:
         self.items: list[tuple[str, Path]] = []      # (temporary file, its final path)
+        # a rename that meets a transient fault (latest.xlsx open in someone's Excel) is retried
+        # with back-off: transient(exc) -> reason or None; log(message) says so
+        self.retries, self.delay, self.transient, self.log = retries, delay, transient, log
+
+    def _replace(self, tmp: str, path: Path) -> None:
+        for attempt in range(self.retries + 1):
+            try:
+                os.replace(tmp, path)
+                return
+            except OSError as exc:
+                reason = self.transient(exc) if self.transient else None
+                if reason is None or attempt == self.retries:
+                    raise
+                wait = self.delay * 2 ** attempt
+                if self.log:
+                    self.log(f"could not put {path.name} in place: {reason} ({exc.strerror or exc}); "
+                             f"retrying in {wait:g} s (attempt {attempt + 1} of {self.retries + 1} failed)")
+                time.sleep(wait)
 
     def write(self, path: Path, data: bytes) -> Path:
         path = Path(path)
@@ -91,7 +110,7 @@ class Staging:
         done: list[Path] = []
         try:
             for tmp, path in self.items:
-                os.replace(tmp, path)
+                self._replace(tmp, path)
                 done.append(path)
         except OSError as exc:
             left = [p for _, p in self.items if p not in done]

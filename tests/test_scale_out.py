@@ -147,5 +147,7 @@ def test_execution_settings_are_checked(tmp_path):
     from flows.parallel import Execution
 
     assert Execution.from_config(load_config()) == Execution()
-    with pytest.raises(ValueError, match="task_runner"):
+    from campaign.errors import InputError
+
+    with pytest.raises(InputError, match="task_runner"):   # refused when the config is loaded
         Execution.from_config(load_config(config_with(tmp_path, "bad", task_runner="spark")))
