@@ -418,7 +418,6 @@ def _parse_path(path: Path):
 
 def test_demo_inbox_units_and_files(demo):
     config, inbox, paths, elapsed = demo
-    assert elapsed < 4.0, f"demo generation took {elapsed:.2f}s"
     assert {p.name for p in inbox.iterdir()} == set(config.units)
     assert all(p.exists() and p.parent.parent == inbox for p in paths)
     manifest = {m["path"]: m for m in demo_manifest(config)}

@@ -115,7 +115,7 @@ def hostile_inbox(box: Path, outside: Path) -> None:
     drop(box, "大通区", "下载中.xlsx.crdownload", b"PK\x03\x04partial")
     drop(box, "寿县", ("很长的文件名" * 12) + ".xlsx", valid_bytes(county="寿县"))
     drop(box, "寿县", "a..b..xlsx", b"")
-    drop(box, "市公安局", "报表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    drop(box, "市公安局", "报表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)   # an OLE header and nothing else: a broken .xls
     drop(box, "某某局", "报表.xlsx", valid_bytes())
     drop(box, "", "放错位置.xlsx", valid_bytes())
     drop(outside, "谢家集区", "谢家集区.xlsx", valid_bytes(county="谢家集区"))
@@ -144,7 +144,7 @@ def test_an_ingest_run_never_modifies_moves_or_deletes_inbox_files(prefect_harne
                                   "谢家集区": "SYMLINK", "大通区/管道.xlsx": "NOT_A_FILE"}
     db = data / "campaign.duckdb"
     rules = dict(query(db, "SELECT file_name, rule FROM validation_issues WHERE severity = 'error'"))
-    assert rules == {"a..b..xlsx": "UNREADABLE_FILE", "报表.xls": "UNSUPPORTED_FORMAT", "报表.xlsx": "UNKNOWN_UNIT",
+    assert rules == {"a..b..xlsx": "UNREADABLE_FILE", "报表.xls": "UNREADABLE_FILE", "报表.xlsx": "UNKNOWN_UNIT",
                      "放错位置.xlsx": "UNKNOWN_UNIT"}
     # nothing from outside the inbox was read: 谢家集区's bytes are not in the warehouse or the archive
     outside_sha = __import__("hashlib").sha256((outside / "谢家集区" / "谢家集区.xlsx").read_bytes()).hexdigest()
