@@ -147,10 +147,11 @@ def cmd_query(args) -> int:
         statements = duckdb.extract_statements(args.sql)
     except duckdb.Error as exc:
         raise InputError(_one_line(str(exc))) from None
-    reading = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+    reading = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN, duckdb.StatementType.PRAGMA,
+               duckdb.StatementType.SET}   # SET / PRAGMA: this connection's settings and catalogue only
     if len(statements) != 1 or statements[0].type not in reading:
         kinds = ", ".join(s.type.name for s in statements) or "nothing"
-        raise InputError(f"query: one read-only statement (SELECT, WITH …, DESCRIBE, SHOW, EXPLAIN) "
+        raise InputError(f"query: one read-only statement (SELECT, WITH …, DESCRIBE, SHOW, EXPLAIN, PRAGMA, SET) "
                          f"is expected, got {kinds}")
     con = _analytics(data_dir)
     from warehouse.runlog import live_runs
