@@ -67,10 +67,11 @@ def _summary(frames, meta) -> str:
 def _changes_sheet(ws: WriteOnlyWorksheet, frames, meta) -> None:
     from publish.workbook import Col, _table
 
-    cols = [Col("类别", lambda r: KIND_ZH.get(r["kind"], r["kind"]), width=12), Col("单位", "unit", width=18),
-            Col("对象", "subject", width=30), Col("项目", lambda r: FIELD_ZH.get(r["field"], r["field"]), width=16),
-            Col("上一晚", lambda r: _value(r, "before"), width=12), Col("本晚", lambda r: _value(r, "after"), width=12),
-            Col("变化", "delta", "number", 10), Col("说明", "note", width=60)]
+    # widths add up to one A4 landscape page at a legible scale; 变化 wide enough for 5-digit 万元 with sign
+    cols = [Col("类别", lambda r: KIND_ZH.get(r["kind"], r["kind"]), width=10), Col("单位", "unit", width=14),
+            Col("对象", "subject", width=26), Col("项目", lambda r: FIELD_ZH.get(r["field"], r["field"]), width=12),
+            Col("上一晚", lambda r: _value(r, "before"), width=11), Col("本晚", lambda r: _value(r, "after"), width=11),
+            Col("变化", "delta", "number", 13), Col("说明", "note", width=42)]
     frame = frames.night_changes if not frames.night_changes.empty else pd.DataFrame(
         columns=["kind", "unit", "subject", "field", "before", "after", "delta", "note"])
     _table(ws, "今日变化（与上一次发布相比）", _summary(frames, meta), cols, frame, meta.timezone, meta.data_date)
