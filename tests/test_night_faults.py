@@ -123,3 +123,81 @@ def test_parse_workers_die_when_the_flow_process_is_killed(tmp_path):
                 pass
         child.stdout.close()
         child.stderr.close()
+
+
+# --------------------------------------------------------------------------------------
+# 1. a full disk: named in one line, never blamed on the units' files; the rerun completes
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 40 MB tmpfs (the warehouse and its snapshot take about 6 MB each) for the data dir (root only); unmounted afterwards."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    try:
+        res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mnt)],
+                             capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"a small tmpfs is needed for the disk-full test and mount could not run: {exc}")
+    if res.returncode != 0:
+        pytest.skip(f"a small tmpfs is needed for the disk-full test (mount -t tmpfs needs root): "
+                    f"{(res.stderr or res.stdout).strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True, timeout=20)
+
+
+def _nightly(inbox: Path, data: Path, env: dict, date: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "campaign.cli", "nightly", "--inbox", str(inbox),
+                           "--data-dir", str(data), "--date", date],
+                          capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300)
+
+
+def _free(path: Path) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(prefect_harness, small_disk, tmp_path):
+    from tests.test_night_names import rows
+    from tests.test_operations import small_inbox
+    from tests.test_reliability_flow import child_env
+
+    env = child_env(tmp_path)
+    inbox, data = small_inbox(tmp_path), small_disk / "data"
+    first = _nightly(inbox, data, env, "2018-07-21")
+    assert first.returncode == 0, first.stderr[-3000:]
+
+    # new submissions arrive; the disk is nearly full (a ballast file leaves a few KB)
+    for i, county in enumerate(("凤台县", "潘集区", "谢家集区")):
+        drop(inbox, county, f"{county}.xlsx", valid_bytes(county=county, seed=10 + i))
+    ballast = small_disk / "ballast.bin"
+    with open(ballast, "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    os.truncate(ballast, max(0, ballast.stat().st_size - 16 * 1024))
+    assert _free(small_disk) < 64 * 1024
+
+    failed = _nightly(inbox, data, env, "2018-07-22")
+    told = failed.stdout + failed.stderr
+    assert failed.returncode != 0, told[-3000:]
+    last = failed.stderr.strip().splitlines()[-1]
+    assert last.startswith("campaign nightly: "), failed.stderr[-3000:]
+    assert "disk full" in last and "No space left on device" in last, last
+    assert "READ_ERROR" not in told, told[-3000:]              # a data-dir fault is not a unit's file problem
+    assert "no transaction is active" not in last and "internal error" not in last, last
+
+    ballast.unlink()
+    rerun = _nightly(inbox, data, env, "2018-07-22")
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    runs = rows(data / "campaign.duckdb", "SELECT outcome, message FROM run_log ORDER BY started_at")
+    assert [r[0] for r in runs] == ["completed", "failed", "completed"], runs
+    assert "disk full" in runs[1][1] and "No space left on device" in runs[1][1], runs[1]
+    assert not list((data / "runs-pending").glob("*.json")) if (data / "runs-pending").exists() else True
+    assert rows(data / "campaign.duckdb", "SELECT count(*) FROM inbox_skips WHERE reason = 'READ_ERROR'") == [(0,)]
+    units = {u for (u,) in rows(data / "campaign.duckdb", "SELECT DISTINCT unit FROM received_files")}
+    assert {"凤台县", "潘集区", "谢家集区"} <= units, units
