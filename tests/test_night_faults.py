@@ -158,8 +158,13 @@ def _free(path: Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
-def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(prefect_harness, small_disk, tmp_path):
+@pytest.mark.parametrize("pad, leave_kb", [(0, 16), (400_000, 160)], ids=["warehouse-fills", "archive-fills"])
+def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(prefect_harness, small_disk, tmp_path,
+                                                                         pad, leave_kb):
+    """warehouse-fills: a few KB left, the warehouse's WAL cannot be written; archive-fills: big new
+    files (incompressible padding) do not fit in the archive, while the run log's writes do."""
     from tests.test_night_names import rows
+    from tests.test_reliability_support import rewrite_zip
     from tests.test_operations import small_inbox
     from tests.test_reliability_flow import child_env
 
@@ -170,7 +175,10 @@ def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(prefect
 
     # new submissions arrive; the disk is nearly full (a ballast file leaves a few KB)
     for i, county in enumerate(("凤台县", "潘集区", "谢家集区")):
-        drop(inbox, county, f"{county}.xlsx", valid_bytes(county=county, seed=10 + i))
+        body = valid_bytes(county=county, seed=10 + i)
+        if pad:
+            body = rewrite_zip(body, {}, add={"xl/media/pad.bin": os.urandom(pad)})
+        drop(inbox, county, f"{county}.xlsx", body)
     ballast = small_disk / "ballast.bin"
     with open(ballast, "wb") as fh:
         try:
@@ -179,8 +187,8 @@ def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(prefect
                 fh.flush()
         except OSError:
             pass
-    os.truncate(ballast, max(0, ballast.stat().st_size - 16 * 1024))
-    assert _free(small_disk) < 64 * 1024
+    os.truncate(ballast, max(0, ballast.stat().st_size - leave_kb * 1024))
+    assert _free(small_disk) < (leave_kb + 64) * 1024
 
     failed = _nightly(inbox, data, env, "2018-07-22")
     told = failed.stdout + failed.stderr
