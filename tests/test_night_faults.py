@@ -158,7 +158,7 @@ def _free(path: Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
-@pytest.mark.parametrize("pad, leave_kb", [(0, 16), (400_000, 160)], ids=["warehouse-fills", "archive-fills"])
+@pytest.mark.parametrize("pad, leave_kb", [(0, 16), (2_000_000, 1200)], ids=["warehouse-fills", "archive-fills"])
 def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(prefect_harness, small_disk, tmp_path,
                                                                          pad, leave_kb):
     """warehouse-fills: a few KB left, the warehouse's WAL cannot be written; archive-fills: big new
@@ -197,6 +197,8 @@ def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(prefect
     assert last.startswith("campaign nightly: "), failed.stderr[-3000:]
     assert "disk full" in last and "No space left on device" in last, last
     assert "READ_ERROR" not in told, told[-3000:]              # a data-dir fault is not a unit's file problem
+    if pad:
+        assert "archive" in last, last                           # it failed where the disk filled: the archive copy
     assert "no transaction is active" not in last and "internal error" not in last, last
 
     ballast.unlink()
