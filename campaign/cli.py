@@ -337,6 +337,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:   # a bug of ours: one line here, the traceback in a file
         _record_unstarted(args, exc)
+        from warehouse.faults import describe_fault, kind_of, root_cause
+
+        if kind_of(root_cause(exc)):   # a named fault of the data dir (disk full, ...), not a bug: no traceback
+            print(f"campaign {args.command}: {describe_fault(exc)}", file=sys.stderr)
+            return 2
         from campaign.crashlog import write_traceback
 
         where = write_traceback(exc, args.command, getattr(args, "resolved_data_dir", None))

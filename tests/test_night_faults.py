@@ -1,0 +1,213 @@
+"""Issue 14, faults of the night built for real: a full disk (a small tmpfs), parse workers whose
+parent is SIGKILLed, a file rewritten in place between the scan and the archive copy.
+Real files, real processes; no mock of DuckDB or Prefect."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from campaign.config import load_config
+from tests.test_reliability_support import REPO, drop, valid_bytes
+
+INTAKE = load_config().intake
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------------------
+# 3. the settle check holds against an in-place rewrite after the scan
+
+def test_a_file_rewritten_in_place_after_the_scan_is_still_writing_and_not_archived(tmp_path):
+    from intake.archive import FileChangedWhileReading, archive_file, archive_skip_reason
+    from intake.scan import scan_inbox
+
+    box, data_dir = tmp_path / "inbox", tmp_path / "data"
+    first = valid_bytes(seed=1)
+    path = drop(box, "大通区", "大通区.xlsx", first)
+    found, skips = scan_inbox(box, INTAKE, _now())
+    assert skips == [] and [f.inbox_path for f in found] == ["大通区/大通区.xlsx"]
+    f = found[0]
+    assert f.size == len(first) and f.mtime_ns == os.stat(path).st_mtime_ns
+
+    # rewritten in place (same inode, other bytes, other size and mtime) after the scan
+    second = valid_bytes(seed=2, companies=None) + b"\0" * 777
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    os.write(fd, second[: len(second) // 2])     # half-written, as the issue saw it
+    os.close(fd)
+    os.utime(path, ns=(f.mtime_ns + 5_000_000_000, f.mtime_ns + 5_000_000_000))
+    assert os.stat(path).st_size != f.size
+
+    with pytest.raises(FileChangedWhileReading) as exc:
+        archive_file(f.path, data_dir, expected=(f.size, f.mtime_ns))
+    assert archive_skip_reason(exc.value) == "STILL_WRITING"
+    archived = [p for p in (data_dir / "archive").rglob("*") if p.is_file()]
+    assert archived == [], archived                       # nothing archived, no temporary left
+
+    # the writer finishes; the next scan sees the new size and mtime; the archived bytes are those
+    path.write_bytes(second)
+    later = os.stat(path).st_mtime_ns
+    found2, _ = scan_inbox(box, INTAKE, _now() + dt.timedelta(seconds=float(INTAKE["settle_seconds"]) + 1))
+    g = found2[0]
+    assert (g.size, g.mtime_ns) == (len(second), later)
+    sha, rel = archive_file(g.path, data_dir, expected=(g.size, g.mtime_ns))
+    target = data_dir / rel
+    assert target.read_bytes() == second and target.stat().st_size == g.size
+
+
+# --------------------------------------------------------------------------------------
+# 2. parse workers die with their parent
+
+CHILD = textwrap.dedent("""
+    import os, sys, time
+    sys.path.insert(0, {repo!r})
+    from flows.parallel import _pool
+
+    def main():
+        pool = _pool(2)
+        futures = [pool.submit(os.getpid) for _ in range(8)]
+        [f.result() for f in futures]
+        pids = sorted(p.pid for p in pool._processes.values())
+        print("WORKERS", *pids, flush=True)
+        time.sleep(600)
+
+    if __name__ == "__main__":
+        main()
+""")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")        # a zombie has died (its reaper may be slow)
+
+
+def test_parse_workers_die_when_the_flow_process_is_killed(tmp_path):
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(repo=str(REPO)), encoding="utf-8")
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=str(REPO), start_new_session=True)
+    workers: list[int] = []
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("WORKERS"), (line, child.stderr.read() if child.poll() is not None else "")
+        workers = [int(p) for p in line.split()[1:]]
+        assert workers and all(_alive(p) for p in workers)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+        deadline = time.monotonic() + 20
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        survivors = [p for p in workers if _alive(p)]
+        assert survivors == [], f"parse workers {survivors} outlived their SIGKILLed parent {child.pid}"
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+        for p in workers:           # never leave a stray worker behind, whatever the assertion said
+            try:
+                os.kill(p, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        child.stdout.close()
+        child.stderr.close()
+
+
+# --------------------------------------------------------------------------------------
+# 1. a full disk: named in one line, never blamed on the units' files; the rerun completes
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 40 MB tmpfs (the warehouse and its snapshot take about 6 MB each) for the data dir (root only); unmounted afterwards."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    try:
+        res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mnt)],
+                             capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"a small tmpfs is needed for the disk-full test and mount could not run: {exc}")
+    if res.returncode != 0:
+        pytest.skip(f"a small tmpfs is needed for the disk-full test (mount -t tmpfs needs root): "
+                    f"{(res.stderr or res.stdout).strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True, timeout=20)
+
+
+def _nightly(inbox: Path, data: Path, env: dict, date: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "campaign.cli", "nightly", "--inbox", str(inbox),
+                           "--data-dir", str(data), "--date", date],
+                          capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300)
+
+
+def _free(path: Path) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+@pytest.mark.parametrize("pad, leave_kb", [(0, 16), (2_000_000, 1200)], ids=["warehouse-fills", "archive-fills"])
+def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(prefect_harness, small_disk, tmp_path,
+                                                                         pad, leave_kb):
+    """warehouse-fills: a few KB left, the warehouse's WAL cannot be written; archive-fills: big new
+    files (incompressible padding) do not fit in the archive, while the run log's writes do."""
+    from tests.test_night_names import rows
+    from tests.test_reliability_support import rewrite_zip
+    from tests.test_operations import small_inbox
+    from tests.test_reliability_flow import child_env
+
+    env = child_env(tmp_path)
+    inbox, data = small_inbox(tmp_path), small_disk / "data"
+    first = _nightly(inbox, data, env, "2018-07-21")
+    assert first.returncode == 0, first.stderr[-3000:]
+
+    # new submissions arrive; the disk is nearly full (a ballast file leaves a few KB)
+    for i, county in enumerate(("凤台县", "潘集区", "谢家集区")):
+        body = valid_bytes(county=county, seed=10 + i)
+        if pad:
+            body = rewrite_zip(body, {}, add={"xl/media/pad.bin": os.urandom(pad)})
+        drop(inbox, county, f"{county}.xlsx", body)
+    ballast = small_disk / "ballast.bin"
+    with open(ballast, "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    os.truncate(ballast, max(0, ballast.stat().st_size - leave_kb * 1024))
+    assert _free(small_disk) < (leave_kb + 64) * 1024
+
+    failed = _nightly(inbox, data, env, "2018-07-22")
+    told = failed.stdout + failed.stderr
+    assert failed.returncode != 0, told[-3000:]
+    last = failed.stderr.strip().splitlines()[-1]
+    assert last.startswith("campaign nightly: "), failed.stderr[-3000:]
+    assert "disk full" in last and "No space left on device" in last, last
+    assert "READ_ERROR" not in told, told[-3000:]              # a data-dir fault is not a unit's file problem
+    if pad:
+        assert "archive" in last, last                           # it failed where the disk filled: the archive copy
+    assert "no transaction is active" not in last and "internal error" not in last, last
+
+    ballast.unlink()
+    rerun = _nightly(inbox, data, env, "2018-07-22")
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    runs = rows(data / "campaign.duckdb", "SELECT outcome, message FROM run_log ORDER BY started_at")
+    assert [r[0] for r in runs] == ["completed", "failed", "completed"], runs
+    assert "disk full" in runs[1][1] and "No space left on device" in runs[1][1], runs[1]
+    assert not list((data / "runs-pending").glob("*.json")) if (data / "runs-pending").exists() else True
+    assert rows(data / "campaign.duckdb", "SELECT count(*) FROM inbox_skips WHERE reason = 'READ_ERROR'") == [(0,)]
+    units = {u for (u,) in rows(data / "campaign.duckdb", "SELECT DISTINCT unit FROM received_files")}
+    assert {"凤台县", "潘集区", "谢家集区"} <= units, units
