@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 RECORD = "server.json"
@@ -138,3 +139,14 @@ def attach(data_dir: Path) -> Api:
     server = PrivateServer()
     os.environ["PREFECT_API_URL"] = server.api_url
     return Api(server.api_url, "a private server for this run", server)
+
+
+@contextmanager
+def hand_run_settings():
+    """Prefect settings of a run started at the keyboard: no flow-run heartbeat. Someone is watching
+    the run, and Prefect's heartbeat thread sleeps in 1 s steps, so stopping it held every hand run up
+    to 1 s at its end. The nightly deployment (`campaign serve`) keeps its heartbeat."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from campaign.config import load_config
 from campaign.story import published_line
@@ -34,13 +33,6 @@ class NightlyResult:
         return self.published.workbook
 
 
-def _stage_settings():
-    """Settings for the stages, run as subflows: no heartbeat of their own. The night's flow run
-    keeps its heartbeat (a crashed night still stops beating); a subflow's heartbeat thread
-    sleeps in 1 s steps and costs ~1 s to stop, a third of a night with nothing new."""
-    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
-
-
 class _Held:
     """Release a lock already taken when the block ends."""
     def __init__(self, lock):
@@ -56,12 +48,14 @@ class _Held:
 def _night(run: RunRecord, data: Path, inbox_dir: str, warehouse: Path, config, config_path, date):
     prepare_warehouse(warehouse, config)
     run.start()    # closes the rows of earlier runs that were killed as `interrupted`
-    with _stage_settings():
-        ingested = ingest_flow(inbox=inbox_dir, data_dir=str(data), config_path=config_path, snapshot=False,
-                               log_summary=False)   # the night's story is told in this run's log
-        run.counts = ingested.counts()
-        headline = consolidate_flow(data_dir=str(data), config_path=config_path)
-        published = publish_flow(data_dir=str(data), config_path=config_path, date=date, commit=False)
+    # the stages run as parts of this flow run, not as subflows: one page in Prefect's UI holds the
+    # whole night (its tasks and its log), and a subflow's bookkeeping task raced the server's own
+    # SQLite writes ("database is locked", a 503 the client retries after 2 s), ~2 s per stage
+    ingested = ingest_flow.fn(inbox=inbox_dir, data_dir=str(data), config_path=config_path, snapshot=False,
+                              log_summary=False)   # the night's story is told once, below
+    run.counts = ingested.counts()
+    headline = consolidate_flow.fn(data_dir=str(data), config_path=config_path)
+    published = publish_flow.fn(data_dir=str(data), config_path=config_path, date=date, commit=False)
     # all or nothing: tonight's workbook, receipts and snapshot are all written, then all put in place;
     # `completed` is recorded once they are (the snapshot's copy of the row already says so)
     row = run.row("completed", finished_at=utcnow(), published_file=str(published.workbook))
