@@ -34,6 +34,9 @@ def _dirs(args) -> tuple[Path | None, Path]:
     data_dir = Path(args.data_dir).resolve() if args.data_dir else config.data_dir
     inbox = Path(args.inbox).resolve() if getattr(args, "inbox", None) else config.inbox
     args.resolved_data_dir = data_dir
+    from warehouse import db
+
+    db.configure_backoff(config)   # the preflight's waits follow this run's [operations], not a default
     uses_prefect = args.command in FLOW_COMMANDS or (args.command == "serve" and args.next is None)
     runtime.configure(data_dir if uses_prefect else None)   # status, query, template: nothing written for Prefect
     if args.command in FLOW_COMMANDS:

@@ -39,7 +39,22 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     if _server is not None:
+        _drain_prefect_workers()
         _server.stop()
+
+
+def _drain_prefect_workers() -> None:
+    """Send this process's queued Prefect logs and events while the server still answers: left for
+    exit, they would retry against a stopped server for a minute (`-n 0` runs)."""
+    import sys
+
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (APILogWorker, EventsWorker):
+        service.drain_all(timeout=10)
 
 
 @pytest.fixture(scope="session")
