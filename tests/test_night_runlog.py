@@ -16,7 +16,7 @@ import prefect  # noqa: F401  imported at collection: Prefect's console handler 
 
 from tests.test_night_names import county_bytes, rows
 from tests.test_operations import small_inbox
-from tests.test_reliability_flow import child_env, hold
+from tests.test_reliability_flow import child_env, fast_backoff_config, hold
 from tests.test_reliability_support import drop
 
 
@@ -127,11 +127,7 @@ def test_a_run_refused_by_a_held_warehouse_still_leaves_its_row(prefect_harness,
     inbox, data = tmp_path / "inbox", tmp_path / "data"
     drop(inbox, "大通区", "大通区.xlsx", county_bytes("大通区"))
     assert cli("nightly", "--inbox", str(inbox), "--data-dir", str(data), "--date", "2018-07-21") == 0
-    cfg = tmp_path / "fast.toml"
-    from campaign.config import DEFAULT_CONFIG
-
-    cfg.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace("retry_delay_seconds = 5", "retry_delay_seconds = 0.2")
-                   .replace("retries = 3", "retries = 1"), encoding="utf-8")
+    cfg = fast_backoff_config(tmp_path)
     holder = hold(data / "campaign.duckdb", 60)
     try:
         assert cli("nightly", "--inbox", str(inbox), "--data-dir", str(data), "--config", str(cfg)) == 2

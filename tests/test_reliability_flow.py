@@ -357,6 +357,18 @@ con.close()
 """
 
 
+def fast_backoff_config(tmp_path: Path) -> Path:
+    """The packaged config with one quick retry on a held warehouse (the default waits 5 + 10 + 20 s)."""
+    from campaign.config import DEFAULT_CONFIG
+
+    cfg = tmp_path / "fast-backoff.toml"
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert "retry_delay_seconds = 5" in text and "retries = 3" in text
+    cfg.write_text(text.replace("retry_delay_seconds = 5", "retry_delay_seconds = 0.2").replace("retries = 3", "retries = 1"),
+                   encoding="utf-8")
+    return cfg
+
+
 def hold(db: Path, seconds: float) -> subprocess.Popen:
     db.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
@@ -413,7 +425,8 @@ def test_cli_reports_a_busy_warehouse_in_one_line_without_a_traceback(prefect_ha
     drop(box, "大通区", "大通区.xlsx", valid_bytes())
     holder = hold(data / "campaign.duckdb", 60)
     try:
-        proc = subprocess.run([sys.executable, "-m", "campaign.cli", "ingest", "--inbox", str(box), "--data-dir", str(data)],
+        proc = subprocess.run([sys.executable, "-m", "campaign.cli", "ingest", "--inbox", str(box), "--data-dir", str(data),
+                               "--config", str(fast_backoff_config(tmp_path))],
                               env=child_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=120)
     finally:
         holder.kill()
