@@ -38,11 +38,13 @@ def verdicts(config) -> dict[str, tuple[set, set]]:
         queue(batches, n, unit, forms)
     for n, issue in validate(batches, float(config.sum_tolerance)):
         issues[n].append(issue)
-    out = {}
-    for n, case_id in enumerate(CASES):
-        out[case_id] = ({(i.rule, i.form, i.cell) for i in issues[n] if i.severity == "error"},
-                        {(i.rule, i.form, i.cell) for i in issues[n] if i.severity == "warning"})
-    return out
+    return {case_id: _rule_sets(issues[n]) for n, case_id in enumerate(CASES)}
+
+
+def _rule_sets(issues) -> tuple[set, set]:
+    """(errors, warnings) as sets of (rule, form, cell)."""
+    return ({(i.rule, i.form, i.cell) for i in issues if i.severity == "error"},
+            {(i.rule, i.form, i.cell) for i in issues if i.severity == "warning"})
 
 
 def clean_sheets():
@@ -275,5 +277,4 @@ def test_one_workbook_alone_gets_the_verdict_it_gets_in_the_batch(config, verdic
     batches = {}
     queue(batches, 0, unit, forms)
     issues += [i for _, i in validate(batches, float(config.sum_tolerance))]
-    assert ({(i.rule, i.form, i.cell) for i in issues if i.severity == "error"},
-            {(i.rule, i.form, i.cell) for i in issues if i.severity == "warning"}) == verdicts["every-problem-at-once"]
+    assert _rule_sets(issues) == verdicts["every-problem-at-once"]
