@@ -24,6 +24,7 @@ def _common(p: argparse.ArgumentParser, inbox: bool = True) -> None:
 
 
 FLOW_COMMANDS = {"ingest", "demo", "nightly", "publish", "reprocess"}
+VALIDATING_COMMANDS = {"ingest", "demo", "nightly", "reprocess"}
 
 
 def _dirs(args) -> tuple[Path | None, Path]:
@@ -41,6 +42,10 @@ def _dirs(args) -> tuple[Path | None, Path]:
     runtime.configure(data_dir if uses_prefect else None)   # status, query, template: nothing written for Prefect
     if args.command in FLOW_COMMANDS:
         args.api = prefect_api.attach(data_dir)   # a private server boots while the flows are imported
+    if args.gx_child and args.command in VALIDATING_COMMANDS:
+        from expectations import background
+
+        args.stack.enter_context(background.started())   # GX imports on the other core meanwhile
     return inbox, data_dir
 
 
@@ -316,8 +321,11 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
+    """Run one command. gx_child: validate in a Great Expectations child process started when the
+    command begins (expectations.background), as the `campaign` command does."""
     args = build_parser().parse_args(argv)
+    args.gx_child = gx_child
     from publish.files import PublishFailed
     from warehouse.db import WarehouseBusy
     from warehouse.lock import RunInProgress
@@ -382,7 +390,7 @@ def run() -> None:
     matters is done here first (other threads joined and Prefect's log and event workers drained,
     the atexit hooks: a private Prefect server stopped, temporary folders removed, logs flushed)."""
     try:
-        code = main()
+        code = main(gx_child=True)
     except SystemExit as exc:   # argparse's --help and one-line errors
         if not isinstance(exc.code, (int, type(None))):
             raise

@@ -24,14 +24,14 @@ import logging
 import math
 import multiprocessing
 import os
-import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterator
+
+from campaign.processes import die_with_parent, main_not_reimported
 
 log = logging.getLogger("campaign.ingest")
 
@@ -120,34 +120,6 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Pool initializer: a worker never outlives the flow's process. PR_SET_PDEATHSIG (Linux) kills it
-    when its parent (the forkserver) goes; a watch thread covers the flow's process itself being
-    killed (SIGKILL: no clean-up of the pool runs) and the systems without prctl."""
-    import ctypes
-    import signal
-    import threading
-    import time
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)     # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        pass
-
-    def watch() -> None:
-        while True:
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:
-                pass
-            time.sleep(1.0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes forked from a server that has already imported the parser (no fork of the
     flow's process: Prefect's threads hold locks a forked child would inherit)."""
@@ -156,33 +128,15 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         ctx.set_forkserver_preload(["flows.parallel", "transforms.submission", "transforms.grid"])
     except ValueError:
         ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
                                initargs=(os.getpid(),))
-
-
-@contextmanager
-def _main_not_reimported():
-    """multiprocessing imports the caller's __main__ again in every spawned or forkserver worker: a
-    script calling the flow without an `if __name__ == "__main__":` guard would run again in each.
-    The workers need nothing from __main__, so it is hidden while they start."""
-    main = sys.modules.get("__main__")
-    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
-    try:
-        if "__file__" in saved:
-            del main.__dict__["__file__"]
-        if "__spec__" in saved:
-            main.__dict__["__spec__"] = None
-        yield
-    finally:
-        if main is not None:
-            main.__dict__.update(saved)
 
 
 def _run_pool(groups: list[list[ParseJob]], intake: dict, workers: int, out: dict[int, Outcome]) -> list[ParseJob]:
     """Parse the groups in one pool; return the jobs of every group lost to a dead worker."""
     lost: list[ParseJob] = []
     with _pool(min(workers, len(groups))) as pool:
-        with _main_not_reimported():   # workers start on the first submits
+        with main_not_reimported():   # workers start on the first submits
             futures = [(group, pool.submit(examine_chunk, group, intake)) for group in groups]
         for group, future in futures:
             try:

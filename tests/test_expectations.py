@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from expectations import build_suites
-from expectations.runner import queue, validate
+from expectations import background, build_suites
+from expectations.runner import FormRows, queue, validate, validate_here
 from tests.builders import company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 from transforms.submission import examine
 
@@ -27,8 +27,8 @@ def case(case_id: str, unit: str = "大通区", file_name: str = "报表.xlsx"):
 
 
 @pytest.fixture(scope="module")
-def verdicts(config) -> dict[str, tuple[set, set]]:
-    """(errors, warnings) as sets of (rule, form, cell) for every case, all validated in one batch."""
+def batch(config) -> tuple[dict, dict[int, list]]:
+    """Every case examined and queued: (the batches per suite, each case's parse issues)."""
     batches, issues = {}, {}
     for n, (case_id, (build, unit, file_name)) in enumerate(CASES.items()):
         sheets = build()
@@ -36,6 +36,14 @@ def verdicts(config) -> dict[str, tuple[set, set]]:
         _, forms, found = examine(data, file_name, unit, config.unit_kind(unit), config.intake)
         issues[n] = list(found)
         queue(batches, n, unit, forms)
+    return batches, issues
+
+
+@pytest.fixture(scope="module")
+def verdicts(batch, config) -> dict[str, tuple[set, set]]:
+    """(errors, warnings) as sets of (rule, form, cell) for every case, all validated in one batch."""
+    batches, parsed = batch
+    issues = {n: list(found) for n, found in parsed.items()}
     for n, issue in validate(batches, float(config.sum_tolerance)):
         issues[n].append(issue)
     return {case_id: _rule_sets(issues[n]) for n, case_id in enumerate(CASES)}
@@ -278,3 +286,34 @@ def test_one_workbook_alone_gets_the_verdict_it_gets_in_the_batch(config, verdic
     queue(batches, 0, unit, forms)
     issues += [i for _, i in validate(batches, float(config.sum_tolerance))]
     assert _rule_sets(issues) == verdicts["every-problem-at-once"]
+
+
+# --- the GX child process of a hand run (expectations.background) ---
+
+def test_the_gx_child_process_finds_what_this_process_finds(batch, config):
+    """Every case's batch validated in the child, as `campaign nightly` does: the same findings."""
+    batches, _ = batch
+    tolerance = float(config.sum_tolerance)
+    with background.started() as child:
+        assert child is not None and background.running() is child
+        assert validate(batches, tolerance) == validate_here(batches, tolerance) != []
+    assert background.running() is None   # stopped with the command
+
+
+def test_a_dead_gx_child_leaves_the_validation_to_this_process(batch, config, caplog):
+    batches, _ = batch
+    tolerance = float(config.sum_tolerance)
+    with background.started() as child:
+        child._process.kill()   # as the kernel's OOM killer would
+        child._process.join(5)
+        assert validate(batches, tolerance) == validate_here(batches, tolerance)
+        assert background.running() is None   # not asked again
+    assert "validation process is gone" in caplog.text
+
+
+def test_a_batch_the_gx_child_fails_on_is_validated_here_and_fails_loudly(caplog):
+    """A bug of ours in a batch fails in the child, then again here, with its real traceback."""
+    with background.started():
+        with pytest.raises(KeyError):
+            validate({"no_such_suite": [FormRows(0, "大通区", [{"x": 1}])]}, 0.005)
+    assert "validation process failed (KeyError" in caplog.text

@@ -1,0 +1,116 @@
+"""Great Expectations kept warm in a child process, for a run started at the keyboard.
+
+Importing GX and creating its context costs ≈ 2.5 s of one core: a third of a hand run with a
+server. The CLI starts this child (`started()`) as soon as a command that validates has checked
+its arguments; the child imports GX on the machine's other core while the run imports Prefect,
+archives and parses, and `runner.validate` then sends the night's batches there. The child runs
+the same code (`runner.validate_here`) on the same suites, so its verdicts are the ones this
+process would reach; when it has died or failed, the batch is validated in this process instead
+(a warning says so). A thread would not do: GX's import holds the GIL the run needs.
+
+A run that has nothing to validate (a rerun with nothing new) just kills the child at the end.
+No Prefect, pandas or GX import at module level: the child imports this module first.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+from campaign.processes import die_with_parent, main_not_reimported
+
+log = logging.getLogger("campaign.validate")
+_running: "Validator | None" = None
+
+
+class Validator:
+    """The parent's handle on the child: send batches, receive (submission, Issue) pairs."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")   # no fork: Prefect's threads hold locks
+        self._conn, child_end = ctx.Pipe()
+        self._process = ctx.Process(target=_serve, args=(child_end, os.getpid()), name="gx-validator", daemon=True)
+        with main_not_reimported():
+            self._process.start()
+        child_end.close()
+
+    def validate(self, batches: dict, sum_tolerance: float) -> list | None:
+        """The child's findings, or None when it cannot answer (dead, or it failed on this batch)."""
+        try:
+            self._conn.send((batches, sum_tolerance))
+            while not self._conn.poll(0.5):
+                if not self._process.is_alive():
+                    raise EOFError(f"exit code {self._process.exitcode}")
+            status, payload = self._conn.recv()
+        except (OSError, EOFError) as exc:
+            log.warning("the validation process is gone (%s); validating in this process", exc or type(exc).__name__)
+            self.stop()
+            return None
+        if status != "ok":
+            log.warning("the validation process failed (%s); validating in this process", payload)
+            return None
+        return payload
+
+    def stop(self) -> None:
+        global _running
+        if _running is self:
+            _running = None
+        if self._process.is_alive():
+            self._process.kill()   # it holds nothing but GX and a copy of the batch
+        self._process.join(5)
+        self._conn.close()
+
+
+def running() -> Validator | None:
+    """The child of this process, if one was started."""
+    return _running
+
+
+@contextmanager
+def started() -> Iterator[Validator | None]:
+    """Start the child for the duration of a command (None where it cannot start)."""
+    global _running
+    try:
+        validator = Validator()
+    except Exception as exc:   # no child here (sandbox, resource limits): the run validates in-process
+        log.warning("could not start the validation process (%s); validating in this process", exc)
+        yield None
+        return
+    _running = validator
+    try:
+        yield validator
+    finally:
+        validator.stop()
+
+
+def _serve(conn, parent_pid: int) -> None:
+    """The child: import GX and create its context before the first batch arrives, then answer."""
+    die_with_parent(parent_pid)
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle (it kills this child)
+
+    from tqdm import tqdm
+
+    # GX's (disabled) progress bars would make tqdm create a multiprocessing lock, which a killed
+    # child leaves behind ("resource_tracker: ... leaked semaphore" at the end of the run)
+    tqdm.set_lock(threading.RLock())
+    from expectations import runner
+
+    try:
+        runner.prepare()
+    except Exception:
+        pass   # the first validate_here fails the same way and says so
+    while True:
+        try:
+            batches, sum_tolerance = conn.recv()
+        except (EOFError, OSError):
+            return   # the parent is done
+        try:
+            reply = ("ok", runner.validate_here(batches, sum_tolerance))
+        except Exception as exc:   # the parent validates again itself and raises it there
+            reply = ("failed", f"{type(exc).__name__}: {exc}")
+        conn.send(reply)
