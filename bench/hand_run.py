@@ -10,6 +10,9 @@ work, exit), as ops staff see it:
                    `campaign serve` records it (the run uses it: no server start-up);
   * rerun, server: the same again, nothing new.
 Targets (issue 15, 2-core machine): <= 25 s cold, <= 8 s with a server, <= 4 s rerun.
+The header also gives this machine's speed at the moment: a fresh process importing Prefect and
+one importing Great Expectations (best of three), which alone are most of a hand run; the figures
+of two days compare only beside these (a shared machine's speed varies by half).
 Results: a markdown table on stdout and in bench/HAND_RUN.md."""
 from __future__ import annotations
 
@@ -36,6 +39,16 @@ def hand_run(inbox: Path, data: Path, env: dict) -> tuple[float, str]:
     if proc.returncode != 0:
         raise SystemExit(f"hand run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return seconds, proc.stdout.strip().splitlines()[-1]
+
+
+def import_seconds(module: str) -> float:
+    """Best of three fresh processes importing `module`: the machine's speed in the unit that matters."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=REPO)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def main() -> None:
@@ -72,8 +85,11 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     load = os.getloadavg()
+    speed = {m: import_seconds(m) for m in ("prefect", "great_expectations")}
     lines = [f"## Hand runs over {args.inbox} ({dt.datetime.now():%Y-%m-%d %H:%M}, "
              f"load average {load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} cores)", "",
+             "Machine speed: " + ", ".join(f"`import {m}` {s:.1f} s" for m, s in speed.items())
+             + " (fresh process, best of three).", "",
              "| run | seconds | last line |", "| --- | ---: | --- |"]
     lines += [f"| {name} | {secs:.1f} | {last[:90]} |" for name, secs, last in rows]
     text = "\n".join(lines) + "\n"

@@ -42,11 +42,23 @@ def _dirs(args) -> tuple[Path | None, Path]:
     runtime.configure(data_dir if uses_prefect else None)   # status, query, template: nothing written for Prefect
     if args.command in FLOW_COMMANDS:
         args.api = prefect_api.attach(data_dir)   # a private server boots while the flows are imported
-    if args.gx_child and args.command in VALIDATING_COMMANDS:
+    if args.gx_child and _may_validate(args, inbox, data_dir, config):
         from expectations import background
 
         args.stack.enter_context(background.started())   # GX imports on the other core meanwhile
     return inbox, data_dir
+
+
+def _may_validate(args, inbox: Path | None, data_dir: Path, config) -> bool:
+    """Whether this command may validate a workbook: a demo or a reprocess does; a night or an
+    ingest only when its inbox holds a file not seen before (campaign.inbox_news)."""
+    if args.command not in VALIDATING_COMMANDS:
+        return False
+    if args.command in ("nightly", "ingest"):
+        from campaign.inbox_news import inbox_has_news
+
+        return inbox_has_news(inbox, data_dir, config)
+    return True
 
 
 def _flows_ready(args) -> None:

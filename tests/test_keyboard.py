@@ -256,3 +256,28 @@ def test_a_hand_run_uses_the_server_recorded_by_serve(prefect_harness, inbox, tm
             return [r for r in runs if r.parameters.get("data_dir") == str(data.resolve())]
     [run] = asyncio.run(ingest_runs())                           # the hand run is in serve's server (and UI)
     assert run.state is not None and run.state.is_completed()
+
+    # a rerun over the same files has nothing to validate: the CLI starts no GX child for it
+    from campaign.config import load_config
+    from campaign.inbox_news import inbox_has_news
+
+    config = load_config(None)
+    assert not inbox_has_news(inbox, data, config)
+    os.utime(inbox / "大通区" / "大通区.xlsx", (1_500_000_000, 1_500_000_000))   # edited since: read again
+    assert inbox_has_news(inbox, data, config)
+
+
+def test_the_inbox_news_hint_says_maybe_when_in_doubt(inbox, tmp_path):
+    from campaign.config import load_config
+    from campaign.inbox_news import inbox_has_news
+
+    config = load_config(None)
+    data = tmp_path / "data"
+    assert inbox_has_news(inbox, data, config)                       # no warehouse yet
+    data.mkdir()
+    (data / "campaign.duckdb").write_bytes(b"not a duckdb file")
+    assert inbox_has_news(inbox, data, config)                       # an unreadable warehouse: maybe
+    assert inbox_has_news(tmp_path / "no-such-inbox", data, config)  # the night reports the missing folder
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert not inbox_has_news(empty, data, config)
