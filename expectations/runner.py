@@ -93,13 +93,19 @@ def _new_context():
     return ctx, ctx.data_sources.add_pandas("parsed_forms")
 
 
-@lru_cache(maxsize=None)
-def _suite(name: str):
+@lru_cache(maxsize=256)   # the full suites, and the failed subsets of recent nights
+def _suite(name: str, only: tuple[int, ...] | None = None):
+    """The suite file as a GX suite; `only`: just those expectations (by position in the file).
+    Each expectation's meta carries its position (`suite_index`), so a result names its entry."""
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     spec = load_suite_file(name)
-    return ExpectationSuite(name=spec["name"], expectations=[ExpectationConfiguration(**e) for e in spec["expectations"]])
+    chosen = range(len(spec["expectations"])) if only is None else only
+    configs = [ExpectationConfiguration(**{**spec["expectations"][i],
+                                           "meta": {**spec["expectations"][i].get("meta", {}), "suite_index": i}})
+               for i in chosen]
+    return ExpectationSuite(name=spec["name"] if only is None else f"{spec['name']}_failed", expectations=configs)
 
 
 @lru_cache(maxsize=None)
@@ -166,22 +172,46 @@ def validate_here(batches: dict[str, list[FormRows]], sum_tolerance: float) -> l
             continue
         frame = _combine(name, items)
         batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(_suite(name), result_format={"result_format": "COMPLETE"},
-                                expectation_parameters={"sum_tolerance": sum_tolerance})
-        for res in result.results:
-            cfg = res.expectation_config
-            if res.exception_info and res.exception_info.get("raised_exception"):
-                # A broken suite is a bug of ours, never the unit's: fail loudly.
-                raise RuntimeError(f"expectation {cfg.type} in suite {name} raised: "
-                                   f"{res.exception_info.get('exception_message')}")
-            if res.success:
-                continue
-            meta = cfg.meta
-            for idx in res.result.get("unexpected_index_list") or []:
-                row = frame.loc[idx if not isinstance(idx, dict) else idx.get("index")]
-                cell_col = meta["cell"]
-                cell = row.get(f"{cell_col}__cell") if f"{cell_col}__cell" in row else row.get(cell_col)
-                found.append((int(row["_submission"]), Issue(
-                    rule=meta["rule"], severity=meta["severity"], message=meta["message"],
-                    form=SUITE_FORM[name], sheet=row["sheet"], cell=_text(cell), value=_value(row, cfg.kwargs))))
+        failed = _failed(name, _run(batch, _suite(name), "BOOLEAN_ONLY", sum_tolerance))
+        if failed:
+            found += _failed_rows(name, frame, _run(batch, _suite(name, failed), "COMPLETE", sum_tolerance))
+    return found
+
+
+def _run(batch, suite, result_format: str, sum_tolerance: float):
+    """The suite's results on the batch; an expectation that raised is a bug of ours, never the
+    unit's: it fails loudly."""
+    result = batch.validate(suite, result_format={"result_format": result_format},
+                            expectation_parameters={"sum_tolerance": sum_tolerance})
+    for res in result.results:
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            raise RuntimeError(f"expectation {res.expectation_config.type} in suite {suite.name} raised: "
+                               f"{res.exception_info.get('exception_message')}")
+    return result
+
+
+def _failed(name: str, result) -> tuple[int, ...]:
+    """Positions (in the suite file) of the expectations the batch failed.
+
+    Validation runs in two passes: pass/fail for the whole suite (BOOLEAN_ONLY: half the cost of
+    asking every expectation for its failing rows), then the failing rows of the failed ones only.
+    Most expectations pass on a night's batch."""
+    return tuple(sorted(res.expectation_config.meta["suite_index"] for res in result.results if not res.success))
+
+
+def _failed_rows(name: str, frame: pd.DataFrame, result) -> list[tuple[int, Issue]]:
+    """(submission, issue) for every row a failed expectation names, in the suite file's order (GX
+    orders results its own way, which depends on what else is validated with them)."""
+    found: list[tuple[int, Issue]] = []
+    for res in sorted(result.results, key=lambda r: r.expectation_config.meta["suite_index"]):
+        if res.success:
+            continue
+        cfg, meta = res.expectation_config, res.expectation_config.meta
+        for idx in res.result.get("unexpected_index_list") or []:
+            row = frame.loc[idx if not isinstance(idx, dict) else idx.get("index")]
+            cell_col = meta["cell"]
+            cell = row.get(f"{cell_col}__cell") if f"{cell_col}__cell" in row else row.get(cell_col)
+            found.append((int(row["_submission"]), Issue(
+                rule=meta["rule"], severity=meta["severity"], message=meta["message"],
+                form=SUITE_FORM[name], sheet=row["sheet"], cell=_text(cell), value=_value(row, cfg.kwargs))))
     return found

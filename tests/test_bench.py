@@ -15,9 +15,12 @@ from bench.run import _env, _spawn
 
 def test_naive_baseline_and_raw_read_run_and_agree_with_the_generator(tmp_path: Path):
     b = generate(16, root=tmp_path / "inboxes", workers=1, quiet=True)   # the smallest N that mixes in rejects
-    subs = [m["path"] for m in b.submissions]
-    expected = {k: sum(m["expected"] == k for m in b.submissions) for k in ("accepted", "rejected")}
-    assert expected["rejected"] > 0 and expected["accepted"] > 0   # the generator mixes in invalid files
+    assert {m["expected"] for m in b.submissions} == {"accepted", "rejected"}   # the generator mixes in invalid files
+    # the naive path costs ≈ 1.6 s of GX per file: two rejected and two accepted files say what 16 would
+    sample = ([m for m in b.submissions if m["expected"] == "rejected"][:2]
+              + [m for m in b.submissions if m["expected"] == "accepted"][:2])
+    subs = [m["path"] for m in sample]
+    expected = {k: sum(m["expected"] == k for m in sample) for k in ("accepted", "rejected")}
 
     env = _env(tmp_path / "prefect-home", None)
     files = tmp_path / "files.json"

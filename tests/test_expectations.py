@@ -288,6 +288,22 @@ def test_one_workbook_alone_gets_the_verdict_it_gets_in_the_batch(config, verdic
     assert _rule_sets(issues) == verdicts["every-problem-at-once"]
 
 
+def test_two_passes_find_what_one_complete_pass_finds(batch, config):
+    """Pass/fail first, then the failing rows of the failed expectations only: the same findings, in
+    the same order, as asking every expectation of every suite for its failing rows."""
+    from expectations import runner
+
+    batches, _ = batch
+    tolerance = float(config.sum_tolerance)
+    one_pass = []
+    for name, items in batches.items():
+        frame = runner._combine(name, [i for i in items if i.records])
+        gx_batch = runner._batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+        one_pass += runner._failed_rows(name, frame, runner._run(gx_batch, runner._suite(name), "COMPLETE", tolerance))
+    assert len({i.rule for _, i in one_pass}) >= 10   # the cases fail most rules
+    assert validate_here(batches, tolerance) == one_pass
+
+
 # --- the GX child process of a hand run (expectations.background) ---
 
 def test_the_gx_child_process_finds_what_this_process_finds(batch, config):

@@ -2,6 +2,8 @@
 latest.xlsx or --force does rewrite (publish.fingerprint)."""
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,14 +21,32 @@ def published(result) -> list[Path]:
     return [result.workbook, result.latest]
 
 
-@pytest.fixture
-def night(prefect_harness, tmp_path):
+@pytest.fixture(scope="module")
+def first_night(prefect_harness, tmp_path_factory):
+    """One night over the small inbox, run once for the module."""
     from flows.nightly import nightly_flow
 
-    inbox, data = small_inbox(tmp_path), tmp_path / "data"
+    root = tmp_path_factory.mktemp("first-night")
+    inbox, data = small_inbox(root), root / "data"
     first = nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-21").published
     assert not first.skipped and first.receipts_written == len(first.receipts) == 3
-    return inbox, data, first
+    return root, first
+
+
+@pytest.fixture
+def night(first_night, tmp_path):
+    """The first night's inbox and data dir, copied for one test (times kept, as a restore would:
+    the copy's inbox files are the ones the warehouse recorded), and its result pointing there."""
+    root, first = first_night
+    for name in ("inbox", "data"):
+        shutil.copytree(root / name, tmp_path / name, copy_function=shutil.copy2)
+
+    def moved(p: Path) -> Path:
+        return tmp_path / p.relative_to(root)
+    first = dataclasses.replace(first, workbook=moved(first.workbook), latest=moved(first.latest),
+                                receipts=[moved(p) for p in first.receipts],
+                                writebacks=[moved(p) for p in first.writebacks])
+    return tmp_path / "inbox", tmp_path / "data", first
 
 
 def test_rerun_with_nothing_new_rewrites_nothing(night):
