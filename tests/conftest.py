@@ -73,6 +73,16 @@ def prefect_harness():
     yield url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_flow_heartbeat():
+    """The tests' in-process flows run as hand runs do (campaign.prefect_api.hand_run_settings): no
+    heartbeat thread, whose stop held every flow call up to 1 s (≈ 100 flow calls in the suite)."""
+    from campaign.prefect_api import hand_run_settings
+
+    with hand_run_settings():
+        yield
+
+
 @pytest.fixture(scope="session")
 def config():
     from campaign.config import load_config
