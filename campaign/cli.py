@@ -333,6 +333,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _in_words(exc: Exception) -> str:
+    """An operating-system error as `<path>: <what>` (not `[Errno 2] No such file or directory: '…'`)."""
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
+
+
 def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
     """Run one command. gx_child: validate in a Great Expectations child process started when the
     command begins (expectations.background), as the `campaign` command does."""
@@ -352,7 +359,7 @@ def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
     except (InputError, RunInProgress, WarehouseBusy, PublishFailed, FileNotFoundError, PermissionError,
             NotADirectoryError) as exc:   # expected operational states: no traceback
         _record_unstarted(args, exc)
-        print(f"campaign {args.command}: {exc}", file=sys.stderr)
+        print(f"campaign {args.command}: {_in_words(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"campaign {args.command}: interrupted", file=sys.stderr)

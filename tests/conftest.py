@@ -74,12 +74,25 @@ def prefect_harness():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_flow_heartbeat():
+def quiet_flows():
     """The tests' in-process flows run as hand runs do (campaign.prefect_api.hand_run_settings): no
-    heartbeat thread, whose stop held every flow call up to 1 s (≈ 100 flow calls in the suite)."""
+    heartbeat thread, whose stop held every flow call up to 1 s (≈ 100 flow calls in the suite).
+    Nor do they send their log lines to the server, which would spend the suite's CPU storing them:
+    the test that reads a night's log in the server turns it on (`logs_in_the_server`)."""
+    from prefect.settings import PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
+
     from campaign.prefect_api import hand_run_settings
 
-    with hand_run_settings():
+    with hand_run_settings(), temporary_settings(updates={PREFECT_LOGGING_TO_API_ENABLED: False}):
+        yield
+
+
+@pytest.fixture
+def logs_in_the_server():
+    """Flows of this test send their log lines to the server, as they do outside the tests."""
+    from prefect.settings import PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
+
+    with temporary_settings(updates={PREFECT_LOGGING_TO_API_ENABLED: True}):
         yield
 
 

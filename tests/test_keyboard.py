@@ -73,6 +73,10 @@ def mistakes(inbox: Path, data: Path, tmp: Path) -> list[tuple[list[str], str]]:
         (["nightly", "--inbox", str(inbox), "--data-dir", fresh, "--force"], "--force"),
         (["serve", "--next", "-2"], "--next"),
         (["querry", "SELECT 1"], "querry"),
+        (["nightly", "--inbox", "", "--data-dir", fresh], "empty"),
+        (["status", "--data-dir", ""], "empty"),
+        (["template", "--out", str(a_file / "templates")], "is a file"),
+        (["ingest", "--inbox", str(inbox), "--data-dir", "/proc/self/data"], "cannot be written"),
     ]
 
 
@@ -177,7 +181,7 @@ def run_logs(flow_run_id) -> list[str]:
     return asyncio.run(read())
 
 
-def test_the_nightly_runs_own_log_tells_the_nights_story(prefect_harness, tmp_path, capsys):
+def test_the_nightly_runs_own_log_tells_the_nights_story(prefect_harness, logs_in_the_server, tmp_path, capsys):
     from flows.artifacts import summary_markdown
     from flows.nightly import nightly_flow
 
