@@ -1,14 +1,16 @@
 """Great Expectations kept warm in a child process, for a run started at the keyboard.
 
-Importing GX and creating its context costs ≈ 2.5 s of one core: a third of a hand run with a
-server. The CLI starts this child (`started()`) as soon as a command that validates has checked
-its arguments; the child imports GX on the machine's other core while the run imports Prefect,
-archives and parses, and `runner.validate` then sends the night's batches there. The child runs
-the same code (`runner.validate_here`) on the same suites, so its verdicts are the ones this
-process would reach; when it has died or failed, the batch is validated in this process instead
-(a warning says so). A thread would not do: GX's import holds the GIL the run needs.
+Importing GX and creating its context costs 2.5–5 s of one core (by the machine): a third of a
+hand run with a server. The CLI starts this child (`started()`) as soon as a command that
+validates has checked its arguments; the child imports GX on the machine's other core while the
+run imports Prefect, archives and parses, and `runner.validate` then sends the night's batches
+there. The child runs the same code (`runner.validate_here`) on the same suites, so its verdicts
+are the ones this process would reach; when it has died or failed, the batch is validated in
+this process instead (a warning says so). A thread would not do: GX's import holds the GIL the
+run needs.
 
-A run that has nothing to validate (a rerun with nothing new) just kills the child at the end.
+The CLI starts no child for a night whose inbox holds nothing new (campaign.inbox_news); a run
+that turns out to have nothing to validate just kills its child at the end.
 No Prefect, pandas or GX import at module level: the child imports this module first.
 """
 from __future__ import annotations

@@ -62,7 +62,7 @@ def _context():
 
 
 def prepare() -> None:
-    """Import GX and create its context now (≈ 2.5 s), so that the first validation finds it ready."""
+    """Import GX and create its context now (2.5–5 s, by the machine), so that the first validation finds it ready."""
     _context()
 
 
