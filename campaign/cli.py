@@ -260,8 +260,18 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fundraising-risk-campaign")
+    except PackageNotFoundError:   # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="campaign", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"campaign {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="scan the inbox, archive, validate and load new files")

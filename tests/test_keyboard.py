@@ -285,3 +285,12 @@ def test_the_inbox_news_hint_says_maybe_when_in_doubt(inbox, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert not inbox_has_news(empty, data, config)
+
+
+def test_version_is_one_line_and_exit_0(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    from importlib.metadata import version
+
+    assert capsys.readouterr().out.strip() == f"campaign {version('fundraising-risk-campaign')}"
