@@ -172,7 +172,7 @@ def validate_here(batches: dict[str, list[FormRows]], sum_tolerance: float) -> l
             continue
         frame = _combine(name, items)
         batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-        failed = _failed(name, _run(batch, _suite(name), "BOOLEAN_ONLY", sum_tolerance))
+        failed = _failed(_run(batch, _suite(name), "BOOLEAN_ONLY", sum_tolerance))
         if failed:
             found += _failed_rows(name, frame, _run(batch, _suite(name, failed), "COMPLETE", sum_tolerance))
     return found
@@ -190,7 +190,7 @@ def _run(batch, suite, result_format: str, sum_tolerance: float):
     return result
 
 
-def _failed(name: str, result) -> tuple[int, ...]:
+def _failed(result) -> tuple[int, ...]:
     """Positions (in the suite file) of the expectations the batch failed.
 
     Validation runs in two passes: pass/fail for the whole suite (BOOLEAN_ONLY: half the cost of
