@@ -128,12 +128,10 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
             return
     except duckdb.CatalogException:   # a new warehouse, or one from before schema_state
         pass
-    for statement in ddl:
-        con.execute(statement)
-    con.execute("CREATE TABLE IF NOT EXISTS schema_state (fingerprint VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
-    with transaction(con):
-        con.execute("DELETE FROM schema_state")
-        con.execute("INSERT INTO schema_state VALUES (?, ?)",
+    with transaction(con):   # all of it or none: a run killed here leaves the schema as it was
+        for statement in ddl:
+            con.execute(statement)
+        con.execute("CREATE OR REPLACE TABLE schema_state AS SELECT ?::VARCHAR AS fingerprint, ?::TIMESTAMP AS applied_at",
                     [fingerprint, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
 
 
