@@ -45,7 +45,7 @@ def _dirs(args) -> tuple[Path | None, Path]:
     if args.gx_child and _may_validate(args, inbox, data_dir, config):
         from expectations import background
 
-        args.stack.enter_context(background.started())   # GX imports on the other core meanwhile
+        args.stack.enter_context(background.started(data_dir))   # GX imports on the other core meanwhile
     return inbox, data_dir
 
 

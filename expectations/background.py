@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from campaign.processes import die_with_parent, main_not_reimported
@@ -71,9 +72,24 @@ def running() -> Validator | None:
 
 
 @contextmanager
-def started() -> Iterator[Validator | None]:
-    """Start the child for the duration of a command (None where it cannot start)."""
+def started(data_dir: Path | None = None) -> Iterator[Validator | None]:
+    """Start the child for the duration of a command (None where it cannot start). With the data
+    dir of a `campaign serve` that keeps a warm validator running this code, use that instead
+    (expectations.shared)."""
     global _running
+    if data_dir is not None:
+        from expectations import shared
+
+        remote = shared.connect(data_dir)
+        if remote is not None:
+            log.info("validating in the warm validator of `campaign serve` (%s)", shared.record_path(data_dir))
+            _running = remote
+            try:
+                yield remote
+            finally:
+                _running = None
+                remote.stop()
+            return
     try:
         validator = Validator()
     except Exception as exc:   # no child here (sandbox, resource limits): the run validates in-process

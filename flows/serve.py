@@ -230,9 +230,11 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
         await _run(runner, stop, ready)
 
     from campaign import prefect_api
+    from expectations import shared
 
     data = Path(parameters["data_dir"])
-    with api_server() as api:
+    with api_server() as api, shared.kept(data):   # hand runs of this data dir validate in its warm GX
+
         prefect_api.record(data, api)   # hand runs of this data dir use this server (and show in its UI)
         try:
             asyncio.run(main())

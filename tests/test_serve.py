@@ -139,6 +139,11 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
         assert ready.wait(120) and not failure, failure
         from campaign import prefect_api   # hand runs of this data dir find the server serve uses
         assert prefect_api.recorded(data.resolve()) == PREFECT_API_URL.value()
+        from expectations import shared
+
+        remote = shared.connect(data.resolve())              # and its warm validator, for the hand runs
+        assert remote is not None and remote.validate({}, 0.005) == []
+        remote.stop()
         flow_run = run_deployment(name=FULL_NAME, parameters={"date": "2018-07-21"}, timeout=600, poll_interval=1)
         assert flow_run.state is not None and flow_run.state.is_completed(), flow_run.state
         # the deployment's defaults were used: this inbox, this data dir, this config file
@@ -173,6 +178,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
     assert not thread.is_alive(), "the runner did not stop"
     assert not failure, failure
     assert prefect_api.recorded(data.resolve(), check=False) is None   # serve stopped: the record is gone
+    assert shared.connect(data.resolve()) is None and not shared.record_path(data.resolve()).exists()
 
 
 # --------------------------------------------------------------------------------------
