@@ -114,7 +114,9 @@ def kept(data_dir: Path) -> Iterator[Path | None]:
             json.dump({"host": host, "port": port, "key": key.hex(), "pid": process.pid}, fh)
     except Exception as exc:   # hand runs then use their own child, as without serve
         log.warning("could not start the shared validation process (%s)", exc)
-        process.kill() if process.is_alive() else None
+        if process.is_alive():
+            process.kill()
+        parent_end.close()
         yield None
         return
     try:
@@ -159,8 +161,8 @@ def _serve(conn, parent_pid: int, key: bytes) -> None:
                     except Exception as exc:   # the caller validates again itself and raises it there
                         reply = ("failed", f"{type(exc).__name__}: {exc}")
                 client.send(reply)
-        except (EOFError, OSError):
-            pass   # the hand run is done
+        except Exception:
+            pass   # the hand run is done (or sent something that is not a batch)
         finally:
             client.close()
 
