@@ -7,7 +7,6 @@ core on it. The answer is a hint, never a verdict: the night itself scans and de
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from campaign.config import Config
@@ -19,9 +18,10 @@ def inbox_has_news(inbox: Path, data_dir: Path, config: Config) -> bool:
     (no warehouse yet, the warehouse busy, an unreadable inbox) answers True."""
     from intake.scan import scan_inbox
     from warehouse import db, load
+    from warehouse.runlog import utcnow
 
     try:
-        found, _ = scan_inbox(inbox, config.intake, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+        found, _ = scan_inbox(inbox, config.intake, utcnow())
         if not found:
             return False
         path = db.warehouse_path(data_dir)

@@ -103,32 +103,50 @@ def started(data_dir: Path | None = None) -> Iterator[Validator | None]:
         validator.stop()
 
 
-def _serve(conn, parent_pid: int) -> None:
-    """The child: import GX and create its context before the first batch arrives, then answer."""
-    die_with_parent(parent_pid)
+def validator_process(parent_pid: int) -> None:
+    """Set-up of a validating child (this one, or expectations.shared's): it dies with its parent,
+    leaves Ctrl-C to the parent (which kills it), and keeps tqdm from leaving a semaphore behind."""
     import signal
     import threading
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle (it kills this child)
-
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from tqdm import tqdm
 
     # GX's (disabled) progress bars would make tqdm create a multiprocessing lock, which a killed
     # child leaves behind ("resource_tracker: ... leaked semaphore" at the end of the run)
     tqdm.set_lock(threading.RLock())
+
+
+def prepared() -> None:
+    """Import GX and create its context before the first batch arrives; a failure here shows up,
+    the same, in the first validation."""
     from expectations import runner
 
     try:
         runner.prepare()
     except Exception:
-        pass   # the first validate_here fails the same way and says so
+        pass
+
+
+def answer(batches: dict, sum_tolerance: float) -> tuple[str, object]:
+    """("ok", findings) or ("failed", "Type: message"): the caller then validates again itself,
+    and raises it there with its real traceback."""
+    from expectations import runner
+
+    try:
+        return "ok", runner.validate_here(batches, sum_tolerance)
+    except Exception as exc:
+        return "failed", f"{type(exc).__name__}: {exc}"
+
+
+def _serve(conn, parent_pid: int) -> None:
+    """The child: import GX and create its context before the first batch arrives, then answer."""
+    validator_process(parent_pid)
+    prepared()
     while True:
         try:
             batches, sum_tolerance = conn.recv()
         except (EOFError, OSError):
             return   # the parent is done
-        try:
-            reply = ("ok", runner.validate_here(batches, sum_tolerance))
-        except Exception as exc:   # the parent validates again itself and raises it there
-            reply = ("failed", f"{type(exc).__name__}: {exc}")
-        conn.send(reply)
+        conn.send(answer(batches, sum_tolerance))

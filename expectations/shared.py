@@ -27,7 +27,7 @@ from multiprocessing.connection import Client, Listener
 from pathlib import Path
 from typing import Iterator
 
-from campaign.processes import die_with_parent, main_not_reimported
+from campaign.processes import main_not_reimported
 
 ENV = "CAMPAIGN_VALIDATOR"
 RECORD = Path("prefect") / "validator.json"
@@ -131,21 +131,15 @@ def kept(data_dir: Path) -> Iterator[Path | None]:
 def _serve(conn, parent_pid: int, key: bytes) -> None:
     """The shared validator: listen, import GX, then answer each caller in a thread of its own
     (one batch validated at a time: GX's context is not shared between threads)."""
-    die_with_parent(parent_pid)
-    import signal
+    from expectations.background import answer, prepared, validator_process
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from tqdm import tqdm
-
-    tqdm.set_lock(threading.RLock())   # see expectations.background._serve
+    validator_process(parent_pid)
     listener = Listener(("127.0.0.1", 0), authkey=key)
     conn.send(listener.address)
     conn.close()
-    from expectations import runner
-
     ready, one_at_a_time, mine = threading.Event(), threading.Lock(), fingerprint()
 
-    def answer(client) -> None:
+    def serve_caller(client) -> None:
         try:
             kind, theirs = client.recv()
             if kind != "hello" or theirs != mine:
@@ -156,10 +150,7 @@ def _serve(conn, parent_pid: int, key: bytes) -> None:
                 kind, batches, sum_tolerance = client.recv()
                 ready.wait()
                 with one_at_a_time:
-                    try:
-                        reply = ("ok", runner.validate_here(batches, sum_tolerance))
-                    except Exception as exc:   # the caller validates again itself and raises it there
-                        reply = ("failed", f"{type(exc).__name__}: {exc}")
+                    reply = answer(batches, sum_tolerance)
                 client.send(reply)
         except Exception:
             pass   # the hand run is done (or sent something that is not a batch)
@@ -172,12 +163,9 @@ def _serve(conn, parent_pid: int, key: bytes) -> None:
                 client = listener.accept()
             except Exception:   # a failed handshake (wrong key): not a caller of ours
                 continue
-            threading.Thread(target=answer, args=(client,), daemon=True).start()
+            threading.Thread(target=serve_caller, args=(client,), daemon=True).start()
 
     threading.Thread(target=accept, name="accept", daemon=True).start()
-    try:
-        runner.prepare()
-    except Exception:
-        pass   # each validate_here then fails the same way and the callers say so
+    prepared()
     ready.set()
     threading.Event().wait()   # until the parent kills this process
