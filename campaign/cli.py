@@ -10,6 +10,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+from campaign import warm  # noqa: I001  (first: it keeps the environment as it was given)
 from campaign import arguments, prefect_api, runtime
 from campaign.config import load_config
 from campaign.dates import parse_date_arg
@@ -35,6 +36,7 @@ def _dirs(args) -> tuple[Path | None, Path]:
     data_dir = Path(args.data_dir).resolve() if args.data_dir else config.data_dir
     inbox = Path(args.inbox).resolve() if getattr(args, "inbox", None) else config.inbox
     args.resolved_data_dir = data_dir
+    warm.check_data_dir(data_dir)   # in a warm start (campaign.warm): its data dir, or the command runs by itself
     from warehouse import db
 
     db.configure_backoff(config)   # the preflight's waits follow this run's [operations], not a default
@@ -427,7 +429,8 @@ def run() -> None:
     exit_now(code)
 
 
-def exit_now(code: int) -> None:
+def exit_now(code: int, before_exit=None) -> None:
+    """Shut down what matters (see run()), then leave at once; `before_exit()` runs just before."""
     import atexit
     import logging
     import os
@@ -443,6 +446,8 @@ def exit_now(code: int) -> None:
             stream.flush()
         except (OSError, ValueError):   # a closed pipe: nothing more can reach the reader
             pass
+    if before_exit is not None:
+        before_exit()
     os._exit(code)
 
 

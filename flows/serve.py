@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -109,6 +110,14 @@ def deployment_parameters(config: Config, config_path: str | os.PathLike | None 
     return {"inbox": str(Path(inbox).resolve() if inbox else config.inbox),
             "data_dir": str(Path(data_dir).resolve() if data_dir else config.data_dir),
             "config_path": str(Path(config_path).resolve()) if config_path else None}
+
+
+def hand_run_arguments(parameters: dict) -> str:
+    """What to type for a hand run of the served night: its inbox, data dir and config."""
+    words = ["--inbox", parameters["inbox"], "--data-dir", parameters["data_dir"]]
+    if parameters.get("config_path"):
+        words += ["--config", parameters["config_path"]]
+    return shlex.join(words)
 
 
 def make_runner():
@@ -225,11 +234,12 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
         print(f"serving {FULL_NAME} (deployment {deployment_id}) on {api}\n"
               f"{describe_schedule(config, n=3)}\n"
               f"inbox {parameters['inbox']}, data dir {parameters['data_dir']}\n"
-              f"start a run now: campaign nightly --data-dir {parameters['data_dir']} (it uses this server), or\n"
+              f"start a run now: campaign nightly {hand_run_arguments(parameters)} (it uses this server and "
+              f"starts warm), or\n"
               f"  PREFECT_API_URL={api} prefect deployment run {FULL_NAME}", flush=True)
         await _run(runner, stop, ready)
 
-    from campaign import prefect_api
+    from campaign import prefect_api, warm
     from expectations import shared
 
     data = Path(parameters["data_dir"])
@@ -237,7 +247,8 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
 
         prefect_api.record(data, api)   # hand runs of this data dir use this server (and show in its UI)
         try:
-            asyncio.run(main())
+            with warm.kept(data):       # ... and start as forks of a process with the pipeline imported
+                asyncio.run(main())
         except KeyboardInterrupt:
             print("campaign serve: stopped", file=sys.stderr)
         finally:

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -172,6 +173,12 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
         assert summary.type == "markdown"
         assert str(data.resolve() / "publish" / "summary_2018-07-21.xlsx") in summary.data
         assert "寿县/寿县.xlsx" in summary.data
+        from campaign import warm   # and the warm start of hand runs, once its imports are done
+
+        deadline = time.monotonic() + 300
+        while not warm.record_path(data.resolve()).exists():
+            assert time.monotonic() < deadline, "serve kept no warm start for hand runs"
+            time.sleep(0.2)
     finally:
         stop.set()
         thread.join(120)
@@ -179,6 +186,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
     assert not failure, failure
     assert prefect_api.recorded(data.resolve(), check=False) is None   # serve stopped: the record is gone
     assert shared.connect(data.resolve()) is None and not shared.record_path(data.resolve()).exists()
+    assert not warm.record_path(data.resolve()).exists()
 
 
 # --------------------------------------------------------------------------------------

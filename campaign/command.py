@@ -1,0 +1,25 @@
+"""The `campaign` command. When `campaign serve` keeps a warm start for the command's data dir, the
+command runs as a fork of it (campaign.warm: nothing heavy imported here); else the whole CLI runs
+in this process (campaign.cli)."""
+from __future__ import annotations
+
+import sys
+
+from campaign import warm
+
+
+def run() -> None:
+    try:
+        code = warm.delegate(sys.argv[1:])
+    except KeyboardInterrupt:   # Ctrl-C while the warm start was being asked
+        print("campaign: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    if code is not None:
+        raise SystemExit(code)
+    from campaign.cli import run as run_here
+
+    run_here()
+
+
+if __name__ == "__main__":
+    run()

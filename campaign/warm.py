@@ -1,0 +1,418 @@
+"""A warm start for hand runs: `campaign serve` keeps a process with the pipeline imported, and a
+`campaign nightly` (ingest, publish, ...) typed in its data dir runs as a fork of it.
+
+A hand run spends ~3 s of a core importing Prefect, pandas, DuckDB and the flows before its
+first step; a rerun with nothing new does ~2 s of work. serve runs all campaign long, so it
+keeps a *runner*: a process that imported all of that once (and nothing else: no thread, no
+Prefect client), listening on a Unix socket in a private folder, its address recorded in
+`<data-dir>/prefect/runner.json` (mode 0600) as the server's is in server.json.
+
+The `campaign` command (this module's client half: stdlib only, nothing heavy imported) sends
+its arguments, working folder, environment and its own stdin/stdout/stderr (SCM_RIGHTS) to the
+runner, which forks; the fork takes the terminal's descriptors and runs the command exactly as
+the `campaign` process would have (campaign.cli.main), then reports the exit code, which the
+command exits with. Ctrl-C and SIGTERM/SIGHUP are passed on to the fork.
+
+The runner refuses (and the command then runs by itself, as without serve) when its code, its
+Python or the settings the imports read (PREFECT_*, CAMPAIGN_*, ... in the environment) differ
+from the command's, or the command's data dir is not the runner's. `CAMPAIGN_NO_WARM=1` turns
+it off for one command. Only the user who runs serve can connect (socket folder mode 0700 and
+the peer's uid checked)."""
+from __future__ import annotations
+
+import array
+import hashlib
+import json
+import os
+import shlex
+import signal
+import socket
+import struct
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+RECORD = Path("prefect") / "runner.json"
+OFF = "CAMPAIGN_NO_WARM"
+COMMANDS = {"nightly", "ingest", "publish", "reprocess", "demo", "status", "query"}
+_ROOT = Path(__file__).resolve().parents[1]
+_STAGES = ("campaign", "flows", "transforms", "expectations", "warehouse", "publish", "intake")
+# What the imports read from the environment: a command whose values differ runs by itself.
+_SETTING_PREFIXES = ("PREFECT_", "CAMPAIGN_", "GX_", "PYTHON")
+_SETTING_KEYS = {"DO_NOT_TRACK", "HOME", "TZ", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE"}
+
+ORIGINAL_ENV = dict(os.environ)   # before runtime.configure(): what a runner is started with
+IN_RUN = False                    # True in a fork running a command for a client
+
+
+class Refused(BaseException):
+    """Raised in the fork before the command has done anything: the client runs it by itself.
+    A BaseException, so that the command's own error handling lets it through."""
+
+
+def settings_env(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(_SETTING_PREFIXES) or k in _SETTING_KEYS}
+
+
+def code_fingerprint() -> str:
+    """The pipeline's code and the lock file: a runner started before an update refuses."""
+    h = hashlib.sha256(sys.executable.encode())
+    files = [_ROOT / "requirements.lock"]
+    for stage in _STAGES:
+        files += sorted(p for p in (_ROOT / stage).rglob("*") if p.suffix in (".py", ".sql", ".json", ".toml"))
+    for path in files:
+        try:
+            h.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+        except OSError:
+            pass
+    return h.hexdigest()
+
+
+def record_path(data_dir: Path) -> Path:
+    return Path(data_dir) / RECORD
+
+
+# --- the client: the `campaign` command --------------------------------------------------------
+
+def _option(argv: list[str], name: str, shortest: int) -> str | None:
+    """The value of `--name X` / `--name=X` or an unambiguous abbreviation of it (argparse's rule)."""
+    for i, arg in enumerate(argv):
+        flag, _, value = arg.partition("=")
+        if len(flag) >= shortest and name.startswith(flag):
+            if value or "=" in arg:
+                return value
+            return argv[i + 1] if i + 1 < len(argv) else None
+    return None
+
+
+def _data_dir(argv: list[str]) -> Path | None:
+    data = _option(argv, "--data-dir", len("--data"))
+    if data:
+        return Path(data).resolve()
+    try:
+        from campaign.config import load_config
+
+        return load_config(_option(argv, "--config", len("--co"))).data_dir
+    except Exception:   # a broken config: the command itself says so, in one line
+        return None
+
+
+def delegate(argv: list[str]) -> int | None:
+    """Run `campaign <argv>` in the warm runner of its data dir and return its exit code; None when
+    there is no runner (or it refused): the caller then runs the command itself."""
+    if os.environ.get(OFF) or not argv or argv[0] not in COMMANDS or {"-h", "--help"} & set(argv):
+        return None
+    data_dir = _data_dir(argv)
+    if data_dir is None:
+        return None
+    signals = _Signals()
+    try:
+        return _run_in_runner(argv, data_dir, signals)
+    finally:
+        signals.restore()   # a Ctrl-C held for a fork that never came is raised here
+
+
+def _run_in_runner(argv: list[str], data_dir: Path, signals: _Signals) -> int | None:
+    try:
+        record = json.loads(record_path(data_dir).read_text(encoding="utf-8"))
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(10)
+        sock.connect(record["socket"])
+        request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
+                   "data_dir": str(data_dir), "code": code_fingerprint()}
+        _send(sock, request, fds=[0, 1, 2])
+        reader = sock.makefile("rb")
+        first = _receive(reader)
+    except Exception:   # no runner, a stale record, a refused connection: run here
+        return None
+    if "refused" in first:
+        if first.get("tell"):
+            print(f"campaign: {first['refused']}; running without it", file=sys.stderr)
+        return None
+    signals.to(int(first["pid"]))
+    sock.settimeout(None)
+    while True:
+        try:
+            message = _receive(reader)
+        except InterruptedError:
+            continue
+        except (OSError, EOFError, ValueError):
+            print("campaign: the run ended without an exit code (its process in `campaign serve` died; "
+                  "see serve's log)", file=sys.stderr)
+            return 1
+        if "refused" in message:   # before the command did anything (see Refused)
+            return None
+        if "exit" in message:
+            return int(message["exit"])
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class _Signals:
+    """Ctrl-C and termination, passed on to the fork once its pid is known (held until then)."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.held: list[int] = []
+        self.saved = {signum: signal.signal(signum, self.forward) for signum in _SIGNALS}
+
+    def forward(self, signum: int, _frame=None) -> None:
+        if self.pid is None:
+            self.held.append(signum)
+            return
+        try:
+            os.kill(self.pid, signum)
+        except OSError:
+            pass
+
+    def to(self, pid: int) -> None:
+        self.pid = pid
+        for signum in self.held:
+            self.forward(signum)
+
+    def restore(self) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+        if self.held and self.pid is None:
+            signal.raise_signal(self.held[0])
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> None:
+    data = json.dumps(message).encode()
+    data = struct.pack("!I", len(data)) + data
+    if fds:
+        sent = sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+        data = data[sent:]
+    if data:
+        sock.sendall(data)
+
+
+def _receive(reader) -> dict:
+    head = reader.read(4)
+    if len(head) < 4:
+        raise EOFError("connection closed")
+    size = struct.unpack("!I", head)[0]
+    body = reader.read(size)
+    if len(body) < size:
+        raise EOFError("connection closed")
+    return json.loads(body)
+
+
+# --- the runner: kept by `campaign serve` ------------------------------------------------------
+
+def runner_main(data_dir: Path, socket_path: Path, parent_pid: int) -> None:
+    """Import what a hand run imports, then fork one process per command; never returns."""
+    from campaign import prefect_api, runtime
+
+    runtime.configure(data_dir)            # as the `campaign` command does for a flow command
+    if not os.environ.get("PREFECT_API_URL"):
+        url = prefect_api.recorded(data_dir)
+        if not url:
+            raise SystemExit("campaign warm runner: no Prefect server recorded for this data dir")
+        os.environ["PREFECT_API_URL"] = url
+    import campaign.cli  # noqa: F401  (and through it what every command imports)
+    import fastapi.encoders  # noqa: F401  (Prefect imports it at the first flow call)
+    import flows.consolidate  # noqa: F401
+    import flows.ingest  # noqa: F401
+    import flows.nightly  # noqa: F401
+    import flows.publish  # noqa: F401
+    import flows.reprocess  # noqa: F401
+    import warehouse.status  # noqa: F401
+
+    code = code_fingerprint()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(socket_path))
+    listener.listen(16)
+    listener.settimeout(1.0)
+    print("ready", flush=True)
+    while os.getppid() == parent_pid:      # serve gone (even killed): so is its runner
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            _reap()
+            continue
+        if _peer_uid(conn) != os.getuid():
+            conn.close()
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if os.fork() == 0:                 # the child forks the run and exits: the run is nobody's zombie
+            try:
+                listener.close()
+                if os.fork() == 0:
+                    _serve_one(conn, Path(data_dir), code)
+            finally:
+                os._exit(0)
+        conn.close()
+        _reap()
+    os._exit(0)
+
+
+def _reap() -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
+    """In the fork: take the client's terminal, check, run the command, report its exit code."""
+    global IN_RUN, _DATA_DIR
+    os.setsid()                            # Ctrl-C in serve's terminal is not this run's
+    conn.settimeout(30)
+    message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+    while len(message) < 4:
+        message += conn.recv(4 - len(message)) or _gone()
+    size = struct.unpack("!I", message[:4])[0]
+    rest = message[4:]
+    while len(rest) < size:
+        rest += conn.recv(size - len(rest)) or _gone()
+    request = json.loads(rest)
+    conn.settimeout(None)
+    reason, tell = _refusal(request, data_dir, code)
+    if reason:
+        _send(conn, {"refused": reason, "tell": tell})
+        os._exit(0)
+    print(f"campaign serve: hand run `campaign {shlex.join(request['argv'])}` started warm (pid {os.getpid()})",
+          file=sys.stderr, flush=True)   # in serve's log
+    for target, fd in zip((0, 1, 2), fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.umask(request["umask"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.stdout.reconfigure(line_buffering=sys.stdout.isatty())
+    IN_RUN, _DATA_DIR = True, data_dir
+    signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)   # a Ctrl-C from now on reaches the command itself
+    _send(conn, {"pid": os.getpid()})
+    result = 1
+    try:
+        _terminal_logging()
+        from campaign.cli import main
+
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+        result = main(request["argv"], gx_child=True)
+    except SystemExit as exc:              # argparse's one-line errors
+        result = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except Refused as exc:
+        _send(conn, {"refused": str(exc)})
+        os._exit(0)
+    except KeyboardInterrupt:              # Ctrl-C before the command's own handling began
+        print(f"campaign {request['argv'][0]}: interrupted", file=sys.stderr)
+        result = 130
+    except BaseException as exc:           # a bug of the warm start itself: the client hears of it
+        print(f"campaign {request['argv'][0]}: internal error in the warm start: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+    from campaign.cli import exit_now
+
+    def report() -> None:
+        try:
+            _send(conn, {"exit": result})
+        except OSError:   # the command was killed meanwhile: nobody to tell
+            pass
+
+    exit_now(result, before_exit=report)
+
+
+def _gone() -> bytes:
+    os._exit(0)   # the client left before it sent its request
+
+
+_DATA_DIR: Path | None = None
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """In a fork: the command's data dir is the runner's (else its Prefect settings would be another's)."""
+    if IN_RUN and Path(data_dir).resolve() != _DATA_DIR:
+        raise Refused(f"data dir {data_dir} is not the runner's {_DATA_DIR}")
+
+
+def _refusal(request: dict, data_dir: Path, code: str) -> tuple[str | None, bool]:
+    if request.get("code") != code or code_fingerprint() != code:
+        return "`campaign serve` runs older code (restart it to use its warm start)", True
+    if Path(request.get("data_dir", "")) != data_dir:
+        return f"data dir {request.get('data_dir')} is not the runner's {data_dir}", False
+    theirs, mine = settings_env(request["env"]), settings_env(ORIGINAL_ENV)
+    differ = sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
+    if differ:
+        return f"the environment's {', '.join(differ)} differ from serve's", False
+    return None, False
+
+
+def _terminal_logging() -> None:
+    """Prefect's console handler was made for the runner's stderr (no terminal, no colours): make it
+    again for the client's."""
+    from prefect.logging.configuration import setup_logging
+
+    setup_logging(incremental=False)
+
+
+@contextmanager
+def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iterator[None]:
+    """Keep a runner for `data_dir` while the block runs (`campaign serve`, after its server is
+    recorded). It imports in the background; the record is written once it listens. Its one line
+    per hand run goes to this process's stderr (serve's log), or to the file `log_to`. Its
+    environment: this process's as it was given (ORIGINAL_ENV), or `env`."""
+    import logging
+    import shutil
+    import subprocess
+    import tempfile
+    import threading
+
+    log = logging.getLogger("campaign.warm")
+    folder = Path(tempfile.mkdtemp(prefix="campaign-warm-"))   # mode 0700: only this user reaches the socket
+    path, record = folder / "runner.sock", record_path(data_dir)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "campaign.warm", str(Path(data_dir).resolve()), str(path),
+                                 str(os.getpid())], env=ORIGINAL_ENV if env is None else env, cwd=_ROOT, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=log_to, text=True)
+    except OSError as exc:
+        log.warning("no warm start for hand runs (%s)", exc)
+        shutil.rmtree(folder, ignore_errors=True)
+        yield
+        return
+
+    def announce() -> None:
+        if proc.stdout.readline().strip() != "ready":
+            log.warning("the warm start for hand runs did not come up (exit code %s)", proc.poll())
+            return
+        record.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"socket": str(path), "pid": proc.pid}, fh)
+
+    watcher = threading.Thread(target=announce, name="warm-runner-ready", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait(10)
+        watcher.join(5)
+        try:
+            if json.loads(record.read_text(encoding="utf-8")).get("pid") == proc.pid:
+                record.unlink()
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    from campaign import warm   # the module the CLI imports, not this __main__ copy
+
+    warm.runner_main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))
