@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -79,8 +80,58 @@ def server_command(port: int) -> list[str]:
             "--log-level", "error", "--lifespan", "on"]
 
 
+def template_path() -> Path:
+    """An empty Prefect database at the head of this Prefect's migrations, kept beside the venv."""
+    from importlib.metadata import version
+
+    return Path(sys.prefix) / "share" / "campaign" / f"prefect-{version('prefect')}.db"
+
+
+def _database(env: dict[str, str]) -> Path | None:
+    """The SQLite file a server with this environment uses by default (None: the user chose one)."""
+    if env.get("PREFECT_API_DATABASE_CONNECTION_URL") or not env.get("PREFECT_HOME"):
+        return None
+    return Path(env["PREFECT_HOME"]) / "prefect.db"
+
+
+def seed_database(env: dict[str, str]) -> Path | None:
+    """Before a server starts with `env`: a new Prefect home gets a copy of the template. Returns
+    the database to keep as the template once the server answers (keep_template), when there
+    was no template to copy."""
+    database = _database(env)
+    if database is None or database.exists():
+        return None
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template_path(), database)
+        return None
+    except OSError:   # no template yet: this server migrates, and its database becomes the template
+        return database
+
+
+def keep_template(database: Path) -> None:
+    """A copy of a database Prefect has just migrated, before anything is stored in it (SQLite's
+    backup: consistent while the server has it open)."""
+    import sqlite3
+
+    target = template_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        with sqlite3.connect(database) as source, sqlite3.connect(partial) as copy:
+            source.backup(copy)
+        copy.close()
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error):   # a read-only venv: new data dirs migrate, as without it
+        pass
+
+
 class PrivateServer:
-    """A Prefect API server subprocess for this process only."""
+    """A Prefect API server subprocess for this process only.
+
+    A new Prefect home starts from the template database (template_path): a server on an empty
+    one spends ~10 s of a 2-core machine on Prefect's ~200 migrations before it answers. The
+    first server to migrate one keeps it as the template."""
 
     def __init__(self, light: bool = True, env: dict[str, str] | None = None):
         self.port = free_port()
@@ -90,6 +141,7 @@ class PrivateServer:
         if light:   # the services of Prefect's temporary server, no block registration
             env.update(PREFECT__SERVER_EPHEMERAL="1", PREFECT_API_BLOCKS_REGISTER_ON_START="false",
                        PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION="false")
+        self.new_database = seed_database(env)
         self.proc = subprocess.Popen(server_command(self.port), env=env, stdin=subprocess.DEVNULL)
         atexit.register(self.stop)
 
@@ -101,6 +153,9 @@ class PrivateServer:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the Prefect API server did not answer on {self.api_url} in {timeout:.0f} s")
             time.sleep(0.1)
+        if self.new_database is not None:   # migrated, nothing stored yet
+            keep_template(self.new_database)
+            self.new_database = None
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -150,3 +205,28 @@ def hand_run_settings():
 
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+def prime_template() -> None:
+    """Make the template database now (the set-up of `./run` does), not in the first hand run."""
+    import tempfile
+
+    if template_path().exists():
+        return
+    home = tempfile.mkdtemp(prefix="campaign-prefect-template-")
+    try:
+        server = PrivateServer(env={"PREFECT_HOME": home})
+        try:
+            server.wait(600)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":   # python -m campaign.prefect_api: the template database, once
+    from campaign import runtime
+
+    runtime.configure()
+    os.environ.pop("PREFECT_API_URL", None)
+    prime_template()

@@ -175,19 +175,18 @@ def _free_port() -> int:
 def api_server() -> Iterator[str]:
     """$PREFECT_API_URL if set; else a private Prefect server on 127.0.0.1 (with its scheduler) while serving."""
     import httpx
-    import prefect
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
 
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
         return
+    from campaign import prefect_api
+
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT__SERVER_EPHEMERAL"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
-         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "error", "--lifespan", "on"], env=env)
+    new_database = prefect_api.seed_database(env)   # a new data dir: Prefect's migrations from the template
+    proc = subprocess.Popen(prefect_api.server_command(port), env=env)
     saved = os.environ.get("PREFECT_API_URL")
     try:
         deadline = time.monotonic() + float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
@@ -196,6 +195,8 @@ def api_server() -> Iterator[str]:
                 raise RuntimeError(f"the local Prefect server exited at start (code {proc.returncode})")
             try:
                 if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    if new_database is not None:
+                        prefect_api.keep_template(new_database)
                     break
             except httpx.HTTPError:
                 pass
