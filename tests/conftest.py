@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 SERVER_TIMEOUT = 900      # a loaded 2-core machine can take minutes to boot a Prefect server
 _server: prefect_api.PrivateServer | None = None
+_session = ExitStack()    # what the run keeps until it ends (the warm validator)
 
 
 def pytest_configure(config):
@@ -35,12 +37,34 @@ def pytest_configure(config):
     home = tempfile.mkdtemp(prefix="campaign-test-prefect-server-")   # its database: fresh for every run
     _server = prefect_api.PrivateServer(light=True, env={"PREFECT_HOME": home})
     os.environ["PREFECT_API_URL"] = _server.api_url   # wins over any server of the user's shell
+    _keep_a_validator()
+
+
+def _keep_a_validator() -> None:
+    """One warm GX validator for the whole run, as `campaign serve` keeps one (expectations.shared),
+    named by CAMPAIGN_VALIDATOR to every process: the `campaign` commands the tests start validate
+    there instead of importing GX in a child of their own (5 s of a core each). The tests of
+    serve's own validator unset it (`without_the_runs_validator`)."""
+    from expectations import shared
+
+    record = _session.enter_context(shared.kept(Path(tempfile.mkdtemp(prefix="campaign-test-validator-"))))
+    if record is not None:
+        os.environ[shared.ENV] = str(record)
 
 
 def pytest_unconfigure(config):
+    _session.close()
     if _server is not None:
         _drain_prefect_workers()
         _server.stop()
+
+
+@pytest.fixture
+def without_the_runs_validator(monkeypatch):
+    """This test's validations do not go to the test run's warm validator (see _keep_a_validator)."""
+    from expectations import shared
+
+    monkeypatch.delenv(shared.ENV, raising=False)
 
 
 def _drain_prefect_workers() -> None:
@@ -78,7 +102,13 @@ def quiet_flows():
     """The tests' in-process flows run as hand runs do (campaign.prefect_api.hand_run_settings): no
     heartbeat thread, whose stop held every flow call up to 1 s (≈ 100 flow calls in the suite).
     Nor do they send their log lines to the server, which would spend the suite's CPU storing them:
-    the test that reads a night's log in the server turns it on (`logs_in_the_server`)."""
+    the test that reads a night's log in the server turns it on (`logs_in_the_server`).
+
+    Prefect's logging is set up here, once, when `prefect.main` is imported: its console handler
+    keeps the stderr of that moment. Imported first inside a test using `capsys`, it would keep
+    that test's capture stream, closed once the test ends, and every later log line of the
+    process would fail (RecursionError in the handler's error path)."""
+    import prefect.main  # noqa: F401
     from prefect.settings import PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
 
     from campaign.prefect_api import hand_run_settings

@@ -111,7 +111,8 @@ async def _read_back(flow_run_id, deployment_name):
         return deployment, artifacts
 
 
-def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path, monkeypatch):
+def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path, monkeypatch,
+                                                   without_the_runs_validator):
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL
 

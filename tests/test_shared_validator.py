@@ -5,9 +5,13 @@ import json
 import stat
 import threading
 
+import pytest
+
 from expectations import background, shared
 from expectations.runner import validate, validate_here
 from tests.test_expectations import batch  # noqa: F401  (the module's batch of every case)
+
+pytestmark = pytest.mark.usefixtures("without_the_runs_validator")   # each test keeps its own
 
 
 def test_a_hand_run_validates_in_the_warm_validator_and_finds_the_same(batch, config, tmp_path, caplog):  # noqa: F811
@@ -41,9 +45,9 @@ def test_a_hand_run_validates_in_the_warm_validator_and_finds_the_same(batch, co
 
 def test_a_validator_of_other_code_or_gone_is_not_used(tmp_path, monkeypatch):
     with shared.kept(tmp_path) as record:
-        monkeypatch.setattr(shared, "fingerprint", lambda: "the code of another version")
-        assert shared.connect(tmp_path) is None                # serve was not restarted after an update
-        monkeypatch.undo()
+        with monkeypatch.context() as patched:
+            patched.setattr(shared, "fingerprint", lambda: "the code of another version")
+            assert shared.connect(tmp_path) is None            # serve was not restarted after an update
         assert shared.connect(tmp_path) is not None
         kept = json.loads(record.read_text(encoding="utf-8"))
     record.parent.mkdir(parents=True, exist_ok=True)
