@@ -304,6 +304,35 @@ def test_two_passes_find_what_one_complete_pass_finds(batch, config):
     assert validate_here(batches, tolerance) == one_pass
 
 
+def test_a_batch_seen_before_is_answered_from_its_content_and_any_change_is_validated(batch, config, monkeypatch):
+    """validate_here remembers recent batches by content: the same frame under the same suite and
+    tolerance gets the same findings without GX; a changed cell, another tolerance or other
+    submission ids are validated again."""
+    import dataclasses
+
+    from expectations import runner
+
+    batches, _ = batch
+    tolerance = float(config.sum_tolerance)
+    first = validate_here(batches, tolerance)
+    gx_runs = []
+    real = runner._validated
+    monkeypatch.setattr(runner, "_validated", lambda *a: gx_runs.append(a[0]) or real(*a))
+    assert validate_here(batches, tolerance) == first and gx_runs == []
+    validate_here(batches, tolerance * 10)
+    assert sorted(gx_runs) == sorted(n for n, items in batches.items() if any(i.records for i in items))
+    gx_runs.clear()
+    renumbered = {n: [dataclasses.replace(i, submission=i.submission + 1000) for i in items] for n, items in batches.items()}
+    assert [(s - 1000, i) for s, i in validate_here(renumbered, tolerance)] == first and gx_runs
+    gx_runs.clear()
+    form2 = [dataclasses.replace(i, records=[dict(r) for r in i.records]) for i in batches["form2"]]
+    row = next(r for item in form2 for r in item.records if r.get("cross_province") == "是")
+    row["cross_province"] = "Y"   # one cell changed: that suite is asked again, and finds it
+    changed = validate_here({**batches, "form2": form2}, tolerance)
+    assert gx_runs == ["form2"] and len(changed) == len(first) + 1
+    assert any(i.rule == "ENUM_VALUE" and i.value == "Y" for _, i in changed if (_, i) not in first)
+
+
 # --- the GX child process of a hand run (expectations.background) ---
 
 def test_the_gx_child_process_finds_what_this_process_finds(batch, config):

@@ -1,5 +1,5 @@
 """The warm start of hand runs (campaign.warm): a command typed in the data dir of a `campaign serve`
-runs as a fork of serve's runner, with the same output, exit code and effects as a cold one; any
+runs as a fork of serve's runner, with the output, exit code and effects of a cold one; any
 doubt (other code, other settings, no runner) and it runs by itself."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,19 +20,28 @@ from campaign import prefect_api, warm
 from tests.conftest import REPO, SHARED_FIXTURES
 
 COMMAND = [sys.executable, "-m", "campaign"]   # what the `campaign` script runs
+EXPECTED = json.loads((SHARED_FIXTURES / "expected.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def runner(tmp_path, prefect_harness):
-    """A runner kept for a fresh data dir, as `campaign serve` keeps it, once it listens."""
-    data = tmp_path / "data"
-    prefect_api.record(data, prefect_harness)
-    with open(tmp_path / "serve.log", "w") as log, warm.kept(data, log_to=log, env=dict(os.environ)):
+@contextmanager
+def kept_runner(root: Path, api_url: str):
+    """A runner kept for `root/data`, as `campaign serve` keeps it, once it listens; and its log."""
+    data = root / "data"
+    prefect_api.record(data, api_url)
+    with open(root / "serve.log", "w") as log, warm.kept(data, log_to=log, env=dict(os.environ)):
         deadline = time.monotonic() + 300
         while not warm.record_path(data).exists():
             assert time.monotonic() < deadline, "the warm runner did not come up"
             time.sleep(0.1)
-        yield data
+        yield data, ServeLog(root / "serve.log")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, prefect_harness):
+    """One runner and data dir for the module's tests below, which run one after the other in
+    file order (one process: `--dist loadfile`), as a morning's hand runs would."""
+    with kept_runner(tmp_path_factory.mktemp("served"), prefect_harness) as kept:
+        yield kept
 
 
 def campaign(*args: str, env: dict | None = None, cwd: Path = REPO, **kw) -> subprocess.CompletedProcess:
@@ -57,67 +67,48 @@ class ServeLog:
         return new
 
 
-@pytest.fixture
-def warm_runs(runner, tmp_path) -> ServeLog:
-    return ServeLog(tmp_path / "serve.log")
 
-
-def test_a_hand_night_runs_warm_with_the_cold_runs_output_and_figures(runner, tmp_path, warm_runs):
+def test_a_hand_night_runs_warm_with_the_expected_verdicts_and_the_cold_figures(served, tmp_path):
+    data, warm_runs = served
     inbox = inbox_copy(tmp_path)
-    warm_night = campaign("nightly", "--inbox", str(inbox), "--data-dir", str(runner))
-    assert warm_night.returncode == 0, warm_night.stderr[-3000:]
-    assert len(warm_runs()) == 1, warm_night.stderr[:1500]
-    cold_data = tmp_path / "cold"
-    cold_night = campaign("nightly", "--inbox", str(inbox), "--data-dir", str(cold_data))
-    assert cold_night.returncode == 0, cold_night.stderr[-3000:]
-    assert warm_runs() == []     # another data dir: not the runner's
-    assert warm_night.stdout.splitlines()[-1].replace(str(runner), "D") == \
-        cold_night.stdout.splitlines()[-1].replace(str(cold_data), "D")
-    def rejected(night) -> list[str]:   # the night's story: each rejected file with its rule and cell
-        return [m for m in (line.split(" - ", 1)[-1] for line in night.stderr.splitlines()) if m.startswith("rejected ")]
-
-    assert len(rejected(warm_night)) == 6 and rejected(warm_night) == rejected(cold_night)
-    figures = "SELECT * FROM city_stats ORDER BY ALL"
-    assert campaign("query", figures, "--data-dir", str(runner)).stdout == \
-        campaign("query", figures, "--data-dir", str(cold_data)).stdout
-    rerun = campaign("nightly", "--inbox", str(inbox), "--data-dir", str(runner))
-    assert rerun.returncode == 0 and "nothing changed since the last publish" in rerun.stdout
-    assert len(warm_runs()) == 2   # the rerun and the query of the runner's data dir
-
-
-def test_mistakes_exit_codes_and_relative_paths_are_the_commands_own(runner, tmp_path, warm_runs):
-    bad_date = campaign("nightly", "--date", "2018-13-45", "--data-dir", str(runner))
-    assert bad_date.returncode == 2 and len(bad_date.stderr.strip().splitlines()) == 1
-    assert "--date '2018-13-45'" in bad_date.stderr and bad_date.stdout == ""
-    bad_sql = campaign("query", "SELEC 1", "--data-dir", str(runner))
-    assert bad_sql.returncode == 2 and len(bad_sql.stderr.strip().splitlines()) == 1
-    assert len(warm_runs()) == 2
-    inbox_copy(tmp_path)   # --inbox inbox and --data=data, relative to the command's own folder
-    night = campaign("nightly", "--inbox", "inbox", f"--data={runner.name}", cwd=tmp_path)
+    night = campaign("nightly", "--inbox", str(inbox), "--data-dir", str(data))
     assert night.returncode == 0, night.stderr[-3000:]
     assert len(warm_runs()) == 1
-    assert (runner / "publish" / "latest.xlsx").exists()
+    assert night.stdout.splitlines()[-1] == f"published: {data / 'publish' / 'summary_2018-07-30.xlsx'}"
+    story = [m for m in (line.split(" - ", 1)[-1] for line in night.stderr.splitlines()) if m.startswith("rejected ")]
+    expected = {f["path"].removeprefix("inbox/"): f["rule"] for f in EXPECTED["files"] if f["verdict"] == "rejected"}
+    assert {line.split(": ")[0].removeprefix("rejected "): line.split(": ")[1].split()[0] for line in story} == expected
+    figures = "SELECT * FROM city_stats ORDER BY ALL"
+    warm_figures = campaign("query", figures, "--data-dir", str(data))
+    cold_figures = campaign("query", figures, "--data-dir", str(data), env={**os.environ, warm.OFF: "1"})
+    assert warm_figures.returncode == 0 and warm_figures.stdout == cold_figures.stdout
+    assert len(warm_runs()) == 1   # the first query; CAMPAIGN_NO_WARM=1 ran the second by itself
+    rerun = campaign("nightly", "--inbox", str(inbox), "--data-dir", str(data))
+    assert rerun.returncode == 0 and "nothing changed since the last publish" in rerun.stdout
+    assert len(warm_runs()) == 1
 
 
-def test_other_settings_other_code_or_no_runner_run_by_themselves(runner, tmp_path, warm_runs):
-    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "DEBUG"}   # a setting the runner's imports did not read
-    status = campaign("status", "--data-dir", str(runner), env=env)
-    assert warm_runs() == [] and "no warehouse yet" in status.stderr
-    off = campaign("status", "--data-dir", str(runner), env={**os.environ, warm.OFF: "1"})
-    assert warm_runs() == [] and off.returncode == 2
-    record = json.loads(warm.record_path(runner).read_text(encoding="utf-8"))
-    assert oct(os.stat(warm.record_path(runner)).st_mode & 0o777) == "0o600"
-    os.kill(record["pid"], signal.SIGKILL)   # the runner gone, its record left behind
-    time.sleep(0.5)
-    gone = campaign("status", "--data-dir", str(runner))
-    assert gone.returncode == 2 and "no warehouse yet" in gone.stderr and warm_runs() == []
+def test_mistakes_exit_codes_and_relative_paths_are_the_commands_own(served):
+    data, warm_runs = served
+    bad_date = campaign("nightly", "--date", "2018-13-45", "--data-dir", str(data))
+    assert bad_date.returncode == 2 and len(bad_date.stderr.strip().splitlines()) == 1
+    assert "--date '2018-13-45'" in bad_date.stderr and bad_date.stdout == ""
+    bad_sql = campaign("query", "SELEC 1", "--data-dir", str(data))
+    assert bad_sql.returncode == 2 and len(bad_sql.stderr.strip().splitlines()) == 1
+    assert len(warm_runs()) == 2
+    count = "SELECT count(*) AS n FROM submissions"
+    relative = campaign("query", count, f"--data={data.name}", cwd=data.parent)
+    assert relative.returncode == 0, relative.stderr
+    assert len(warm_runs()) == 1     # `--data=data` from the command's own folder is the runner's data dir
+    assert relative.stdout == campaign("query", count, "--data-dir", str(data), env={**os.environ, warm.OFF: "1"}).stdout
 
 
-def test_ctrl_c_reaches_the_warm_run(runner, tmp_path, warm_runs):
+def test_ctrl_c_reaches_the_warm_run(served, tmp_path):
     """Ctrl-C in the terminal of a warm night stops it as it stops a cold one (exit 130, one line),
     and the next night completes."""
-    inbox = inbox_copy(tmp_path)
-    proc = subprocess.Popen([*COMMAND, "nightly", "--inbox", str(inbox), "--data-dir", str(runner)], cwd=REPO,
+    data, warm_runs = served
+    inbox = inbox_copy(tmp_path)   # the same files under new paths: a night with work to do
+    proc = subprocess.Popen([*COMMAND, "nightly", "--inbox", str(inbox), "--data-dir", str(data)], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
@@ -132,5 +123,23 @@ def test_ctrl_c_reaches_the_warm_run(runner, tmp_path, warm_runs):
     assert proc.returncode == 130, "".join(lines)[-3000:]
     assert "campaign nightly: interrupted\n" in lines and "Traceback" not in "".join(lines)
     assert len(warm_runs()) == 1
-    again = campaign("nightly", "--inbox", str(inbox), "--data-dir", str(runner))
+    again = campaign("nightly", "--inbox", str(inbox), "--data-dir", str(data))
     assert again.returncode == 0, again.stderr[-3000:]
+
+
+def test_other_settings_other_code_or_no_runner_run_by_themselves(tmp_path, prefect_harness):
+    with kept_runner(tmp_path, prefect_harness) as (data, warm_runs):
+        env = {**os.environ, "PREFECT_LOGGING_LEVEL": "DEBUG"}   # a setting the runner's imports did not read
+        status = campaign("status", "--data-dir", str(data), env=env)
+        assert warm_runs() == [] and "no warehouse yet" in status.stderr
+        off = campaign("status", "--data-dir", str(data), env={**os.environ, warm.OFF: "1"})
+        assert warm_runs() == [] and off.returncode == 2
+        elsewhere = campaign("status", "--data-dir", str(tmp_path / "another"))
+        assert warm_runs() == [] and elsewhere.returncode == 2
+        assert campaign("status", "--data-dir", str(data)).returncode == 2 and len(warm_runs()) == 1
+        record = json.loads(warm.record_path(data).read_text(encoding="utf-8"))
+        assert oct(os.stat(warm.record_path(data)).st_mode & 0o777) == "0o600"
+        os.kill(record["pid"], signal.SIGKILL)   # the runner gone, its record left behind
+        time.sleep(0.5)
+        gone = campaign("status", "--data-dir", str(data))
+        assert gone.returncode == 2 and "no warehouse yet" in gone.stderr and warm_runs() == []
