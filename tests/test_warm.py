@@ -103,11 +103,14 @@ def test_mistakes_exit_codes_and_relative_paths_are_the_commands_own(served):
     assert relative.stdout == campaign("query", count, "--data-dir", str(data), env={**os.environ, warm.OFF: "1"}).stdout
 
 
-def test_ctrl_c_reaches_the_warm_run(served, tmp_path):
+def test_ctrl_c_reaches_the_warm_run(tmp_path, prefect_harness):
     """Ctrl-C in the terminal of a warm night stops it as it stops a cold one (exit 130, one line),
     and the next night completes."""
-    data, warm_runs = served
-    inbox = inbox_copy(tmp_path)   # the same files under new paths: a night with work to do
+    with kept_runner(tmp_path, prefect_harness) as (data, warm_runs):   # a new data dir: a night with work
+        interrupted_then_completed(data, warm_runs, inbox_copy(tmp_path))
+
+
+def interrupted_then_completed(data: Path, warm_runs: ServeLog, inbox: Path) -> None:
     proc = subprocess.Popen([*COMMAND, "nightly", "--inbox", str(inbox), "--data-dir", str(data)], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
