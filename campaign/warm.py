@@ -44,6 +44,7 @@ _SETTING_KEYS = {"DO_NOT_TRACK", "HOME", "TZ", "LANG", "LANGUAGE", "LC_ALL", "LC
 
 ORIGINAL_ENV = dict(os.environ)   # before runtime.configure(): what a runner is started with
 IN_RUN = False                    # True in a fork running a command for a client
+_DATA_DIR: Path | None = None     # ... for this data dir
 
 
 class Refused(BaseException):
@@ -273,26 +274,24 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
     """In the fork: take the client's terminal, check, run the command, report its exit code."""
     global IN_RUN, _DATA_DIR
     os.setsid()                            # Ctrl-C in serve's terminal is not this run's
-    conn.settimeout(30)
-    message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
-    while len(message) < 4:
-        message += conn.recv(4 - len(message)) or _gone()
-    size = struct.unpack("!I", message[:4])[0]
-    rest = message[4:]
-    while len(rest) < size:
-        rest += conn.recv(size - len(rest)) or _gone()
-    request = json.loads(rest)
-    conn.settimeout(None)
-    reason, tell = _refusal(request, data_dir, code)
+    try:
+        request, fds = _request(conn)
+        reason, tell = _refusal(request, data_dir, code)
+        if not reason:
+            os.chdir(request["cwd"])
+    except (OSError, ValueError, KeyError, EOFError) as exc:   # e.g. the command's folder is gone: it says so itself
+        reason, tell = f"could not take the command ({exc})", False
     if reason:
-        _send(conn, {"refused": reason, "tell": tell})
+        try:
+            _send(conn, {"refused": reason, "tell": tell})
+        except OSError:
+            pass
         os._exit(0)
     print(f"campaign serve: hand run `campaign {shlex.join(request['argv'])}` started warm (pid {os.getpid()})",
           file=sys.stderr, flush=True)   # in serve's log
     for target, fd in zip((0, 1, 2), fds):
         os.dup2(fd, target)
         os.close(fd)
-    os.chdir(request["cwd"])
     os.umask(request["umask"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -329,11 +328,25 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
     exit_now(result, before_exit=report)
 
 
+def _request(conn: socket.socket) -> tuple[dict, list[int]]:
+    """The command's request and its stdin/stdout/stderr."""
+    conn.settimeout(30)
+    message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+    while len(message) < 4:
+        message += conn.recv(4 - len(message)) or _gone()
+    size = struct.unpack("!I", message[:4])[0]
+    rest = message[4:]
+    while len(rest) < size:
+        rest += conn.recv(size - len(rest)) or _gone()
+    conn.settimeout(None)
+    if len(fds) != 3:
+        raise ValueError(f"{len(fds)} descriptors instead of 3")
+    return json.loads(rest), fds
+
+
 def _gone() -> bytes:
     os._exit(0)   # the client left before it sent its request
 
-
-_DATA_DIR: Path | None = None
 
 
 def check_data_dir(data_dir: Path) -> None:
