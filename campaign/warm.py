@@ -121,7 +121,7 @@ def _run_in_runner(argv: list[str], data_dir: Path, signals: _Signals) -> int | 
         sock.settimeout(10)
         sock.connect(record["socket"])
         request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
-                   "data_dir": str(data_dir), "code": code_fingerprint()}
+                   "data_dir": str(data_dir), "code": code_fingerprint(), "ignored": signals.ignored}
         _send(sock, request, fds=[0, 1, 2])
         reader = sock.makefile("rb")
         first = _receive(reader)
@@ -158,6 +158,8 @@ class _Signals:
         self.pid: int | None = None
         self.held: list[int] = []
         self.saved = {signum: signal.signal(signum, self.forward) for signum in _SIGNALS}
+        # what this command ignores (started in the background by a script), the fork ignores too
+        self.ignored = [int(signum) for signum, handler in self.saved.items() if handler == signal.SIG_IGN]
 
     def forward(self, signum: int, _frame=None) -> None:
         if self.pid is None:
@@ -298,6 +300,7 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
     sys.stdout.reconfigure(line_buffering=sys.stdout.isatty())
     IN_RUN, _DATA_DIR = True, data_dir
     signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)   # a Ctrl-C from now on reaches the command itself
+    _command_signals(request.get("ignored", []))
     _send(conn, {"pid": os.getpid()})
     result = 1
     try:
@@ -326,6 +329,16 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
             pass
 
     exit_now(result, before_exit=report)
+
+
+def _command_signals(ignored: list[int]) -> None:
+    """The signal dispositions of the command, not of the runner: serve started by a script in the
+    background ignores SIGINT, and so would its runner and every fork, Ctrl-C or not."""
+    for signum in _SIGNALS:
+        if signum in ignored:
+            signal.signal(signum, signal.SIG_IGN)
+        else:
+            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
 
 
 def _request(conn: socket.socket) -> tuple[dict, list[int]]:

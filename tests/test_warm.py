@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -106,7 +106,12 @@ def test_mistakes_exit_codes_and_relative_paths_are_the_commands_own(served):
 def test_ctrl_c_reaches_the_warm_run(tmp_path, prefect_harness):
     """Ctrl-C in the terminal of a warm night stops it as it stops a cold one (exit 130, one line),
     and the next night completes."""
-    with kept_runner(tmp_path, prefect_harness) as (data, warm_runs):   # a new data dir: a night with work
+    with ExitStack() as stack:
+        saved = signal.signal(signal.SIGINT, signal.SIG_IGN)   # as in a serve a script started in the background
+        try:
+            data, warm_runs = stack.enter_context(kept_runner(tmp_path, prefect_harness))   # a night with work
+        finally:
+            signal.signal(signal.SIGINT, saved)
         interrupted_then_completed(data, warm_runs, inbox_copy(tmp_path))
 
 
