@@ -115,9 +115,15 @@ def test_ctrl_c_reaches_the_warm_run(tmp_path, prefect_harness):
         interrupted_then_completed(data, warm_runs, inbox_copy(tmp_path))
 
 
+def at_a_terminal() -> None:
+    """A command typed at a terminal gets SIGINT (an xdist worker, and so its children, ignore it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted_then_completed(data: Path, warm_runs: ServeLog, inbox: Path) -> None:
     proc = subprocess.Popen([*COMMAND, "nightly", "--inbox", str(inbox), "--data-dir", str(data)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=at_a_terminal)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
     reader.start()
