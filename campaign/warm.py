@@ -361,7 +361,6 @@ def _gone() -> bytes:
     os._exit(0)   # the client left before it sent its request
 
 
-
 def check_data_dir(data_dir: Path) -> None:
     """In a fork: the command's data dir is the runner's (else its Prefect settings would be another's)."""
     if IN_RUN and Path(data_dir).resolve() != _DATA_DIR:
@@ -369,7 +368,7 @@ def check_data_dir(data_dir: Path) -> None:
 
 
 def _refusal(request: dict, data_dir: Path, code: str) -> tuple[str | None, bool]:
-    if request.get("code") != code or code_fingerprint() != code:
+    if request.get("code") != code:   # the command hashed the code on disk now; `code` is the runner's at start
         return "`campaign serve` runs older code (restart it to use its warm start)", True
     if Path(request.get("data_dir", "")) != data_dir:
         return f"data dir {request.get('data_dir')} is not the runner's {data_dir}", False
@@ -404,9 +403,10 @@ def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iter
     folder = Path(tempfile.mkdtemp(prefix="campaign-warm-"))   # mode 0700: only this user reaches the socket
     path, record = folder / "runner.sock", record_path(data_dir)
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "campaign.warm", str(Path(data_dir).resolve()), str(path),
-                                 str(os.getpid())], env=ORIGINAL_ENV if env is None else env, cwd=_ROOT, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=log_to, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "campaign.warm", str(Path(data_dir).resolve()), str(path), str(os.getpid())],
+            env=ORIGINAL_ENV if env is None else env, cwd=_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=log_to, text=True)
     except OSError as exc:
         log.warning("no warm start for hand runs (%s)", exc)
         shutil.rmtree(folder, ignore_errors=True)
