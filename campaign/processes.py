@@ -1,13 +1,17 @@
-"""Child processes of a run: they never outlive it, and never run the caller's script again.
+"""Child processes of a run: they never outlive it, and never run the caller's script again; and
+the records by which hand runs find the processes `campaign serve` keeps.
 
-Used by the parse pool (flows.parallel) and the validation child (expectations.background).
+Used by the parse pool (flows.parallel), the validation child (expectations.background), the
+shared validator (expectations.shared) and the warm start (campaign.warm).
 No Prefect, pandas or GX import here: child processes import this module first.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -54,3 +58,12 @@ def main_not_reimported():
     finally:
         if main is not None:
             main.__dict__.update(saved)
+
+
+def write_private_record(path: Path, record: dict) -> None:
+    """The address of a process that serve keeps for hand runs (a validator's key, a runner's
+    socket), as JSON readable by this user only (mode 0600 from creation)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(record, fh)

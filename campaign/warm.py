@@ -399,6 +399,8 @@ def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iter
     import tempfile
     import threading
 
+    from campaign.processes import write_private_record
+
     log = logging.getLogger("campaign.warm")
     folder = Path(tempfile.mkdtemp(prefix="campaign-warm-"))   # mode 0700: only this user reaches the socket
     path, record = folder / "runner.sock", record_path(data_dir)
@@ -417,10 +419,7 @@ def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iter
         if proc.stdout.readline().strip() != "ready":
             log.warning("the warm start for hand runs did not come up (exit code %s)", proc.poll())
             return
-        record.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"socket": str(path), "pid": proc.pid}, fh)
+        write_private_record(record, {"socket": str(path), "pid": proc.pid})
 
     watcher = threading.Thread(target=announce, name="warm-runner-ready", daemon=True)
     watcher.start()

@@ -27,7 +27,7 @@ from multiprocessing.connection import Client, Listener
 from pathlib import Path
 from typing import Iterator
 
-from campaign.processes import main_not_reimported
+from campaign.processes import main_not_reimported, write_private_record
 
 ENV = "CAMPAIGN_VALIDATOR"
 RECORD = Path("prefect") / "validator.json"
@@ -108,10 +108,7 @@ def kept(data_dir: Path) -> Iterator[Path | None]:
         if not parent_end.poll(60):
             raise TimeoutError("no address within 60 s")
         host, port = parent_end.recv()
-        record.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"host": host, "port": port, "key": key.hex(), "pid": process.pid}, fh)
+        write_private_record(record, {"host": host, "port": port, "key": key.hex(), "pid": process.pid})
     except Exception as exc:   # hand runs then use their own child, as without serve
         log.warning("could not start the shared validation process (%s)", exc)
         if process.is_alive():
