@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 RECORD = "server.json"
@@ -118,9 +118,8 @@ def keep_template(database: Path) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-        with sqlite3.connect(database) as source, sqlite3.connect(partial) as copy:
+        with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(partial)) as copy:
             source.backup(copy)
-        copy.close()
         os.replace(partial, target)
     except (OSError, sqlite3.Error):   # a read-only venv: new data dirs migrate, as without it
         pass

@@ -195,10 +195,10 @@ def _validated(name: str, frame: pd.DataFrame, sum_tolerance: float) -> list[tup
 
 # The verdicts of this process's recent batches, by content: a batch of exactly the same frame
 # (its rows, types and submission ids) under the same suite and tolerance has the same failed
-# rows, and GX spends ~0.3 s per suite even on a one-file batch. Hits: a long-lived validator
-# (serve's) asked again about a night it has validated (a rerun after a failed publish, a
-# reprocess with unchanged rules), the test suite's many nights over the same workbooks. The
-# suites themselves are read once per process (_suite), so a hit is never for other rules.
+# rows, and GX spends ~0.3 s per suite even on a one-file batch. Hits: serve's long-lived
+# validator asked again about the same archive (`campaign reprocess` twice with unchanged rules),
+# and above all the test suite's many nights over the same workbooks; a night's new files are
+# never a hit. The suites are read once per process (_suite), so a hit is never for other rules.
 _RECENT: OrderedDict[str, list[tuple[int, Issue]]] = OrderedDict()
 _RECENT_SIZE = 64
 

@@ -22,7 +22,6 @@ import contextlib
 import datetime as dt
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import threading
@@ -165,12 +164,6 @@ async def _run(runner, stop: threading.Event | None, ready: threading.Event | No
 
 # --- the API server ------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def api_server() -> Iterator[str]:
     """$PREFECT_API_URL if set; else a private Prefect server on 127.0.0.1 (with its scheduler) while serving."""
@@ -182,7 +175,7 @@ def api_server() -> Iterator[str]:
         return
     from campaign import prefect_api
 
-    port = _free_port()
+    port = prefect_api.free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT__SERVER_EPHEMERAL"}
     new_database = prefect_api.seed_database(env)   # a new data dir: Prefect's migrations from the template
