@@ -429,6 +429,23 @@ def run() -> None:
     exit_now(code)
 
 
+class _NoDrainProgress:
+    """Prefect's log and event workers, sending what is left at exit, say `Still processing items:
+    N items remaining...` when the server is slow: after the command's last line (a failed night's
+    one-line verdict), library noise. Their other warnings (a full queue dropping items) stay."""
+
+    @staticmethod
+    def filter(record) -> bool:
+        return not record.getMessage().startswith("Still processing items")
+
+
+def quiet_drain_progress() -> None:
+    import logging
+
+    for name in ("EventsWorker", "APILogWorker"):   # the loggers of prefect._internal.concurrency.services
+        logging.getLogger(name).addFilter(_NoDrainProgress)
+
+
 def exit_now(code: int, before_exit=None) -> None:
     """Shut down what matters (see run()), then leave at once; `before_exit()` runs just before."""
     import atexit
@@ -439,6 +456,7 @@ def exit_now(code: int, before_exit=None) -> None:
     shutdown = getattr(threading, "_shutdown", None)   # what the interpreter runs first at exit
     if shutdown is not None:
         shutdown()
+    quiet_drain_progress()
     atexit._run_exitfuncs()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):

@@ -294,3 +294,18 @@ def test_version_is_one_line_and_exit_0(capsys):
     from importlib.metadata import version
 
     assert capsys.readouterr().out.strip() == f"campaign {version('fundraising-risk-campaign')}"
+
+
+def test_prefects_drain_progress_at_exit_is_not_the_commands_last_line(caplog):
+    """A failed night ends on its one-line verdict, not on Prefect's `Still processing items` while
+    its workers send what is left to a slow server; a worker dropping items is still said."""
+    import logging
+
+    from campaign.cli import quiet_drain_progress
+
+    quiet_drain_progress()
+    with caplog.at_level(logging.WARNING):
+        logging.getLogger("EventsWorker").warning("Still processing items: 6 items remaining...")
+        logging.getLogger("APILogWorker").warning("Still processing items: 2 items remaining...")
+        logging.getLogger("EventsWorker").warning("Service %r queue is full (%d items), dropping item", "EventsWorker", 9)
+    assert [r.getMessage() for r in caplog.records] == ["Service 'EventsWorker' queue is full (9 items), dropping item"]
