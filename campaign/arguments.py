@@ -1,8 +1,10 @@
 """The command line's arguments checked before anything starts: one line, exit 2, nothing written.
 
 Each check looks at an argument only when the sub-command has it, so every command gets the
-same rules: dates are real days, folders that must be read exist and are folders, folders a
-command writes can be written, a unit is a registry unit, a data dir is not a file."""
+same rules: dates are real days (and a published date a night of the screening window), folders
+that must be read exist and are folders, folders a command writes can be written, an inbox is the
+folder that holds the units' folders, a unit is a registry unit, a data dir is not a file, and a
+command that works on a campaign's warehouse (publish, reprocess) finds one."""
 from __future__ import annotations
 
 import os
@@ -13,6 +15,8 @@ from campaign.errors import InboxMissing, InputError
 
 
 WRITING_COMMANDS = {"ingest", "demo", "nightly", "publish", "reprocess", "serve", "template"}
+DATED_COMMANDS = {"nightly", "publish"}            # --date names the night a workbook stands for
+ON_A_WAREHOUSE = {"publish", "reprocess"}          # nothing to publish or revalidate without one
 
 
 def _folder(option: str, value: str, must_exist: bool, missing=InputError, writes: bool = False) -> None:
@@ -45,6 +49,8 @@ def check(args, config) -> None:
     for option in ("date", "since"):
         if getattr(args, option, None) is not None:
             parse_date_arg(getattr(args, option), f"--{option}")
+    if getattr(args, "command", None) in DATED_COMMANDS and getattr(args, "date", None) is not None:
+        _a_screening_night(parse_date_arg(args.date), config)
     if getattr(args, "unit", None) is not None and config.unit_kind(args.unit) is None:
         raise InputError(f"--unit {args.unit!r}: not a registry unit (see [units] in {config.source})")
     if getattr(args, "next", None) is not None and args.next < 0:
@@ -57,5 +63,51 @@ def check(args, config) -> None:
         inbox = getattr(args, "inbox", None)
         if inbox is not None:
             _folder("--inbox", inbox, must_exist=True, missing=InboxMissing)
+            _an_inbox("--inbox", inbox, Path(inbox).expanduser(), config, explicit=True)
         elif not config.inbox.is_dir():
             raise InboxMissing(f"inbox {config.inbox} (config paths.inbox): no such folder; give --inbox DIR")
+        else:
+            _an_inbox("inbox", str(config.inbox), config.inbox, config, explicit=False)
+    if getattr(args, "command", None) in ON_A_WAREHOUSE:
+        _a_campaign(args, config)
+
+
+def _a_screening_night(day, config) -> None:
+    """A workbook stands for a night of the screening window (the nights the schedule runs): a
+    date outside it is a typo (2028 for 2018) that would publish a stray night into the history."""
+    start, end = config.date("screening_start"), config.date("screening_end")
+    if not start <= day <= end:
+        raise InputError(f"--date {day.isoformat()}: not a night of the screening window {start.isoformat()} .. "
+                         f"{end.isoformat()} ([campaign] screening_start/screening_end in {config.source})")
+
+
+def _an_inbox(option: str, value: str, path: Path, config, explicit: bool) -> None:
+    """The inbox holds one folder per unit. A unit's own folder given as the inbox would reject
+    every file in it as "not in a unit folder" and send those receipts; so would another folder
+    (the data dir, say) given by hand. An empty inbox is a campaign's first night: fine."""
+    name = path.resolve().name
+    if config.unit_kind(name) is not None:
+        raise InputError(f"{option} {value}: this is the folder of the unit {name}; give the inbox that holds "
+                         f"the units' folders ({path.resolve().parent})")
+    if not explicit:
+        return
+    try:
+        entries = [e for e in os.scandir(path) if not e.name.startswith(".")]
+    except OSError:
+        return   # the night reports an unreadable inbox in its own words
+    if entries and not any(e.is_dir() and config.unit_kind(e.name) is not None for e in entries):
+        shown = "、".join(sorted(e.name for e in entries)[:3]) + ("…" if len(entries) > 3 else "")
+        raise InputError(f"{option} {value}: holds no unit folder (it holds {shown}); give the shared inbox "
+                         f"<inbox>/<unit>/<file>, e.g. one with {config.units[0]}/")
+
+
+def _a_campaign(args, config) -> None:
+    """publish and reprocess work on what the nights loaded: a data dir without a warehouse is a
+    typo (or the night has not run yet), and would otherwise become a new, empty campaign."""
+    from warehouse import db
+
+    data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else config.data_dir
+    if not db.warehouse_path(data_dir).is_file():
+        where = "--data-dir" if getattr(args, "data_dir", None) else "config paths.data_dir"
+        raise InputError(f"no warehouse in {data_dir} ({where}): run `campaign nightly` (or ingest) first, "
+                         f"or give the campaign's --data-dir")

@@ -106,12 +106,18 @@ class Config:
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read the config file: explicit path, else $CAMPAIGN_CONFIG, else the packaged default."""
-    source = Path(path or os.environ.get("CAMPAIGN_CONFIG") or DEFAULT_CONFIG)
+    if path is not None and not str(path).strip():
+        raise InputError("--config '': empty; give a config file (or leave --config out for the default)")
+    source = Path(path or os.environ.get("CAMPAIGN_CONFIG") or DEFAULT_CONFIG).expanduser()
     try:
-        with open(source, "rb") as fh:
-            raw = tomllib.load(fh)
+        data = source.read_bytes()
+        # Windows Notepad saves "UTF-8" with a byte-order mark, which TOML does not allow: dropped
+        raw = tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except OSError as exc:
         raise InputError(f"config {source}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"config {source}: not UTF-8 text (save it as UTF-8; a workbook or a GBK-encoded "
+                         f"file is not a config)") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"config {source}: not valid TOML ({exc})") from None
     validate(raw, source)   # one line naming the key and value, before anything runs

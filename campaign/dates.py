@@ -12,7 +12,7 @@ import pandas as pd
 
 from campaign.errors import InputError
 
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")   # ASCII digits: \d takes ２０１８ too
 
 
 def parse_date_arg(text: str | dt.date | None, option: str = "--date") -> dt.date | None:

@@ -177,6 +177,23 @@ class Api:
             self.server.wait(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")))
 
 
+def check_user_api(tries: int = 2) -> None:
+    """A PREFECT_API_URL the user set must answer, or the run would fail at its first flow call
+    with Prefect's traceback (a mistyped port, a server not started): one line, nothing written."""
+    from campaign.errors import InputError
+
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return
+    for attempt in range(tries):
+        if answers(url, timeout=5):
+            return
+        if attempt + 1 < tries:
+            time.sleep(0.5)
+    raise InputError(f"PREFECT_API_URL {url}: no Prefect API answers there; start that server, or unset "
+                     f"PREFECT_API_URL (a hand run then uses `campaign serve`'s server or starts its own)")
+
+
 def attach(data_dir: Path) -> Api:
     """Choose the API (see the module's doc) and put it in PREFECT_API_URL for this process."""
     if os.environ.get("PREFECT_API_URL"):

@@ -90,7 +90,7 @@ def _option(argv: list[str], name: str, shortest: int) -> str | None:
 def _data_dir(argv: list[str]) -> Path | None:
     data = _option(argv, "--data-dir", len("--data"))
     if data:
-        return Path(data).resolve()
+        return Path(data).expanduser().resolve()
     try:
         from campaign.config import load_config
 

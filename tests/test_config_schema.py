@@ -68,6 +68,12 @@ def test_not_toml_at_all_is_one_line(tmp_path):
         load_config(path)
 
 
+def test_a_config_saved_by_notepad_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + DEFAULT_CONFIG.read_bytes())
+    assert load_config(path).units == load_config(DEFAULT_CONFIG).units
+
+
 def test_the_packaged_config_and_the_other_capabilities_sections_are_checked(tmp_path):
     config = load_config(DEFAULT_CONFIG)
     assert config.raw["office"]["phone"] and config.raw["documents"]["extensions"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from campaign.cli import main
+from campaign.config import DEFAULT_CONFIG
 from campaign.textwidth import table, width
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 
@@ -53,6 +54,8 @@ def mistakes(inbox: Path, data: Path, tmp: Path) -> list[tuple[list[str], str]]:
     a_file = tmp / "a-file.txt"
     a_file.write_text("x", encoding="utf-8")
     fresh = str(tmp / "fresh-data")
+    gbk_config = tmp / "config-gbk.toml"   # saved as GBK by a Chinese Windows editor
+    gbk_config.write_bytes(DEFAULT_CONFIG.read_text(encoding="utf-8").encode("gbk"))
     return [
         (["nightly", "--inbox", str(inbox), "--data-dir", fresh, "--date", "2018-13-45"], "--date"),
         (["nightly", "--inbox", str(inbox), "--data-dir", fresh, "--date", "21/07/2018"], "YYYY-MM-DD"),
@@ -77,6 +80,15 @@ def mistakes(inbox: Path, data: Path, tmp: Path) -> list[tuple[list[str], str]]:
         (["status", "--data-dir", ""], "empty"),
         (["template", "--out", str(a_file / "templates")], "is a file"),
         (["ingest", "--inbox", str(inbox), "--data-dir", "/proc/self/data"], "cannot be written"),
+        (["nightly", "--inbox", str(inbox), "--data-dir", fresh, "--date", "2028-07-21"], "screening window"),
+        (["publish", "--data-dir", fresh, "--date", "2018-05-01"], "screening window"),
+        (["publish", "--data-dir", fresh], "no warehouse"),
+        (["reprocess", "--data-dir", fresh, "--unit", "大通区"], "no warehouse"),
+        (["nightly", "--inbox", str(inbox / "大通区"), "--data-dir", fresh], "folder of the unit 大通区"),
+        (["ingest", "--inbox", str(tmp), "--data-dir", fresh], "holds no unit folder"),
+        (["nightly", "--inbox", str(inbox), "--data-dir", fresh, "--date", "２０１８-07-21"], "YYYY-MM-DD"),
+        (["status", "--data-dir", str(data), "--config", ""], "--config '': empty"),
+        (["status", "--data-dir", str(data), "--config", str(gbk_config)], "not UTF-8"),
     ]
 
 
@@ -107,6 +119,19 @@ def test_a_mistake_in_a_real_process_stops_before_any_server_starts(inbox, tmp_p
     assert proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stderr.startswith("campaign nightly: --date '2018-13-45': no such day")
     assert not data.exists() and not (tmp_path / "home").exists()
+
+
+def test_a_prefect_api_url_that_does_not_answer_is_one_line_and_writes_nothing(inbox, tmp_path, monkeypatch,
+                                                                               capsys):
+    from campaign.prefect_api import free_port
+
+    for url in (f"http://127.0.0.1:{free_port()}/api", "localhost:4200"):   # nothing listens; no scheme
+        monkeypatch.setenv("PREFECT_API_URL", url)
+        code = main(["nightly", "--inbox", str(inbox), "--data-dir", str(tmp_path / "data")])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "" and err.count("\n") == 1, (out, err)
+        assert err.startswith(f"campaign nightly: PREFECT_API_URL {url}: no Prefect API answers there"), err
+    assert not (tmp_path / "data").exists()
 
 
 def test_an_internal_error_is_one_line_naming_the_logged_traceback(warehouse_dir, monkeypatch, capsys):
