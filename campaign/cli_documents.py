@@ -32,7 +32,7 @@ def cmd_documents(args) -> int:
         return _list(args)
     if args.action[0] != "classify" or len(args.action) != 3:
         raise InputError("usage: campaign documents [--unit U] | campaign documents classify FILE KIND")
-    return _classify(args, args.action[1], args.action[2])
+    return _classify(args, args.action[1].strip(), args.action[2].strip())
 
 
 def _list(args) -> int:

@@ -109,6 +109,23 @@ def _export(data_dir: Path, target: Path) -> int:
     return 0
 
 
+def _csv_text(path: Path) -> str:
+    """The CSV's text: UTF-8 as `match export` writes it, or GB18030 (GBK), which Excel on a
+    Chinese Windows writes when the clerk saves the edited file as plain "CSV (逗号分隔)"."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:   # a binary file that happens to decode
+            return text
+    raise InputError(f"{path} is not a text file: save the CSV as UTF-8 (or as Excel's CSV)")
+
+
 def _write(args, data_dir: Path) -> int:
     from campaign.config import load_config
     from warehouse import db
@@ -119,12 +136,7 @@ def _write(args, data_dir: Path) -> int:
     config = load_config(args.config)
     text = None
     if args.match_command == "import":
-        try:
-            text = Path(args.file).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{args.file} is not UTF-8 text: save the CSV as UTF-8") from None
+        text = _csv_text(Path(args.file))
     path = db.warehouse_path(data_dir)
     if not path.exists():
         raise InputError(f"no warehouse yet in {data_dir}: run `campaign ingest` or `campaign nightly` first")

@@ -306,3 +306,7 @@ def test_same_decision_merges_ledger_and_survives_rerun_and_reprocess(night, tmp
     assert _sql(other, decided) == _sql(data, decided) and len(_sql(data, decided)) == 3
     assert _cli("match", "import", str(out), "--data-dir", str(other)) == 0      # again: nothing new
     assert len(_sql(other, "SELECT * FROM match_decisions")) == 3
+    excel = tmp_path / "decisions-excel.csv"   # edited in Excel on a Chinese Windows, saved as "CSV": GBK
+    excel.write_bytes(out.read_text(encoding="utf-8-sig").encode("gbk"))
+    assert _cli("match", "import", str(excel), "--data-dir", str(other)) == 0
+    assert len(_sql(other, "SELECT * FROM match_decisions")) == 3                 # the same keys, read right
