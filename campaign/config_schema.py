@@ -213,7 +213,7 @@ def _check_table(source: Path, section: str, table: Any, keys: dict[str, Key]) -
         raise InputError(f"config {source}: [{section}] must be a table (a [{section}] section), got {table!r}")
     for name in table:
         if name not in keys:
-            raise InputError(f"config {source}: [{section}] {name} = {table[name]!r}: unknown key "
+            raise InputError(f"config {source}: [{section}] {name} = {_toml(table[name])}: unknown key "
                              f"(known: {', '.join(sorted(keys))})")
     for name, key in keys.items():
         if name not in table:
@@ -222,7 +222,18 @@ def _check_table(source: Path, section: str, table: Any, keys: dict[str, Key]) -
             continue
         problem = _value_error(key, table[name])
         if problem:
-            raise InputError(f"config {source}: [{section}] {name} = {table[name]!r}: {problem}")
+            raise InputError(f"config {source}: [{section}] {name} = {_toml(table[name])}: {problem}")
+
+
+def _toml(value) -> str:
+    """A value as it is written in the file (2018-07-30, "text", 2.5), not as Python shows it."""
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    return repr(value)
 
 
 def _fail(source: Path, where: str, problem: str) -> None:

@@ -22,27 +22,27 @@ def variant(tmp_path, *edits: tuple[str, str], append: str = "") -> str:
 
 MISTAKES = [
     # (what the clerk typed, the words the one line must contain)
-    ((r'^sum_tolerance = .*$', 'sum_tolerance = "-0.005"'), ["[validation] sum_tolerance = '-0.005'", "≥ 0"]),
-    ((r'^sum_tolerance = .*$', 'sum_tolerance = "abc"'), ["sum_tolerance = 'abc'", "decimal"]),
+    ((r'^sum_tolerance = .*$', 'sum_tolerance = "-0.005"'), ['[validation] sum_tolerance = "-0.005"', "≥ 0"]),
+    ((r'^sum_tolerance = .*$', 'sum_tolerance = "abc"'), ['sum_tolerance = "abc"', "decimal"]),
     ((r'^run_lock_wait_seconds', 'run_lock_wait_secnds'), ["[operations] run_lock_wait_secnds = 600", "unknown key"]),
     ((r'^retries = 3', 'retires = 3'), ["[operations] retires = 3", "unknown key"]),
     ((r'^\[operations\]', '[operation]'), ["unknown section [operation]"]),
     ((r'^settle_seconds = \d+', 'settle_seconds = -30'), ["[intake] settle_seconds = -30", "≥ 0"]),
     ((r'^people_high = \d+', 'people_high = -500'), ["[risk] people_high = -500", "≥ 0"]),
     ((r'^people_high = \d+\s.*$', ''), ["[risk] people_high is missing"]),
-    ((r'^people_high = \d+', 'people_high = "500"'), ["[risk] people_high = '500'", "number"]),
+    ((r'^people_high = \d+', 'people_high = "500"'), ['[risk] people_high = "500"', "number"]),
     ((r'^people_medium = \d+', 'people_medium = 900'), ["[risk] people_medium = 900", "people_high = 500"]),
     ((r'^forms_due = \S+', 'forms_due = 2018-08-20'), ["[campaign] forms_due = 2018-08-20", "inside the screening window"]),
     ((r'^screening_end = \S+', 'screening_end = 2018-05-01'), ["screening_end = 2018-05-01", "before screening_start"]),
     ((r'^hour = \d+', 'hour = 25'), ["[schedule] hour = 25", "≤ 23"]),
-    ((r'^timezone = .*$', 'timezone = "Asia/Shangai"'), ["timezone = 'Asia/Shangai'", "time zone"]),
-    ((r'^retries = 3', 'retries = true'), ["[operations] retries = True", "whole number"]),
+    ((r'^timezone = .*$', 'timezone = "Asia/Shangai"'), ['timezone = "Asia/Shangai"', "time zone"]),
+    ((r'^retries = 3', 'retries = true'), ["[operations] retries = true", "whole number"]),
     ((r'^counties = \["田家庵区"', 'counties = ["田家庵区", "田家庵区"'), ["'田家庵区'", "duplicate unit"]),
     ((r'^    "市公安局"', '    "寿县"'), ["'寿县'", "duplicate unit", "counties"]),
-    ((r'^task_runner = .*$', 'task_runner = "thread"'), ["[execution] task_runner = 'thread'", "threads"]),
+    ((r'^task_runner = .*$', 'task_runner = "thread"'), ['[execution] task_runner = "thread"', "threads"]),
     ((r'^batch_files = .*$', 'batch_files = 0'), ["[execution] batch_files = 0", "≥ 1"]),
     ((r'^department = .*$', 'department = ["附件1", "附件4"]'), ["[units.required_forms] department", "附件4"]),
-    ((r'^accepted_extensions = .*$', 'accepted_extensions = "xlsx"'), ["accepted_extensions = 'xlsx'", "list"]),
+    ((r'^accepted_extensions = .*$', 'accepted_extensions = "xlsx"'), ['accepted_extensions = "xlsx"', "list"]),
 ]
 
 
