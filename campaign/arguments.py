@@ -68,8 +68,19 @@ def check(args, config) -> None:
             raise InboxMissing(f"inbox {config.inbox} (config paths.inbox): no such folder; give --inbox DIR")
         else:
             _an_inbox("inbox", str(config.inbox), config.inbox, config, explicit=False)
+        _apart(args, config)
     if getattr(args, "command", None) in ON_A_WAREHOUSE:
         _a_campaign(args, config)
+
+
+def _apart(args, config) -> None:
+    """The data dir may not be the inbox or inside it: the next scan would take the night's own
+    archive, workbooks and receipts for submissions (the demo's inbox inside the data dir is fine)."""
+    inbox = Path(args.inbox).expanduser().resolve() if getattr(args, "inbox", None) else config.inbox
+    data = Path(args.data_dir).expanduser().resolve() if getattr(args, "data_dir", None) else config.data_dir
+    if data == inbox or inbox in data.parents:
+        raise InputError(f"data dir {data} is {'the inbox' if data == inbox else 'inside the inbox ' + str(inbox)}: "
+                         f"the next night would read its own archive and workbooks as submissions; keep them apart")
 
 
 def _a_screening_night(day, config) -> None:

@@ -88,6 +88,8 @@ def mistakes(inbox: Path, data: Path, tmp: Path) -> list[tuple[list[str], str]]:
         (["ingest", "--inbox", str(tmp), "--data-dir", fresh], "holds no unit folder"),
         (["nightly", "--inbox", str(inbox), "--data-dir", fresh, "--date", "２０１８-07-21"], "YYYY-MM-DD"),
         (["status", "--data-dir", str(data), "--config", ""], "--config '': empty"),
+        (["nightly", "--inbox", str(inbox), "--data-dir", str(inbox / "data")], "inside the inbox"),
+        (["ingest", "--inbox", str(inbox), "--data-dir", str(inbox)], "is the inbox"),
         (["status", "--data-dir", str(data), "--config", str(gbk_config)], "not UTF-8"),
     ]
 
