@@ -71,6 +71,8 @@ def check(args, config) -> None:
         _apart(args, config)
     if getattr(args, "command", None) in ON_A_WAREHOUSE:
         _a_campaign(args, config)
+    if getattr(args, "command", None) == "demo":
+        _not_a_real_campaign(args, config)
 
 
 def _apart(args, config) -> None:
@@ -110,6 +112,18 @@ def _an_inbox(option: str, value: str, path: Path, config, explicit: bool) -> No
         shown = "、".join(sorted(e.name for e in entries)[:3]) + ("…" if len(entries) > 3 else "")
         raise InputError(f"{option} {value}: holds no unit folder (it holds {shown}); give the shared inbox "
                          f"<inbox>/<unit>/<file>, e.g. one with {config.units[0]}/")
+
+
+def _not_a_real_campaign(args, config) -> None:
+    """`campaign demo` typed where the real campaign lives (its config's data dir) would load the
+    demo's made-up units into the real warehouse and publish them: refused. A data dir the demo
+    made before (it holds demo-inbox/) is the demo's."""
+    from warehouse import db
+
+    data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else config.data_dir
+    if db.warehouse_path(data_dir).is_file() and not (data_dir / "demo-inbox").is_dir():
+        raise InputError(f"{data_dir} holds a campaign's warehouse, not the demo's: give the demo a --data-dir "
+                         f"of its own (e.g. --data-dir demo-data)")
 
 
 def _a_campaign(args, config) -> None:

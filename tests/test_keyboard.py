@@ -90,6 +90,7 @@ def mistakes(inbox: Path, data: Path, tmp: Path) -> list[tuple[list[str], str]]:
         (["status", "--data-dir", str(data), "--config", ""], "--config '': empty"),
         (["nightly", "--inbox", str(inbox), "--data-dir", str(inbox / "data")], "inside the inbox"),
         (["ingest", "--inbox", str(inbox), "--data-dir", str(inbox)], "is the inbox"),
+        (["demo", "--data-dir", str(data)], "not the demo's"),
         (["status", "--data-dir", str(data), "--config", str(gbk_config)], "not UTF-8"),
     ]
 
