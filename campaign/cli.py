@@ -241,7 +241,7 @@ def cmd_template(args) -> int:
 
     config = load_config(args.config)
     units = [args.unit] if args.unit else config.units
-    out = Path(args.out) if args.out else data_dir / "templates"
+    out = Path(args.out).expanduser() if args.out else data_dir / "templates"
     out.mkdir(parents=True, exist_ok=True)
     for unit in units:
         kind = config.unit_kind(unit)

@@ -63,7 +63,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     if args.match_command == "list":
         return _list(data_dir, args.all)
     if args.match_command == "export":
-        return _export(data_dir, Path(args.file))
+        return _export(data_dir, Path(args.file).expanduser())
     _preflight(data_dir)
     return _write(args, data_dir)
 
@@ -136,7 +136,7 @@ def _write(args, data_dir: Path) -> int:
     config = load_config(args.config)
     text = None
     if args.match_command == "import":
-        text = _csv_text(Path(args.file))
+        text = _csv_text(Path(args.file).expanduser())
     path = db.warehouse_path(data_dir)
     if not path.exists():
         raise InputError(f"no warehouse yet in {data_dir}: run `campaign ingest` or `campaign nightly` first")
