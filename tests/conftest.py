@@ -52,6 +52,19 @@ def _keep_a_validator() -> None:
         os.environ[shared.ENV] = str(record)
 
 
+# `--dist loadfile --no-loadscope-reorder` (pyproject): each file runs whole on one worker, handed
+# out in collection order. A file of many nights picked up last keeps one core busy while the
+# other idles, so the longest files (≈ 20-60 s each, `--durations`) go first, longest first.
+LONG_FILES = ("test_reliability_flow.py", "test_serve.py", "test_history.py", "test_night_runlog.py",
+              "test_night_faults.py", "test_scale_out.py", "test_operations.py", "test_warm.py",
+              "test_publish_skip.py", "test_publish_crash.py", "test_documents.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: the rest keep their order
+
+
 def pytest_unconfigure(config):
     _session.close()
     if _server is not None:
