@@ -44,13 +44,25 @@ def _writable(option: str, value: str, path: Path) -> None:
         raise InputError(f"{option} {value}: {base} cannot be written (permission denied)")
 
 
+def data_dir_of(args, config) -> Path:
+    """The data dir this command works on: --data-dir (~ expanded), else the config's."""
+    given = getattr(args, "data_dir", None)
+    return Path(given).expanduser().resolve() if given else config.data_dir
+
+
+def inbox_of(args, config) -> Path:
+    """The inbox this command reads: --inbox (~ expanded), else the config's."""
+    given = getattr(args, "inbox", None)
+    return Path(given).expanduser().resolve() if given else config.inbox
+
+
 def check(args, config) -> None:
     """Raise InputError for the first argument of `args` that is wrong."""
     for option in ("date", "since"):
         if getattr(args, option, None) is not None:
-            parse_date_arg(getattr(args, option), f"--{option}")
-    if getattr(args, "command", None) in DATED_COMMANDS and getattr(args, "date", None) is not None:
-        _a_screening_night(parse_date_arg(args.date), config)
+            day = parse_date_arg(getattr(args, option), f"--{option}")
+            if option == "date" and getattr(args, "command", None) in DATED_COMMANDS:
+                _a_screening_night(day, config)
     if getattr(args, "unit", None) is not None and config.unit_kind(args.unit) is None:
         raise InputError(f"--unit {args.unit!r}: not a registry unit (see [units] in {config.source})")
     if getattr(args, "next", None) is not None and args.next < 0:
@@ -63,7 +75,7 @@ def check(args, config) -> None:
         inbox = getattr(args, "inbox", None)
         if inbox is not None:
             _folder("--inbox", inbox, must_exist=True, missing=InboxMissing)
-            _an_inbox("--inbox", inbox, Path(inbox).expanduser(), config, explicit=True)
+            _an_inbox("--inbox", inbox, inbox_of(args, config), config, explicit=True)
         elif not config.inbox.is_dir():
             raise InboxMissing(f"inbox {config.inbox} (config paths.inbox): no such folder; give --inbox DIR")
         else:
@@ -78,8 +90,7 @@ def check(args, config) -> None:
 def _apart(args, config) -> None:
     """The data dir may not be the inbox or inside it: the next scan would take the night's own
     archive, workbooks and receipts for submissions (the demo's inbox inside the data dir is fine)."""
-    inbox = Path(args.inbox).expanduser().resolve() if getattr(args, "inbox", None) else config.inbox
-    data = Path(args.data_dir).expanduser().resolve() if getattr(args, "data_dir", None) else config.data_dir
+    inbox, data = inbox_of(args, config), data_dir_of(args, config)
     if data == inbox or inbox in data.parents:
         raise InputError(f"data dir {data} is {'the inbox' if data == inbox else 'inside the inbox ' + str(inbox)}: "
                          f"the next night would read its own archive and workbooks as submissions; keep them apart")
@@ -95,13 +106,12 @@ def _a_screening_night(day, config) -> None:
 
 
 def _an_inbox(option: str, value: str, path: Path, config, explicit: bool) -> None:
-    """The inbox holds one folder per unit. A unit's own folder given as the inbox would reject
+    """`path`: resolved. The inbox holds one folder per unit. A unit's own folder given as the inbox would reject
     every file in it as "not in a unit folder" and send those receipts; so would another folder
     (the data dir, say) given by hand. An empty inbox is a campaign's first night: fine."""
-    name = path.resolve().name
-    if config.unit_kind(name) is not None:
-        raise InputError(f"{option} {value}: this is the folder of the unit {name}; give the inbox that holds "
-                         f"the units' folders ({path.resolve().parent})")
+    if config.unit_kind(path.name) is not None:
+        raise InputError(f"{option} {value}: this is the folder of the unit {path.name}; give the inbox that holds "
+                         f"the units' folders ({path.parent})")
     if not explicit:
         return
     try:
@@ -120,7 +130,7 @@ def _not_a_real_campaign(args, config) -> None:
     made before (it holds demo-inbox/) is the demo's."""
     from warehouse import db
 
-    data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else config.data_dir
+    data_dir = data_dir_of(args, config)
     if db.warehouse_path(data_dir).is_file() and not (data_dir / "demo-inbox").is_dir():
         raise InputError(f"{data_dir} holds a campaign's warehouse, not the demo's: give the demo a --data-dir "
                          f"of its own (e.g. --data-dir demo-data)")
@@ -131,7 +141,7 @@ def _a_campaign(args, config) -> None:
     typo (or the night has not run yet), and would otherwise become a new, empty campaign."""
     from warehouse import db
 
-    data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else config.data_dir
+    data_dir = data_dir_of(args, config)
     if not db.warehouse_path(data_dir).is_file():
         where = "--data-dir" if getattr(args, "data_dir", None) else "config paths.data_dir"
         raise InputError(f"no warehouse in {data_dir} ({where}): run `campaign nightly` (or ingest) first, "

@@ -33,8 +33,7 @@ def _dirs(args) -> tuple[Path | None, Path]:
     defaults and, for a command that runs flows, its Prefect API (campaign.prefect_api)."""
     config = load_config(args.config)
     arguments.check(args, config)
-    data_dir = Path(args.data_dir).expanduser().resolve() if args.data_dir else config.data_dir
-    inbox = Path(args.inbox).expanduser().resolve() if getattr(args, "inbox", None) else config.inbox
+    data_dir, inbox = arguments.data_dir_of(args, config), arguments.inbox_of(args, config)
     args.resolved_data_dir = data_dir
     warm.check_data_dir(data_dir)   # in a warm start (campaign.warm): its data dir, or the command runs by itself
     uses_prefect = args.command in FLOW_COMMANDS or (args.command == "serve" and args.next is None)
@@ -409,7 +408,7 @@ def _record_unstarted(args, exc: BaseException) -> None:
     from warehouse.runlog import record_unstarted
 
     try:
-        data_dir = Path(args.data_dir).expanduser().resolve() if args.data_dir else load_config(args.config).data_dir
+        data_dir = arguments.data_dir_of(args, load_config(args.config))
         if isinstance(exc, InboxMissing) and not db.warehouse_path(data_dir).exists():
             return   # no campaign here yet: a mistake, nothing is written
         record_unstarted(data_dir, args.command, getattr(args, "inbox", None), exc)

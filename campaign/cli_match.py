@@ -112,17 +112,14 @@ def _export(data_dir: Path, target: Path) -> int:
 def _csv_text(path: Path) -> str:
     """The CSV's text: UTF-8 as `match export` writes it, or GB18030 (GBK), which Excel on a
     Chinese Windows writes when the clerk saves the edited file as plain "CSV (逗号分隔)"."""
+    from transforms.text import decode_office_text
+
     try:
-        data = path.read_bytes()
+        text = decode_office_text(path.read_bytes())
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" not in text:   # a binary file that happens to decode
-            return text
+    if text is not None and "\x00" not in text:   # NUL: a binary file that happens to decode
+        return text
     raise InputError(f"{path} is not a text file: save the CSV as UTF-8 (or as Excel's CSV)")
 
 

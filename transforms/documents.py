@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from transforms.grid import CFB_MAGIC, MAX_PARTS, ZIP_MAGIC, _DTD
 from transforms.issues import Issue, error, warning
+from transforms.text import decode_office_text
 
 PLAN, UPDATE, SUMMARY, OTHER = "实施方案", "工作动态信息", "总结报告", "其他"
 KINDS = (PLAN, UPDATE, SUMMARY, OTHER)
@@ -280,13 +281,8 @@ def _pdf_text(data: bytes, limits: dict) -> tuple[list[str], int]:
 
 def _txt_lines(data: bytes, limits: dict) -> list[str]:
     head = data[: int(limits["max_text_chars"]) * 4]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = head.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_office_text(head)
+    if text is None:
         text = head.decode("utf-8", "replace")
     return [line.strip() for line in text.splitlines() if line.strip()]
 

@@ -161,3 +161,14 @@ def parse_date(value: object, serials: bool = False) -> dt.date | None:
         year = "".join(str(_CN_DIGITS[ch]) for ch in match.group(1))
         return _date(int(year), _cn_number(match.group(2)), _cn_number(match.group(3)))
     return None
+
+
+def decode_office_text(data: bytes) -> str | None:
+    """Text a Chinese office writes: UTF-8 (with or without a BOM), else GB18030, the superset of
+    the GBK that Windows editors and Excel's plain "CSV" save. None when it is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
