@@ -71,10 +71,12 @@ class Config:
     # --- sections -----------------------------------------------------------------------
     @cached_property
     def intake(self) -> dict[str, Any]:
-        """The [intake] section, plus the campaign's years (footer dates outside them are warned about)."""
+        """The [intake] section, plus the campaign's years (footer dates outside them are warned about)
+        and the plausibility limit of [validation] (what a file is examined with, in any worker)."""
         first = "mobilisation_start" if "mobilisation_start" in self.raw["campaign"] else "screening_start"
         years = tuple(range(self.date(first).year, self.date("screening_end").year + 1))
-        return {**self.raw["intake"], "campaign_years": years}
+        per_person = self.raw["validation"].get("amount_per_person_max", "100")
+        return {**self.raw["intake"], "campaign_years": years, "amount_per_person_max": str(per_person)}
 
     @property
     def risk(self) -> dict[str, Any]:

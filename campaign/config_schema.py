@@ -99,6 +99,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "validation": {
         "sum_tolerance": Key("decimal", required=True, min=0),
+        "amount_per_person_max": Key("decimal", min=0),   # 万元 per person above this: flagged (money in 元?)
     },
     "risk": {
         "people_high": Key("number", required=True, min=0),

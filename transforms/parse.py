@@ -22,11 +22,9 @@ from transforms.grid import Sheet, cell_ref, column_letters
 from transforms.issues import Issue, error, warning
 from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_of, number_text, parse_date,
                              parse_number)
+from transforms.titles import TitleMatch, match_title, title_like
+from transforms.units import header_unit_issues, split_header_unit, unit_line_issues
 
-_TITLES = {f.code: normalize_label(f.title) for f in FORMS}
-# A title cell holds the title alone, perhaps after "附件1"/"附件1：" — a cell that merely
-# mentions a form ("详见重点风险线索统计表") is not a title.
-_TITLE_PREFIX = re.compile(r"^(?:附件\d*[:：.、]?)?")
 # Footer labels end with a colon; "电话约谈负责人" in a table cell is not a footer.
 _FOOTER_LABEL = re.compile(r"^(填报人|填表人|电话|联系电话)[:：]")
 _NOTES = re.compile(r"^注[:：]")
@@ -50,6 +48,7 @@ class ParsedForm:
     total_records: list[dict[str, Any]]  # declared 合计 vs computed sum, one per (section, column)
     footer: Footer
     issues: list[Issue] = field(default_factory=list)
+    title: TitleMatch | None = None      # the title as written (None: found by its header alone)
 
     @property
     def is_blank(self) -> bool:
@@ -74,23 +73,18 @@ class ParsedWorkbook:
 # --------------------------------------------------------------------------------------
 # locating forms, headers and footers
 
-def find_titles(sheet: Sheet) -> list[tuple[int, int, Form]]:
-    """(row, col, form) of every form title in the sheet, top to bottom."""
+def find_titles(sheet: Sheet) -> list[tuple[int, int, TitleMatch]]:
+    """(row, col, title) of every cell that may be a form's title, top to bottom (one per row).
+    A title with more than the printed words is confirmed by parse_workbook (its header follows)."""
     found = []
     for r, row in enumerate(sheet.cells):
         for c, v in enumerate(row):
             if type(v) is str and v:
-                form = _title_form(v)
-                if form:
-                    found.append((r, c, form))
+                title = match_title(v)
+                if title:
+                    found.append((r, c, title))
                     break  # one title per row
     return found
-
-
-@lru_cache(maxsize=1 << 16)   # every cell of every sheet is looked at; most texts repeat across files
-def _title_form(text: str) -> Form | None:
-    key = _TITLE_PREFIX.sub("", normalize_label(text), count=1)
-    return next((f for f in FORMS if key == _TITLES[f.code]), None)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -127,27 +121,49 @@ def _split_joined(form: Form, label: str) -> tuple[str, str] | None:
 _DASHES = str.maketrans({"－": "-", "‐": "-", "‑": "-", "―": "—", "／": "/", "＿": "_", "：": ":"})
 
 
+@lru_cache(maxsize=1 << 16)
+def _header_label_text(text: str) -> str:
+    return split_header_unit(normalize_label(text))[0]
+
+
+def _header_label(value: object) -> str:
+    """A header cell's label for matching: normalised, without a unit in brackets (涉及金额（万元）)."""
+    return _header_label_text(value) if type(value) is str else normalize_label(value)
+
+
+def _header_units(grid: list[list[Any]], top: int, data_start: int, cols: dict[str, int]) -> dict[str, tuple[str, str]]:
+    """Column name -> (unit, cell) for the header cells that carry a unit in brackets."""
+    out = {}
+    for name, c in cols.items():
+        for r in range(top, data_start):
+            v = grid[r][c] if c < len(grid[r]) else None
+            unit = split_header_unit(normalize_label(v))[1] if type(v) is str else None
+            if unit:
+                out[name] = (unit, cell_ref(r, c))
+    return out
+
+
 def _header(grid: list[list[Any]], form: Form, start: int, stop: int) -> tuple[int, int, dict[int, tuple[str | None, str]]] | None:
     """Locate the (one- or two-row) header; map grid column -> (parent label, leaf label).
 
     A one-row header whose cells read <parent><sep><leaf> (joined by a client or a clerk) is the
     same as the two-row header."""
-    leaves = {normalize_label(c.label) for c in form.columns}
-    parents = {normalize_label(c.parent) for c in form.columns if c.parent}
+    leaves = {_header_label(c.label) for c in form.columns}
+    parents = {_header_label(c.parent) for c in form.columns if c.parent}
     known = leaves | parents
     width = max((len(r) for r in grid), default=0)
     for top in range(start, stop):
-        hits = sum(1 for v in grid[top] if normalize_label(v) in known or _split_joined(form, normalize_label(v)))
+        hits = sum(1 for v in grid[top] if _header_label(v) in known or _split_joined(form, _header_label(v)))
         if hits < 2:
             continue
         second = top + 1 < stop and any(
-            normalize_label(grid[top + 1][c]) in leaves and normalize_label(grid[top + 1][c]) != normalize_label(grid[top][c])
+            _header_label(grid[top + 1][c]) in leaves and _header_label(grid[top + 1][c]) != _header_label(grid[top][c])
             for c in range(width))
         mapping: dict[int, tuple[str | None, str]] = {}
         carry = None
         for c in range(width):
-            upper = normalize_label(grid[top][c])
-            lower = normalize_label(grid[top + 1][c]) if second else ""
+            upper = _header_label(grid[top][c])
+            lower = _header_label(grid[top + 1][c]) if second else ""
             if upper:
                 carry = upper
             elif lower and carry in parents:
@@ -417,16 +433,19 @@ _PARSERS = {"附件1": _parse_form1, "附件2": _parse_form2, "附件3": _parse_
 _EXTRA = {"附件1": ("section", "grp", "item", "is_added", "row_order", "label_cell"), "附件2": ("company_key",), "附件3": ()}
 
 
-def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, stop: int) -> ParsedForm:
+def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, stop: int,
+               title: TitleMatch | None = None) -> ParsedForm:
+    """One form: its header, rows, totals and footer. title_row is the title's row; for a form found
+    by its header alone (no title) it is the row above the header, perhaps -1."""
     where = {"form": form.code, "sheet": sheet.name}
     issues: list[Issue] = []
     end = _table_end(grid, title_row + 1, stop)
     header = _header(grid, form, title_row + 1, end)
     footer = _footer(grid, end, stop)
-    title_cell = cell_ref(title_row, title_col)
+    title_cell = cell_ref(max(title_row, 0), title_col)
 
     def empty() -> ParsedForm:
-        return ParsedForm(form, sheet.name, title_cell, [], [], footer, issues)
+        return ParsedForm(form, sheet.name, title_cell, [], [], footer, issues, title)
 
     if header is None:
         issues.append(error("MISSING_HEADER", f"找到了{form.code}标题，但找不到表头。 Title found but no header row.",
@@ -440,6 +459,8 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
                             cell=cell_ref(top, 0), value=label, **where))
     if missing:
         return empty()
+    issues += unit_line_issues(sheet, grid, form, title_row, top, where)
+    issues += header_unit_issues(form, _header_units(grid, top, data_start, cols), where)
     records, totals, more = _PARSERS[form.code](sheet, grid, cols, data_start, end, where)
     issues += more
     if form is FORM2:   # 统一社会信用代码 in an added column, the name or 备注 (transforms/credit_code.py)
@@ -447,30 +468,90 @@ def parse_form(sheet: Sheet, grid, form: Form, title_row: int, title_col: int, s
     if footer.date is None and records:
         issues.append(warning("FOOTER_DATE_MISSING", "落款缺少填报日期（年 月 日），将按到达日期（文件修改时间的本地日期）排序。"
                               " No footer date: ordering uses the arrival date (local date of the file's modification time).", **where))
-    return ParsedForm(form, sheet.name, title_cell, records, totals, footer, issues)
+    if title is None:
+        issues.append(warning("TITLE_MISSING", f"工作表“{sheet.name}”没有表格标题，按表头识别为{form.code}（{form.title}）。"
+                              f" No title: {form.code} recognised by its header.", cell=cell_ref(top, 0), **where))
+    return ParsedForm(form, sheet.name, title_cell, records, totals, footer, issues, title)
+
+
+def _confirmed_titles(grid, candidates: list[tuple[int, int, TitleMatch]]) -> list[tuple[int, int, TitleMatch]]:
+    """The candidates that are titles: the printed title alone always; a title with more around it
+    (the unit's name, an as-of date, a typo) only when the form's header follows below it."""
+    out = []
+    for i, (r, c, title) in enumerate(candidates):
+        stop = candidates[i + 1][0] if i + 1 < len(candidates) else len(grid)
+        if title.exact or _header(grid, title.form, r + 1, _table_end(grid, r + 1, stop)) is not None:
+            out.append((r, c, title))
+    return out
+
+
+# a sheet without any title: a form is recognised by its header alone when the header's first row
+# holds this share of the form's printed labels (a table that merely shares two words is not)
+_HEADER_ONLY_SHARE = 0.5
+_HEADER_ONLY_ROWS = 30
+
+
+def _untitled_forms(grid) -> list[tuple[int, Form]]:
+    """(row above the header, form) of the forms a title-less sheet holds, found by their headers."""
+    found = []
+    for form in FORMS:
+        labels = {_header_label(c.label) for c in form.columns} | {_header_label(c.parent) for c in form.columns if c.parent}
+        for r in range(min(len(grid), _HEADER_ONLY_ROWS)):
+            hits = {_header_label(v) for v in grid[r]} & labels
+            if len(hits) >= max(3, int(len(labels) * _HEADER_ONLY_SHARE)):
+                found.append((r - 1, form))
+                break
+    return sorted(found, key=lambda x: x[0])
+
+
+def seen_titles(sheets: list[Sheet], limit: int = 6) -> list[str]:
+    """What the sheets' top rows say (their titles as a person reads them), for a receipt."""
+    out = []
+    for sheet in sheets:
+        for row in sheet.cells[:8]:
+            texts = [v for v in row if title_like(v)]
+            if texts:
+                out.append(f"工作表“{sheet.name}”：“{' '.join(str(texts[0]).split())}”")
+                break
+    return out[:limit]
 
 
 def parse_workbook(sheets: list[Sheet]) -> ParsedWorkbook:
     """Every form found in the workbook, whatever the sheet names and order."""
     forms: list[ParsedForm] = []
     issues: list[Issue] = []
+    unread: list[Sheet] = []   # sheets holding no form
     for sheet in sheets:
-        titles = find_titles(sheet)
-        if not titles:
-            continue
-        grid = sheet.filled()
-        for i, (r, c, form) in enumerate(titles):
+        candidates = find_titles(sheet)
+        grid = sheet.filled() if candidates or sheet.cells else []
+        titles = _confirmed_titles(grid, candidates) if candidates else []
+        for i, (r, c, title) in enumerate(titles):
             stop = titles[i + 1][0] if i + 1 < len(titles) else len(grid)
-            forms.append(parse_form(sheet, grid, form, r, c, stop))
+            forms.append(parse_form(sheet, grid, title.form, r, c, stop, title))
+        if not titles and grid:
+            untitled = _untitled_forms(grid)
+            for i, (r, form) in enumerate(untitled):
+                stop = untitled[i + 1][0] + 1 if i + 1 < len(untitled) else len(grid)
+                forms.append(parse_form(sheet, grid, form, r, 0, stop, None))
+            if not untitled:
+                unread.append(sheet)
     codes = [f.form.code for f in forms]
     for code in sorted(set(codes)):
         if codes.count(code) > 1:
             sheets_ = "、".join(f.sheet for f in forms if f.form.code == code)
             issues.append(error("DUPLICATE_FORM", f"同一文件中{code}出现了{codes.count(code)}次（工作表：{sheets_}）。"
                                 f" {code} appears more than once in one file.", form=code, value=sheets_))
+    if forms:   # a table the unit meant as a form but titled so that it is none of them: said, not skipped
+        for seen in seen_titles([s for s in unread if any("表" in str(v) for row in s.cells[:8] for v in row)]):
+            issues.append(warning("SHEET_NOT_RECOGNISED", f"{seen}不是附件1、附件2或附件3中的任何一张表，未读取；"
+                                  "如它是其中一张，请使用通知所附表格的标题后重新报送。"
+                                  " A sheet with a table that is none of the three forms was not read.", value=seen))
     if not forms:
         names = "、".join(s.name for s in sheets) or "（无）"
+        seen = seen_titles(sheets)
+        said = f"文件中各表的标题是：{'；'.join(seen)}。" if seen else f"文件中的工作表（{names}）都没有表格标题。"
         issues.append(error("NO_FORMS", "文件中找不到附件1、附件2或附件3（按标题行识别：“涉嫌非法集资风险专项排查情况统计表”、"
-                            "“重点风险线索统计表”、“‘无非法集资区、县’统计表”）。"
-                            " None of the three forms was found; expected their title rows.", value=names))
+                            f"“重点风险线索统计表”、“‘无非法集资区、县’统计表”）。{said}"
+                            " None of the three forms was found; expected their title rows.",
+                            value=names))
     return ParsedWorkbook(forms, issues)

@@ -10,6 +10,7 @@ import pandas as pd
 from transforms.issues import ERROR, Issue, error, warning
 from transforms.text import normalize_label
 from transforms.parse import ParsedWorkbook
+from transforms.plausibility import amount_per_person_issues
 
 
 @dataclass
@@ -36,6 +37,9 @@ class FormRecord:
     records: list[dict]           # one per data row (transforms.parse._row_record)
     counts: bool                  # may become current data (False: a department's 附件3, a blank form)
     total_records: list[dict] = field(default_factory=list)   # declared 合计 vs computed sums (附件1, 附件2)
+    title: str | None = None      # the title as the unit wrote it (None: the form was found by its header)
+    title_unit: str | None = None  # what the title says before the form's title (the unit's name)
+    as_of: dt.date | None = None  # the as-of date the title carries (截至2018年7月15日)
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -124,8 +128,11 @@ def form_records(parsed: ParsedWorkbook, unit_kind: str, unit: str | None = None
             counts = False
             issues.append(warning("FORM_BLANK", "附件3 是空白表，视为未报送附件3。 附件3 is blank: treated as not sent.",
                                   form="附件3", sheet=pf.sheet, cell=pf.title_cell))
+        title = pf.title
         records.append(FormRecord(pf.form.code, pf.sheet, pf.footer.filler, pf.footer.phone, footer_date,
-                                  pf.records, counts, pf.total_records))
+                                  pf.records, counts, pf.total_records,
+                                  title.written if title else None, title.unit if title else None,
+                                  title.as_of if title else None))
     return records, issues
 
 
@@ -172,7 +179,8 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
     issues += uncached_formula_issues(sheets, titles)
     issues += recalculated_issues(sheets, titles)
     records, more = form_records(parsed, unit_kind, unit, tuple(intake.get("campaign_years", ())))
-    return parsed, records, issues + more + oversized_numbers(records)
+    plausible = amount_per_person_issues(records, intake.get("amount_per_person_max"))
+    return parsed, records, issues + more + oversized_numbers(records) + plausible
 
 
 MAX_STORABLE = Decimal("9999999999999999.99")   # DECIMAL(18,2): a larger value would fail the load

@@ -49,9 +49,8 @@ def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, run_id: str
                     (r.unit, r.sha256, r.file_name, i, x.form, x.sheet, x.cell, x.rule, x.severity, x.value, x.message)
                     for i, x in enumerate(verdict.issues)])
             for f in verdict.forms:
-                con.execute("INSERT INTO submission_forms VALUES (?,?,?,?,?,?,?,?,?)",
-                            (r.unit, r.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.records),
-                             f.counts and verdict.status == "accepted"))
+                con.execute(f"INSERT INTO submission_forms ({', '.join(_FORM_COLUMNS)}) "
+                            f"VALUES ({', '.join('?' * len(_FORM_COLUMNS))})", _form_row(verdict, f))
             _insert_form_rows(con, _batch_form_rows([verdict]))
 
 
@@ -71,7 +70,14 @@ def known_by_stat(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, int, d
 _RECEIVED_COLUMNS = ["unit", "file_name", "inbox_path", "sha256", "size_bytes", "file_mtime", "received_at", "run_id",
                      "status", "duplicate_of", "archive_path"]
 _ISSUE_COLUMNS = ["unit", "sha256", "file_name", "seq", "form", "sheet", "cell", "rule", "severity", "value", "message"]
-_FORM_COLUMNS = ["unit", "sha256", "form", "sheet", "filler", "phone", "footer_date", "row_count", "counts"]
+_FORM_COLUMNS = ["unit", "sha256", "form", "sheet", "filler", "phone", "footer_date", "row_count", "counts",
+                 "title", "title_unit", "as_of"]
+
+
+def _form_row(v, f) -> tuple:
+    """One submission_forms row (in _FORM_COLUMNS order)."""
+    return (v.receipt.unit, v.receipt.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.records),
+            f.counts and v.status == "accepted", f.title, f.title_unit, f.as_of)
 
 
 def _missing(x) -> bool:
@@ -157,10 +163,7 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, verdicts: list[Verdict], run
         (v.receipt.unit, v.receipt.sha256, v.receipt.file_name, i, x.form, x.sheet, x.cell, x.rule, x.severity,
          x.value, x.message)
         for v in verdicts if v.status != "duplicate" for i, x in enumerate(v.issues)])
-    forms = _objects(_FORM_COLUMNS, [
-        (v.receipt.unit, v.receipt.sha256, f.form, f.sheet, f.filler, f.phone, f.footer_date, len(f.records),
-         f.counts and v.status == "accepted")
-        for v in verdicts if v.status != "duplicate" for f in v.forms])
+    forms = _objects(_FORM_COLUMNS, [_form_row(v, f) for v in verdicts if v.status != "duplicate" for f in v.forms])
     rows = _batch_form_rows(verdicts)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -177,7 +180,8 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, verdicts: list[Verdict], run
                                                   "duplicate_of": "VARCHAR"})
         _insert(con, "issues", issues, {c: "VARCHAR" for c in _ISSUE_COLUMNS if c != "seq"} | {"seq": "INTEGER"})
         _insert(con, "submission_forms", forms, {"sheet": "VARCHAR", "filler": "VARCHAR", "phone": "VARCHAR",
-                                                 "footer_date": "DATE", "row_count": "INTEGER", "counts": "BOOLEAN"})
+                                                 "footer_date": "DATE", "row_count": "INTEGER", "counts": "BOOLEAN",
+                                                 "title": "VARCHAR", "title_unit": "VARCHAR", "as_of": "DATE"})
         _insert_form_rows(con, rows)
         con.execute("COMMIT")
     except Exception as exc:
