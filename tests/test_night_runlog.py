@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import prefect  # noqa: F401  imported at collection: Prefect's console handler 
 
 from tests.test_night_names import county_bytes, rows
 from tests.test_operations import small_inbox
-from tests.test_reliability_flow import child_env, fast_backoff_config, hold
+from tests.test_reliability_flow import child_env, fast_backoff_config, hold, release
 from tests.test_reliability_support import drop
 
 
@@ -158,12 +159,30 @@ def test_prepare_waits_for_a_held_warehouse_with_logged_back_off(prefect_harness
     cfg.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace("retry_delay_seconds = 5", "retry_delay_seconds = 1"),
                    encoding="utf-8")
     drop(inbox, "寿县", "寿县.xlsx", county_bytes("寿县"))
-    holder = hold(data / "campaign.duckdb", 3.0)          # held while the prepare step opens it (1 + 2 + 4 s of back-off)
+    # held until the prepare step has logged its first back-off (then released): however slow the
+    # run is to start, it meets a held warehouse, and one retry later a free one (1 + 2 + 4 s budget)
+    holder = hold(data / "campaign.duckdb", None)
+    backed_off = threading.Event()
+
+    def release_after_the_back_off():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and holder.poll() is None:
+            if any("held by another process; retrying in" in r.getMessage() for r in list(caplog.records)):
+                backed_off.set()
+                break
+            time.sleep(0.05)
+        release(holder)
+
+    watcher = threading.Thread(target=release_after_the_back_off, daemon=True)
     try:
         with caplog.at_level("WARNING"):
+            watcher.start()
             result = ingest_flow(inbox=str(inbox), data_dir=str(data), config_path=str(cfg))
     finally:
+        release(holder)
+        watcher.join(timeout=30)
         holder.wait(timeout=30)
+    assert backed_off.is_set()
     assert [(v.receipt.unit, v.status) for v in result.verdicts] == [("寿县", "accepted")]
     assert any("held by another process; retrying in" in r.getMessage() for r in caplog.records)
     assert rows(data / "campaign.duckdb", "SELECT flow, outcome FROM run_log ORDER BY started_at") == [

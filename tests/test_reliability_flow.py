@@ -354,7 +354,10 @@ con = duckdb.connect(sys.argv[1])
 con.execute("CREATE TABLE IF NOT EXISTS held_by_another (x INTEGER)")
 con.execute("INSERT INTO held_by_another VALUES (42)")
 print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
+if sys.argv[2] == "until-released":
+    sys.stdin.readline()        # the test says when (release()): no race with how fast the run starts
+else:
+    time.sleep(float(sys.argv[2]))
 con.close()
 """
 
@@ -371,11 +374,20 @@ def fast_backoff_config(tmp_path: Path) -> Path:
     return cfg
 
 
-def hold(db: Path, seconds: float) -> subprocess.Popen:
+def hold(db: Path, seconds: float | None) -> subprocess.Popen:
+    """A process holding the warehouse for `seconds`, or (None) until release(proc)."""
     db.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "until-released" if seconds is None else str(seconds)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "holding"
     return proc
+
+
+def release(proc: subprocess.Popen) -> None:
+    """Let a hold(..., None) holder close the warehouse and end."""
+    if proc.poll() is None:
+        proc.stdin.write("release\n")
+        proc.stdin.flush()
 
 
 def test_busy_warehouse_fails_with_a_clear_message_after_retrying(tmp_path):
