@@ -33,3 +33,15 @@ def test_naive_baseline_and_raw_read_run_and_agree_with_the_generator(tmp_path: 
     files.write_text(json.dumps([str(b.inbox / p) for p in subs]), encoding="utf-8")
     raw = _spawn(["raw", str(files)], env, tmp_path / "raw.log", timeout=600)
     assert raw["files"] == len(subs) and raw["calamine_s"] > 0
+
+
+def test_the_benchmarks_nightly_child_runs_and_its_verdicts_agree_with_the_generator(tmp_path: Path, prefect_harness):
+    """`python -m bench.run` times the night through its nightly child; a rename in flows/ must not
+    leave that child broken until someone runs the bench by hand."""
+    b = generate(16, root=tmp_path / "inboxes", workers=1, quiet=True)
+    expected = {k: sum(m["expected"] == k for m in b.submissions) for k in ("accepted", "rejected")}
+    env = _env(tmp_path / "prefect-home", prefect_harness)
+    got = _spawn(["nightly", str(b.inbox), str(tmp_path / "data"), str(b.config_path), str(time.perf_counter())],
+                 env, tmp_path / "nightly.log", timeout=600)
+    assert (got["counts"]["accepted"], got["counts"]["rejected"]) == (expected["accepted"], expected["rejected"])
+    assert {"ingest", "consolidate", "publish", "snapshot"} <= set(got["stages"])
