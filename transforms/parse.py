@@ -504,14 +504,14 @@ def _untitled_forms(grid) -> list[tuple[int, Form]]:
     return sorted(found, key=lambda x: x[0])
 
 
-def seen_titles(sheets: list[Sheet], limit: int = 6) -> list[str]:
-    """What the sheets' top rows say (their titles as a person reads them), for a receipt."""
+def seen_titles(sheets: list[Sheet], limit: int = 6) -> list[tuple[str, str]]:
+    """(sheet, title) of what the sheets' top rows say (their titles as a person reads them), for a receipt."""
     out = []
     for sheet in sheets:
         for row in sheet.cells[:8]:
             texts = [v for v in row if title_like(v)]
             if texts:
-                out.append(f"工作表“{sheet.name}”：“{' '.join(str(texts[0]).split())}”")
+                out.append((sheet.name, " ".join(str(texts[0]).split())))
                 break
     return out[:limit]
 
@@ -542,14 +542,15 @@ def parse_workbook(sheets: list[Sheet]) -> ParsedWorkbook:
             issues.append(error("DUPLICATE_FORM", f"同一文件中{code}出现了{codes.count(code)}次（工作表：{sheets_}）。"
                                 f" {code} appears more than once in one file.", form=code, value=sheets_))
     if forms:   # a table the unit meant as a form but titled so that it is none of them: said, not skipped
-        for seen in seen_titles([s for s in unread if any("表" in str(v) for row in s.cells[:8] for v in row)]):
-            issues.append(warning("SHEET_NOT_RECOGNISED", f"{seen}不是附件1、附件2或附件3中的任何一张表，未读取；"
-                                  "如它是其中一张，请使用通知所附表格的标题后重新报送。"
-                                  " A sheet with a table that is none of the three forms was not read.", value=seen))
+        for name, title in seen_titles([s for s in unread if any("表" in str(v) for row in s.cells[:8] for v in row)]):
+            issues.append(warning("SHEET_NOT_RECOGNISED", f"工作表“{name}”（标题“{title}”）不是附件1、附件2或附件3中的任何"
+                                  "一张表，未读取；如它是其中一张，请使用通知所附表格的标题后重新报送。"
+                                  " A sheet with a table that is none of the three forms was not read.",
+                                  sheet=name, value=title))
     if not forms:
         names = "、".join(s.name for s in sheets) or "（无）"
         seen = seen_titles(sheets)
-        said = f"文件中各表的标题是：{'；'.join(seen)}。" if seen else f"文件中的工作表（{names}）都没有表格标题。"
+        said = f"文件中各表的标题是：{'；'.join(f'工作表“{n}”：“{t}”' for n, t in seen)}。" if seen else f"文件中的工作表（{names}）都没有表格标题。"
         issues.append(error("NO_FORMS", "文件中找不到附件1、附件2或附件3（按标题行识别：“涉嫌非法集资风险专项排查情况统计表”、"
                             f"“重点风险线索统计表”、“‘无非法集资区、县’统计表”）。{said}"
                             " None of the three forms was found; expected their title rows.",
