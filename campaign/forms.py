@@ -55,6 +55,11 @@ class Form:
     rows: tuple[Row, ...] = ()        # fixed rows (附件1 only)
     sections: tuple[str, ...] = ()    # 附件1 sections, each followed by a 合计 row
 
+    def __hash__(self) -> int:
+        # forms key caches looked up per header cell and per row: hashing every Column of the form
+        # each time was a tenth of the parse (equality stays by value)
+        return hash(self.code)
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
