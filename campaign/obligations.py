@@ -108,4 +108,7 @@ def document_settings(config) -> dict:
     limits = {**DEFAULT_LIMITS, **raw}
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in limits.values()):
         raise ValueError(f"[documents] in {config.source}: limits must be whole numbers > 0")
-    return {"extensions": tuple(str(e).lower() for e in exts), "limits": limits, "read_seconds": float(seconds)}
+    # every format the reader reads is a document, whatever an older config file lists: a document
+    # is never rejected for its format (an .ofd left out of an old list would be UNSUPPORTED_FORMAT)
+    exts = tuple(dict.fromkeys([*(str(e).lower() for e in exts), *EXTENSIONS]))
+    return {"extensions": exts, "limits": limits, "read_seconds": float(seconds)}

@@ -1,6 +1,6 @@
 """Which received files are documents (not workbooks), and reading one from the archive.
 
-Documents (.docx .doc .wps .pdf .txt by default: config [documents] extensions) go to the
+Documents (.docx .doc .wps .pdf .ofd .txt by default: config [documents] extensions) go to the
 documents stage instead of the workbook parser: they are submissions, never rejected for their
 format. No Prefect import here: the reader runs in a worker process (flows/documents.py)."""
 from __future__ import annotations

@@ -18,7 +18,7 @@ from publish.receipt_documents import document_verdict, is_document
 from warehouse.queries import SummaryFrames
 
 from campaign.dates import zh_date
-from publish.words import SEVERITY_SHORT, explanation, form_name, office_line, rule_words
+from publish.words import SEVERITY_SHORT, expected, explanation, form_name, office_line
 
 _STYLE = """body{font-family:"Microsoft YaHei","SimSun","Noto Sans CJK SC",sans-serif;margin:2em;color:#222;
 line-height:1.5}h1{font-size:1.3em}.ok{color:#1a7f37}.bad{color:#c62828}.note{color:#666}.next{font-size:1.05em}
@@ -118,7 +118,7 @@ def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campai
             f'<tr class="{_v(i.get("severity"))}"><td>{n}</td><td>{_v(form_name(i.get("form")) if i.get("form") else "")}</td>'
             f"<td>{_v(place.get('row'))}</td><td>{_v(place.get('column'))}</td><td>{cell}</td>"
             f"<td>{_v(SEVERITY_SHORT.get(i.get('severity'), i.get('severity')))}</td><td>{_v(explanation(i))}</td>"
-            f"<td>{_v(i.get('value'))}</td><td>{_v(rule_words(i.get('rule'))[1])}</td>"
+            f"<td>{_v(i.get('value'))}</td><td>{_v(expected(i))}</td>"
             f'<td class="code">{_v(i.get("rule"))}</td></tr>')
     table = ("<table><tr><th>序号</th><th>表</th><th>行</th><th>栏目</th><th>工作表 单元格</th><th>级别</th>"
              "<th>问题</th><th>填写内容</th><th>应当怎样</th><th>规则代码</th></tr>" + "".join(rows) + "</table>"

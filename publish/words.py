@@ -93,6 +93,19 @@ def rule_words(rule: Any) -> tuple[str, str]:
     return RULES.get(str(rule), ("数据不符合填报要求。", "请核对后重新报送。"))
 
 
+def expected(issue: Mapping[str, Any]) -> str:
+    """What the clerk should do about one finding: the rule's request, except where it depends on
+    the file — a file not taken (UNSUPPORTED_FORMAT) by what it is (transforms/formats.py): an
+    archive is unpacked and its files sent one by one, never “resave as .xlsx”."""
+    if str(issue.get("rule")) == "UNSUPPORTED_FORMAT":
+        from transforms.formats import request
+
+        value = str(issue.get("value") or "").strip().lower()
+        suffix = value if value.startswith(".") else ("." + value.rsplit(".", 1)[-1] if "." in value else "")
+        return request(suffix)[0] + "。"
+    return rule_words(issue.get("rule"))[1]
+
+
 def form_name(code: Any) -> str:
     """'附件2《重点风险线索统计表》' (or what was given)."""
     form = FORMS_BY_CODE.get(str(code)) if code else None
@@ -132,7 +145,7 @@ def sentence(issue: Mapping[str, Any], place: Mapping[str, Any] | None = None) -
     """One line a clerk can act on: where, what, what was found, what is expected."""
     found = issue.get("value")
     found_text = f"填写的是“{found}”。" if found not in (None, "") else ""
-    return f"{where_text(issue, place)}：{explanation(issue)}{found_text}{rule_words(issue.get('rule'))[1]}"
+    return f"{where_text(issue, place)}：{explanation(issue)}{found_text}{expected(issue)}"
 
 
 def office_line(office: Mapping[str, Any] | None) -> str:

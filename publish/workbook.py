@@ -37,7 +37,7 @@ from campaign.forms import FORM1, FORM2, FORM3
 from publish import official
 from publish.printing import page_setup
 from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
-from publish.words import SEVERITY_SHORT, explanation, rule_words
+from publish.words import SEVERITY_SHORT, expected, explanation
 from transforms.layout import NUMBER_FORMAT, write_text
 from warehouse.queries import SummaryFrames
 
@@ -460,7 +460,7 @@ def _issue_cols(places: Mapping | None) -> list[Col]:
             Col("级别", lambda r: SEVERITY_SHORT.get(r["severity"], r["severity"]), width=6.5),
             Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=29.5),
             Col("填写内容", "value", width=12),
-            Col("应当怎样", lambda r: rule_words(r["rule"])[1], width=22), Col("规则代码", "rule", width=12)]
+            Col("应当怎样", lambda r: expected({"rule": r["rule"], "value": r["value"]}), width=22), Col("规则代码", "rule", width=12)]
 
 
 def _unit_totals(frames: SummaryFrames) -> pd.DataFrame:

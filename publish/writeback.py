@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from publish.official import fit_rows
 from publish.printing import page_setup
-from publish.words import SEVERITY_SHORT, explanation, form_name, office_line, rule_words
+from publish.words import SEVERITY_SHORT, expected, explanation, form_name, office_line
 from transforms.layout import write_number, write_text
 
 LIST_SHEET = "问题清单"
@@ -102,7 +102,7 @@ def _comment_text(issue: Mapping[str, Any]) -> str:
     lines = [f"{level}：{explanation(issue)}"]
     if issue.get("value") not in (None, ""):
         lines.append(f"填写的是：{issue['value']}")
-    lines.append(f"应当：{rule_words(issue.get('rule'))[1]}")
+    lines.append(f"应当：{expected(issue)}")
     return "\n".join(lines)
 
 
@@ -130,7 +130,7 @@ def _list_sheet(wb: Workbook, issues: Sequence[Mapping[str, Any]], places: Mappi
             issue.get("cell") or issue.get("sheet") or "整个文件")
         values = [n, form_name(issue.get("form")) if issue.get("form") else "", place.get("row"), place.get("column"),
                   where, SEVERITY_SHORT.get(issue.get("severity"), ""), explanation(issue), issue.get("value"),
-                  rule_words(issue.get("rule"))[1], issue.get("rule")]
+                  expected(issue), issue.get("rule")]
         for c, value in enumerate(values, 1):
             cell = ws.cell(row=r, column=c)
             write_number(cell, value, "0") if c == 1 else write_text(cell, value)

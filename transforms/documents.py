@@ -1,10 +1,12 @@
 """Documents a unit sends besides the forms (notice 六（四）): read, classify and date them.
 
 Pure: bytes and a file name in, a DocumentRead out (no file system, no database, no Prefect).
-Reading is guarded like reading a workbook: a .docx is a zip of XML, checked for zip bombs and
-DTD/entity declarations before python-docx sees it; a .pdf is size- and page-limited and read by
-pypdf; nothing here raises for bad input: a document that cannot be read is recorded with a
-plain reason, classified by its file name alone, and not counted against the obligations.
+Reading is guarded like reading a workbook: a .docx and an .ofd are zips of XML, checked for zip
+bombs and DTD/entity declarations before python-docx / ofdkit (transforms/ofd.py) see them; a
+.pdf is size- and page-limited and read by pypdf; nothing here raises for bad input: a document
+that cannot be read is recorded with a plain reason, classified by its file name alone, and not
+counted against the obligations. The title is taken from where documents put it
+(transforms/doc_titles.py) and classifies the document together with the file name.
 
 Kinds: 实施方案 (implementation plan), 工作动态信息 (work-update reports), 总结报告 (final
 summary report), 其他 (anything else, or unsure: then with a warning, and ops set it by hand).
@@ -25,13 +27,13 @@ from transforms.text import decode_office_text
 
 PLAN, UPDATE, SUMMARY, OTHER = "实施方案", "工作动态信息", "总结报告", "其他"
 KINDS = (PLAN, UPDATE, SUMMARY, OTHER)
-EXTENSIONS = (".docx", ".doc", ".wps", ".pdf", ".txt")
+EXTENSIONS = (".docx", ".doc", ".wps", ".pdf", ".ofd", ".txt")
 
 # Reading limits; the config file's [documents] section may override each.
 DEFAULT_LIMITS = {
     "max_file_bytes": 20_000_000,          # larger files are not opened (their name still classifies them)
-    "max_uncompressed_bytes": 50_000_000,  # a .docx inflating past this is a zip bomb
-    "max_pdf_pages": 300,                  # a longer PDF is not read (a 工作动态信息 has a few pages)
+    "max_uncompressed_bytes": 50_000_000,  # a .docx / .ofd inflating past this is a zip bomb
+    "max_pdf_pages": 300,                  # a longer PDF or OFD is not read (a 工作动态信息 has a few pages)
     "read_pages": 3,                       # pages read for the heading; the 落款 is on the last page
     "max_text_chars": 200_000,             # text kept for the heading and the date
 }
@@ -41,13 +43,13 @@ _CHUNK = 1 << 20
 @dataclass
 class DocumentRead:
     """What a document says about itself."""
-    format: str                    # docx | pdf | doc | wps | txt (by content where it can be told)
+    format: str                    # docx | pdf | ofd | doc | wps | txt (by content where it can be told)
     status: str                    # read (text read) | by_name (.doc/.wps: name only) | unreadable
     kind: str                      # one of KINDS
     sure: bool                     # False: 其他 because the rules could not tell (a warning says why)
     title: str | None = None       # the first heading, else the file name's stem
     doc_date: dt.date | None = None   # the date in the text (落款, else the title line)
-    pages: int | None = None       # .pdf
+    pages: int | None = None       # .pdf / .ofd
     characters: int | None = None  # characters of text read
     reason: str | None = None      # why it could not be read (unreadable)
     issues: list[Issue] = field(default_factory=list)
@@ -144,29 +146,21 @@ def document_date(lines: list[str]) -> dt.date | None:
     return head[0] if head else None
 
 
-_NOT_A_HEADING = re.compile(r"^(附件\s*\d*|[\w\s]*〔\d{4}〕\s*\d+\s*号|第?\s*\d+\s*期|\d+|-+\s*\d+\s*-+)$")
+def heading_of(lines: list[str], styled: list[str] | tuple[str, ...] = ()) -> str | None:
+    """The title among a document's first lines (transforms/doc_titles.py): a styled title, else a
+    short line with a kind mark near the top (a title broken over two lines joined), else the first
+    short line that is no sentence; never an 附件 mark, a document number, a page number or a date."""
+    from transforms.doc_titles import title_of
 
-
-def heading_of(lines: list[str]) -> str | None:
-    """The first line that reads as a title (not an 附件 mark, a document number, a page number or
-    a bare date)."""
-    for line in lines[:12]:
-        text = " ".join(line.split())
-        if len(text) < 2 or _NOT_A_HEADING.match(text):
-            continue
-        if dates_in(text) and not _BARE_DATE_REST.sub("", text):
-            continue
-        return text[:200]
-    return None
-
-
-_BARE_DATE_REST = re.compile(r"[\d年月日〇○零一二三四五六七八九十（）()\s.\-/]")
+    return title_of(lines, lambda text: bool(_kinds_in(text)), styled)
 
 
 # --- readers ---------------------------------------------------------------------------------
 
-def _check_docx_container(data: bytes, max_uncompressed: int) -> None:
-    """Refuse a zip bomb or an XML part with a DTD/entity declarations before python-docx parses it."""
+def check_zip_container(data: bytes, max_uncompressed: int, required: str = "word/document.xml",
+                        what: str = "Word 文档") -> None:
+    """Refuse a zip bomb or an XML part with a DTD/entity declarations before a reader parses it (a
+    .docx for python-docx, an .ofd for ofdkit); `required`: the part that makes it `what`."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
@@ -179,8 +173,8 @@ def _check_docx_container(data: bytes, max_uncompressed: int) -> None:
         if declared > max_uncompressed:
             raise DocumentError("FILE_TOO_LARGE", f"解压后 {declared} 字节，超过上限 {max_uncompressed}（疑似压缩炸弹）",
                                 str(declared))
-        if "word/document.xml" not in {i.filename for i in infos}:
-            raise DocumentError("DOCUMENT_UNREADABLE", "压缩包里没有 word/document.xml，不是 Word 文档")
+        if required.lower() not in {i.filename.lower().lstrip("/") for i in infos}:
+            raise DocumentError("DOCUMENT_UNREADABLE", f"压缩包里没有 {required}，不是 {what}")
         inflated = 0
         for info in infos:
             if info.is_dir():
@@ -196,7 +190,7 @@ def _check_docx_container(data: bytes, max_uncompressed: int) -> None:
                                                 "压缩包声明的大小不实）", str(inflated))
                         if xmlish and b"<!" in tail + chunk and _DTD.search(tail + chunk):
                             raise DocumentError("XML_ENTITIES", f"XML 部件 {info.filename} 含有 DTD/实体声明"
-                                                "（正常 Word 文档不会有），可能是恶意文件", info.filename)
+                                                f"（正常 {what}不会有），可能是恶意文件", info.filename)
                         tail = chunk[-32:]
             except DocumentError:
                 raise
@@ -205,33 +199,37 @@ def _check_docx_container(data: bytes, max_uncompressed: int) -> None:
                 raise DocumentError("DOCUMENT_UNREADABLE", f"压缩包内 {info.filename} 已损坏（{type(exc).__name__}）") from None
 
 
-def _docx_lines(data: bytes, limits: dict) -> tuple[list[str], str | None]:
-    """Paragraph texts (and the first paragraph styled as a title or heading)."""
+def _docx_lines(data: bytes, limits: dict) -> tuple[list[str], list[str], list[str], int]:
+    """(body lines, top lines, styled top lines, characters) of a .docx.
+
+    Body lines (for the date): paragraphs and text boxes in reading order. Top lines (for the
+    title): the first of every place text sits, table cells too (transforms/doc_titles.py);
+    styled: those of them styled as a title or heading."""
     import docx   # python-docx
 
-    _check_docx_container(data, int(limits["max_uncompressed_bytes"]))
+    from transforms.doc_titles import TOP_LINES, docx_blocks, is_title_style
+
+    check_zip_container(data, int(limits["max_uncompressed_bytes"]))
     try:
         document = docx.Document(io.BytesIO(data))
+        names = {s.style_id: s.name or "" for s in document.styles}
     except Exception as exc:   # python-docx raises many kinds for a broken package
         raise DocumentError("DOCUMENT_UNREADABLE", f"Word 文档无法打开（{type(exc).__name__}）") from None
-    lines, styled, size = [], None, 0
-    for p in document.paragraphs:
-        text = p.text.strip()
+    default = next((n for i, n in names.items() if i == "Normal"), "Normal")
+    lines, top, styled, size = [], [], [], 0
+    for text, where, style in docx_blocks(document.element.body, lambda p: names.get(p.style, default)):
         if not text:
             continue
-        style = (p.style.name if p.style is not None else "") or ""
-        if styled is None and (style == "Title" or style.startswith("Heading") or "标题" in style):
-            styled = text
-        lines.append(text)
+        if len(top) < TOP_LINES:
+            top.append(text)
+            if is_title_style(style):
+                styled.append(text)
+        if where != "cell":   # a table's dates are no 落款 (a data table after it has dates too)
+            lines.append(text)
         size += len(text)
         if size > int(limits["max_text_chars"]):
             break
-    for table in document.tables[:3]:   # a title typed into a table (WPS templates) still counts as text
-        for row in table.rows[:5]:
-            for cell in row.cells:
-                if cell.text.strip() and size <= int(limits["max_text_chars"]):
-                    size += len(cell.text)
-    return lines, styled
+    return lines, top, styled, size
 
 
 def _pdf_text(data: bytes, limits: dict) -> tuple[list[str], int]:
@@ -290,7 +288,14 @@ def _txt_lines(data: bytes, limits: dict) -> list[str]:
 def _format_of(data: bytes, suffix: str) -> str:
     """What the bytes are, whatever the name says: a .doc saved as .docx by WPS, a PDF named .doc."""
     if data.startswith(ZIP_MAGIC):
-        return "docx"
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = {n.lower().lstrip("/") for n in zf.namelist()}
+            if "ofd.xml" in names or ("word/document.xml" not in names and suffix == ".ofd"):
+                return "ofd"
+            return "docx"
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+            return "ofd" if suffix == ".ofd" else "docx"   # a broken zip: as its name says
     if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
     if data.startswith(CFB_MAGIC):
@@ -298,22 +303,35 @@ def _format_of(data: bytes, suffix: str) -> str:
     return suffix.lstrip(".") or "txt"
 
 
+# what the unit is asked to do with a document that could not be read, by what it is
+_RESAVE = {"ofd": "请用 OFD 阅读器（或 WPS）打开确认后重新导出（或另存为 PDF）再报送。",
+           "pdf": "请重新导出 PDF（或用 Word、WPS 另存为 PDF）再报送。"}
+_RESAVE_WORD = "请用 Word 或 WPS 打开确认后重新保存（或另存为 PDF）再报送。"
+
+
 def read_document(data: bytes, file_name: str, limits: dict | None = None) -> DocumentRead:
-    """Read, classify and date one document. Never raises for bad input."""
+    """Read, classify (by the title, transforms/doc_titles.py, and the file name) and date one
+    document. Never raises for bad input."""
     limits = {**DEFAULT_LIMITS, **(limits or {})}
     suffix = ("." + file_name.rsplit(".", 1)[-1].lower()) if "." in file_name else ""
     stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
     fmt = _format_of(data, suffix)
     lines: list[str] = []
-    styled, pages, status, reason, rule, value = None, None, "read", None, None, None
+    top: list[str] | None = None     # where the title is looked for, when not the lines' first ones
+    styled: list[str] = []
+    pages, status, reason, rule, value, size = None, "read", None, None, None, None
     try:
         if len(data) > int(limits["max_file_bytes"]):
             raise DocumentError("FILE_TOO_LARGE", f"文件过大（{len(data)} 字节），超过上限 {limits['max_file_bytes']}",
                                 str(len(data)))
         if fmt == "docx":
-            lines, styled = _docx_lines(data, limits)
+            lines, top, styled, size = _docx_lines(data, limits)
         elif fmt == "pdf":
             lines, pages = _pdf_text(data, limits)
+        elif fmt == "ofd":
+            from transforms.ofd import ofd_text
+
+            lines, pages = ofd_text(data, limits)
         elif fmt == "txt" and suffix == ".txt":
             lines = _txt_lines(data, limits)
         else:   # .doc / .wps (binary Word/WPS): read by name only
@@ -324,19 +342,21 @@ def read_document(data: bytes, file_name: str, limits: dict | None = None) -> Do
         status, reason, rule, value = "unreadable", exc.message, exc.rule, exc.value
     except Exception as exc:   # a bug of ours, or a reader crash: the file is recorded, never lost
         status, reason, rule = "unreadable", f"读取时出错（{type(exc).__name__}）", "DOCUMENT_UNREADABLE"
-    heading = styled or heading_of(lines)
+    if status == "unreadable":
+        lines, top, styled, size = [], None, [], None
+    heading = heading_of(lines if top is None else top, styled)
     kind, sure, why = classify(file_name, heading)
-    text = "".join(lines)
-    out = DocumentRead(fmt, status, kind, sure, title=(heading or stem)[:200], doc_date=document_date(lines),
-                       pages=pages, characters=len(text) if status == "read" else None, reason=reason)
+    characters = size if size is not None else len("".join(lines))
+    doc_date = document_date(lines) or (document_date(top) if top else None)
+    out = DocumentRead(fmt, status, kind, sure, title=(heading or stem)[:200], doc_date=doc_date,
+                       pages=pages, characters=characters if status == "read" else None, reason=reason)
     if status == "unreadable":
         out.issues.append(error(rule, f"材料“{file_name}”无法读取：{reason}。本材料暂不计入报送要求，"
-                                "请用 Word 或 WPS 打开确认后重新保存（或另存为 PDF）再报送。"
-                                f" Document could not be read ({rule}).", value=value))
+                                f"{_RESAVE.get(fmt, _RESAVE_WORD)} Document could not be read ({rule}).", value=value))
     if not sure:
         out.issues.append(warning("DOCUMENT_KIND_UNSURE", f"无法确定材料类别（{why}），暂按“其他”登记；"
                                   "市处非办可手工指定类别。 Kind unsure: recorded as 其他.", value=heading or stem))
-    if status == "read" and not text:
+    if status == "read" and not characters:
         out.issues.append(warning("DOCUMENT_EMPTY", "材料中没有可读取的文字（可能是扫描件），按文件名分类，按收到日期计。"
                                   " No text in the document (a scan?): classified by name, dated by arrival."))
     return out

@@ -158,10 +158,10 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
         return None, [], [error("UNKNOWN_UNIT", f"“{unit}”不是报送单位名单中的单位文件夹；请放入本单位文件夹后重新报送。"
                                 f" Folder '{unit}' is not a registry unit.", value=unit)]
     if suffix not in intake["accepted_extensions"]:
-        accepted = " / ".join(intake["accepted_extensions"])
-        hint = "请用 Excel 或 WPS 另存为 .xlsx 后重新报送" if suffix in intake["legacy_extensions"] else f"只受理 {accepted} 工作簿"
-        return None, [], [error("UNSUPPORTED_FORMAT", f"不受理 {suffix or '无扩展名'} 文件：{hint}。"
-                                f" Only {accepted} workbooks are accepted; resave as .xlsx.", value=suffix or file_name)]
+        from transforms.formats import unsupported_message   # an archive: send its files, not a resaved workbook
+
+        message = unsupported_message(suffix, intake["accepted_extensions"], intake["legacy_extensions"])
+        return None, [], [error("UNSUPPORTED_FORMAT", message, value=suffix or file_name)]
     if len(data) > int(intake["max_file_bytes"]):
         return None, [], [error("FILE_TOO_LARGE", f"文件过大（{len(data)} 字节），超过上限 {intake['max_file_bytes']}。"
                                 f" File larger than the limit.", value=str(len(data)))]

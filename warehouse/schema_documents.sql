@@ -7,7 +7,7 @@
 CREATE TABLE IF NOT EXISTS document_files (
     unit          VARCHAR NOT NULL,
     sha256        VARCHAR NOT NULL,
-    format        VARCHAR NOT NULL,         -- docx | pdf | doc | wps | txt (by content where it can be told)
+    format        VARCHAR NOT NULL,         -- docx | pdf | ofd | doc | wps | txt (by content where it can be told)
     read_status   VARCHAR NOT NULL,         -- read | by_name (.doc/.wps) | unreadable
     kind_by_rule  VARCHAR NOT NULL,         -- 实施方案 | 工作动态信息 | 总结报告 | 其他
     sure          BOOLEAN NOT NULL,         -- false: 其他 because the rules could not tell
