@@ -8,13 +8,16 @@ among the first lines of the document, in this order:
 
 1. a paragraph styled as a title (Title, 标题, or a Heading that is no section heading such as
    “一、工作目标”);
-2. a short line with a kind mark (实施方案, 工作动态, 信息, 总结, 报告, 简报 …) near the top, with
-   the line before it when the title was broken over two lines;
-3. the first short line that is no sentence;
+2. a line that reads as a title (short, no ，。； in it, no ： at its end, no section heading) with
+   a kind mark (实施方案, 工作动态, 信息, 总结, 报告, 简报 …) near the top, together with the line
+   before it when the title was broken over two lines (not when that line is the issuing office,
+   …局/…办, or the title line starts a title itself, 关于…);
+3. the first line that reads as a title;
 4. the first line.
 
-A body sentence (“按照市处非领导小组统一部署，……制定本方案。”: long, ending with 。) is never
-chosen over a line that reads as a title.
+A body sentence (“按照市处非领导小组统一部署，……制定本方案。”: long, commas, ending with 。) is
+never chosen over a line that reads as a title; 附件 marks, document and issue numbers (淮X〔2018〕
+N号, 第3期), page numbers and dates are never a title.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import unicodedata
 from typing import Callable, Iterable
 
 TOP_LINES = 15          # lines of the document's top where its title is looked for
-TITLE_MAX = 40          # characters (spaces aside) a title line has at most; a body sentence is longer
+TITLE_MAX = 60          # characters (spaces aside) a title line has at most (…关于印发…实施方案的通知 ≈ 50)
 _JOIN_MAX = 30          # the first half of a broken title is shorter than this
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -39,6 +42,7 @@ _MARK = re.compile(
 _DATE_ONLY = re.compile(r"^[（(]?\s*[\d〇○零一二三四五六七八九十]+\s*年\s*[\d〇○零一二三四五六七八九十]+\s*月"
                         r"\s*[\d〇○零一二三四五六七八九十]+\s*日\s*[)）]?$|^\d{4}[-./]\d{1,2}[-./]\d{1,2}$")
 _SENTENCE_END = "。；;，,：:！!？?"
+_IN_SENTENCE = "。；;，,"       # NFKC turns the full-width ，；into , ;
 _SECTION = re.compile(r"^([（(]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+\s*[、.．]|\d+\s*[、.．](?!\d))")
 _ORGAN_END = re.compile(r"(局|办|办公室|委员会|委|领导小组|人民政府|政府|支行|分行|分局|中心|厅|公司)$")
 
@@ -59,9 +63,11 @@ def is_mark(text: str) -> bool:
 
 
 def _reads_as_title(text: str) -> bool:
-    """Short, no sentence (no 。 or ： at its end), no section heading (一、…)."""
+    """Short, no sentence (no ，。； in it, no ： at its end: a title has none, a line of body text
+    — even one a PDF wrapped before its 。 — mostly has), no section heading (一、…)."""
     plain = _plain(text)
-    return (2 <= len(plain) <= TITLE_MAX and plain[-1] not in _SENTENCE_END and not _SECTION.match(plain))
+    return (2 <= len(plain) <= TITLE_MAX and plain[-1] not in _SENTENCE_END and not _SECTION.match(plain)
+            and not any(ch in plain for ch in _IN_SENTENCE))
 
 
 def _joined(first: str, second: str) -> str:

@@ -57,7 +57,9 @@ def unsupported_message(suffix: str, accepted: list[str] | tuple[str, ...], lega
     """The stored message of UNSUPPORTED_FORMAT: what the file is, what to do (Chinese, then English)."""
     kind = kind_of(suffix, legacy)
     zh, en = _ASK[kind]
-    what = {"archive": f"压缩包（{suffix}）不予拆包读取，里面的文件都没有收到",
-            "document": f"不受理 {suffix} 文件"}.get(kind, f"不受理 {suffix or '无扩展名'} 文件")
+    if kind == "archive":   # short: the receipt's 应当怎样 gives the whole request (request())
+        what, zh = f"压缩包（{suffix}）不予拆包读取，里面的文件都没有收到", "请解压后把里面的每个文件分别直接放入本单位文件夹重新报送"
+    else:
+        what = f"不受理 {suffix or '无扩展名'} 文件"
     takes = " / ".join(accepted)
     return f"{what}：{zh}。 Not taken ({suffix or 'no extension'}): workbooks {takes}, documents .docx/.pdf/.ofd; {en}."
