@@ -47,7 +47,7 @@ class DocumentRead:
     status: str                    # read (text read) | by_name (.doc/.wps: name only) | unreadable
     kind: str                      # one of KINDS
     sure: bool                     # False: 其他 because the rules could not tell (a warning says why)
-    title: str | None = None       # the first heading, else the file name's stem
+    title: str | None = None       # the title (transforms/doc_titles.py), else the file name's stem
     doc_date: dt.date | None = None   # the date in the text (落款, else the title line)
     pages: int | None = None       # .pdf / .ofd
     characters: int | None = None  # characters of text read
@@ -215,7 +215,7 @@ def _docx_lines(data: bytes, limits: dict) -> tuple[list[str], list[str], list[s
         names = {s.style_id: s.name or "" for s in document.styles}
     except Exception as exc:   # python-docx raises many kinds for a broken package
         raise DocumentError("DOCUMENT_UNREADABLE", f"Word 文档无法打开（{type(exc).__name__}）") from None
-    default = next((n for i, n in names.items() if i == "Normal"), "Normal")
+    default = names.get("Normal", "Normal")   # a paragraph without w:pStyle
     lines, top, styled, size = [], [], [], 0
     for text, where, style in docx_blocks(document.element.body, lambda p: names.get(p.style, default)):
         if not text:
