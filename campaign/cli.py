@@ -126,7 +126,8 @@ def _published_line(published) -> str:
     if published.skipped:
         return (f"nothing changed since the last publish: kept {published.workbook} "
                 f"(`campaign publish --force` rewrites it)")
-    return f"published: {published.workbook}"
+    upward = getattr(published, "upward", None)
+    return f"published: {published.workbook}" + (f"\nupward report (to sign and send): {upward}" if upward else "")
 
 
 def cmd_publish(args) -> int:

@@ -54,4 +54,6 @@ def published_line(published) -> str:
     if published.skipped:
         return (f"nothing to publish: {published.workbook} and {published.latest.name} already hold this data; "
                 f"kept them (`campaign publish --force` rewrites them)")
-    return f"published {published.workbook} (and {published.latest.name})"
+    upward = getattr(published, "upward", None)
+    return (f"published {published.workbook} (and {published.latest.name})"
+            + (f"; upward report {upward} (and {published.upward_latest.name})" if upward else ""))

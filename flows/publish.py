@@ -18,11 +18,13 @@ from campaign.story import published_line
 from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from flows.ingest import _logger, current_run_id
 from flows.retries import operations_policy, transient_reason, transient_retries
-from publish.files import LATEST, PublishFailed, Staging, save_summary, summary_name
+from publish.files import (LATEST, UPWARD_LATEST, PublishFailed, Staging, save_summary, save_upward, summary_name,
+                           upward_name)
 from publish.fingerprint import fingerprint, is_published, stamp
 from publish.places import issue_places, places_of_files
 from publish.receipts import receipt_paths, write_receipts
 from publish.writeback import write_writebacks
+from publish.upward import build_upward
 from publish.workbook import PublishMeta, build_workbook
 from warehouse import db, history, queries
 from warehouse.lock import RunLock
@@ -34,6 +36,8 @@ class PublishResult:
     data_date: dt.date
     workbook: Path                      # publish/summary_<data date>.xlsx
     latest: Path                        # publish/latest.xlsx
+    upward: Path | None = None          # publish/上报_<data date>.xlsx: the three forms the office signs and sends up
+    upward_latest: Path | None = None   # publish/上报_latest.xlsx
     receipts: list[Path] = field(default_factory=list)    # every file's receipt (HTML)
     writebacks: list[Path] = field(default_factory=list)  # marked copies written this time (receipts/<unit>/…_标注.xlsx)
     skipped: bool = False               # nothing changed since the last publish: the workbook was kept
@@ -76,8 +80,11 @@ def history_task(night: history.PublishedNight, frames: SummaryFrames) -> Summar
 
 @task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
 def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str,
-                  staging: Staging | None = None, places: dict | None = None) -> tuple[Path, Path]:
-    return save_summary(stamp(build_workbook(frames, meta, places), stamped), publish_dir, meta.data_date, staging)
+                  staging: Staging | None = None, places: dict | None = None) -> tuple[Path, Path, Path, Path]:
+    """The working workbook (dated, latest) and the upward report (dated, latest), all stamped."""
+    upward = save_upward(stamp(build_upward(frames, meta), stamped), publish_dir, meta.data_date, staging)
+    return (*save_summary(stamp(build_workbook(frames, meta, places), stamped), publish_dir, meta.data_date, staging),
+            *upward)
 
 
 @task(name="read-problem-places", cache_policy=NONE)
@@ -101,7 +108,8 @@ def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, 
 @flow(name="publish", log_prints=True)
 def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                  date: str | None = None, force: bool = False, commit: bool = True) -> PublishResult:
-    """Write DIR/publish/summary_<date>.xlsx and DIR/publish/latest.xlsx, and DIR/receipts/<unit>/,
+    """Write DIR/publish/summary_<date>.xlsx and DIR/publish/latest.xlsx, the upward report
+    DIR/publish/上报_<date>.xlsx and 上报_latest.xlsx, and DIR/receipts/<unit>/,
     unless they already hold exactly this (force: write them anyway). All or nothing: every file is
     written under a temporary name first, then all are put in place (commit=False: the caller does
     it with result.staging, after adding its own outputs — the nightly adds the snapshot)."""
@@ -116,7 +124,7 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
         meta = PublishMeta(data_date=data_date(date, config, frames),
                            generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
                            timezone=config.timezone, campaign_name=config.raw["campaign"]["name"],
-                           risk=dict(config.risk), office=config.office)
+                           risk=dict(config.risk), office=config.office, date_given=date is not None)
         try:
             # the night's history is committed with its publish record once its outputs are written
             # (a rerun of the same night replaces that night's rows)
@@ -130,9 +138,11 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                 files = {} if unchanged else places_task(frames, data)
                 if skipped:
                     dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
+                    upward, upward_latest = publish_dir / upward_name(meta.data_date), publish_dir / UPWARD_LATEST
                 else:
                     places = issue_places(files, frames.validation_issues)
-                    dated, latest = workbook_task(frames, publish_dir, meta, stamped, staging, places)
+                    dated, latest, upward, upward_latest = workbook_task(frames, publish_dir, meta, stamped, staging,
+                                                                         places)
                 written, copies = ([], []) if unchanged else receipts_task(frames, receipts_dir, meta, force,
                                                                            staging, files, data)
                 night.published(stamped, dated)
@@ -144,7 +154,8 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
             raise
         if commit:
             staging.commit()
-    result = PublishResult(meta.data_date, dated, latest, receipts, writebacks=copies, skipped=skipped,
+    result = PublishResult(meta.data_date, dated, latest, upward, upward_latest, receipts, writebacks=copies,
+                           skipped=skipped,
                            receipts_written=len(written), staging=None if commit else staging)
     _logger().info("%s", published_line(result))
     _logger().info("%d receipts in %s, %d written (and %d marked copies)", len(receipts), receipts_dir,

@@ -11,6 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 LATEST = "latest.xlsx"
+UPWARD_LATEST = "上报_latest.xlsx"
 
 
 class PublishFailed(RuntimeError):
@@ -127,6 +128,20 @@ class Staging:
 
 def summary_name(data_date: dt.date) -> str:
     return f"summary_{data_date.isoformat()}.xlsx"
+
+
+def upward_name(data_date: dt.date) -> str:
+    return f"上报_{data_date.isoformat()}.xlsx"
+
+
+def save_upward(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: Staging | None = None
+                ) -> tuple[Path, Path]:
+    """The upward report, dated and 上报_latest.xlsx, each atomically (or staged) like the summary."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    write = staging.write if staging is not None else atomic_write
+    return (write(Path(publish_dir) / upward_name(data_date), buf.getvalue()),
+            write(Path(publish_dir) / UPWARD_LATEST, buf.getvalue()))
 
 
 def save_summary(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: Staging | None = None

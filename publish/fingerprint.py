@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import CustomPropertyList, StringProperty
 from openpyxl.xml.functions import fromstring
 
-from publish.files import LATEST, summary_name
+from publish.files import LATEST, UPWARD_LATEST, summary_name, upward_name
 
 PROPERTY = "campaign_publish_fingerprint"
 _CUSTOM_PART = "docProps/custom.xml"
@@ -31,7 +31,8 @@ _CUSTOM_PART = "docProps/custom.xml"
 _LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "publish.official", "publish.printing",
                    "publish.words", "publish.places", "publish.writeback", "transforms.layout", "campaign.forms",
                    "campaign.dates",
-                   "publish.sheet_assessment", "publish.receipt_documents", "publish.sheet_identity", "publish.sheet_changes")
+                   "publish.sheet_assessment", "publish.receipt_documents", "publish.sheet_identity", "publish.sheet_changes",
+                   "publish.upward", "publish.files")
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +69,7 @@ def fingerprint(frames, meta) -> str:
     h = hashlib.sha256(_code_version())
     h.update(json.dumps({"data_date": meta.data_date.isoformat(), "timezone": meta.timezone,
                          "campaign_name": meta.campaign_name, "risk": meta.risk,
-                         "office": getattr(meta, "office", {})},
+                         "office": getattr(meta, "office", {}), "date_given": getattr(meta, "date_given", False)},
                         sort_keys=True, default=str).encode())
     for f in dataclasses.fields(frames):
         _frame(h, f.name, getattr(frames, f.name))
@@ -96,10 +97,14 @@ def stamp_of_property(data: bytes, name: str) -> str | None:
 
 
 def is_published(publish_dir: Path, data_date, value: str) -> bool:
-    """The dated workbook and latest.xlsx are both there, the same file, and carry `value`."""
-    try:
-        dated = (Path(publish_dir) / summary_name(data_date)).read_bytes()
-        latest = (Path(publish_dir) / LATEST).read_bytes()
-    except OSError:
-        return False
-    return dated == latest and stamp_of(dated) == value
+    """The dated workbook and latest.xlsx, and the dated upward report and 上报_latest.xlsx, are
+    there, each pair the same file, and all carry `value`."""
+    for dated_name, latest_name in ((summary_name(data_date), LATEST), (upward_name(data_date), UPWARD_LATEST)):
+        try:
+            dated = (Path(publish_dir) / dated_name).read_bytes()
+            latest = (Path(publish_dir) / latest_name).read_bytes()
+        except OSError:
+            return False
+        if dated != latest or stamp_of(dated) != value:
+            return False
+    return True

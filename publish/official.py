@@ -7,20 +7,23 @@ is only what fills them: the counties' sums (附件1), the cross-region ledger o
 (附件2), one row per registry county (附件3); and how they print."""
 from __future__ import annotations
 
+import datetime as dt
 import math
+from copy import copy
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from campaign.dates import zh_date
 from campaign.forms import FORM1, FORM2, FORM3, MONEY, NUMERIC_KINDS, PEOPLE, TEXT, COUNT, Form
-from publish.printing import page_setup, paginate
+from publish.printing import FORM_PAGE_FOOTER, break_before, form_setup, plan_breaks
 from transforms.layout import write_form, write_text
 
 _LABEL_FONT = Font(name="黑体", size=12)
@@ -98,17 +101,14 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int) -> None:
             ws.row_dimensions[r].height = LINE_HEIGHT + 6          # a little air above and below
 
 
-def _height(ws: Worksheet, r0: int, r1: int) -> float:
-    return sum(ws.row_dimensions[r].height or 15.0 for r in range(r0, r1 + 1))
-
-
 def draw_official(ws: Worksheet, form: Form, data: list[Mapping[str, Any]], caption: str, meta,
-                  totals: Mapping[str, Any] | None = None) -> Any:
+                  totals: Mapping[str, Any] | None = None, footer_date: Any = None) -> Any:
     """附件N label and caption in row 1, then the form from row 2 (write_form), widths, row
-    heights and print set-up. `meta`: PublishMeta (data date, office). Returns the drawn form."""
+    heights and print set-up. `meta`: PublishMeta (data date, office); `footer_date`: the date
+    signed under the form (footer_date_of; default the data date). Returns the drawn form."""
     office = getattr(meta, "office", None) or {}
     d = write_form(ws, form, data, footer={"filler": office.get("contact"), "phone": office.get("phone"),
-                                           "date": meta.data_date},
+                                           "date": footer_date or meta.data_date},
                    origin=(2, 1), totals=totals)
     widths = _form_widths(form)
     for c, w in enumerate(widths, 1):
@@ -122,15 +122,64 @@ def draw_official(ws: Worksheet, form: Form, data: list[Mapping[str, Any]], capt
     ws.cell(row=1, column=3).alignment = _RIGHT
     ws.row_dimensions[1].height = 20
     fit_rows(ws, d.header_rows[0], d.last_row)
-    scale = page_setup(ws, widths, f"{d.header_rows[0]}:{d.header_rows[1]}", meta.data_date, form.title)
-    # keep together where it fits on a page: each 附件1 section with its 合计; the footer and notes
-    keep, start = [], d.header_rows[1] + 1
-    for total in d.total_rows if form.rows else []:
+    scale = form_setup(ws, widths, f"{d.header_rows[0]}:{d.header_rows[1]}", form.title, d.last_row)
+    _paginate(ws, d, scale)
+    return d
+
+
+def _paginate(ws: Worksheet, d: Any, scale: int) -> None:
+    """Page breaks: each 附件1 section with its 合计 kept together where it fits on a page; the
+    footer and notes never alone — they stay with the last data rows (the whole last section
+    if it fits); a label merged down rows (section, group) repeated on the page it continues on."""
+    first, last = d.header_rows[1] + 1, d.last_row
+    heights = {r: ws.row_dimensions[r].height or 15.0 for r in range(1, last + 1)}
+    keep, start = [], first
+    for total in d.total_rows if d.form.rows else []:
         keep.append((start, total))
         start = total + 1
-    keep.append((d.footer_row - 1, d.last_row))
-    paginate(ws, 1, d.last_row, scale, _height(ws, *d.header_rows), keep)
-    return d
+    body = d.data_rows + d.total_rows
+    if body:
+        tail_from = max(min(body), max(body) - 2)          # the 合计 and the two rows above it
+        if d.form.rows and len(keep) > 1:
+            keep.append((keep[-1][0], last))               # the last section, footer included
+        keep.append((tail_from, last))
+    repeated = sum(heights[r] for r in range(d.header_rows[0], d.header_rows[1] + 1))
+    above = sum(heights[r] for r in range(1, first))
+    breaks = plan_breaks(heights, first, last, scale, repeated, above, keep)
+    for r in breaks:
+        break_before(ws, r)
+        _split_merges(ws, r)
+    ws.oddFooter.center.text = FORM_PAGE_FOOTER.format(pages=len(breaks) + 1)
+
+
+def _split_merges(ws: Worksheet, row: int) -> None:
+    """A cell merged down across a page break (附件1's section or group label) is split there and
+    its label written again in the first row of the new page."""
+    for rng in list(ws.merged_cells.ranges):
+        if not rng.min_row < row <= rng.max_row:
+            continue
+        top = ws.cell(row=rng.min_row, column=rng.min_col)
+        ws.merged_cells.remove(rng)
+        for r0, r1 in ((rng.min_row, row - 1), (row, rng.max_row)):
+            if r0 != rng.min_row:
+                new = Cell(ws, row=r0, column=rng.min_col)
+                ws._cells[(r0, rng.min_col)] = new
+                new.value, new.data_type, new._style = top.value, top.data_type, copy(top._style)
+            if r1 > r0 or rng.max_col > rng.min_col:
+                ws.merged_cells.add(MergedCellRange(
+                    ws, f"{get_column_letter(rng.min_col)}{r0}:{get_column_letter(rng.max_col)}{r1}"))
+
+
+def footer_date_of(status: pd.DataFrame, form: str, meta, unit_kind: str | None = None) -> dt.date:
+    """The date signed under the city's form: --date when given, else the latest footer date of
+    the units' current files of that form (never after the data date), else the data date."""
+    if getattr(meta, "date_given", False) or status is None or not len(status):
+        return meta.data_date
+    rows = status[status["form"] == form]
+    if unit_kind is not None:
+        rows = rows[rows["unit_kind"] == unit_kind]
+    dates = [pd.Timestamp(v).date() for v in rows.get("current_footer_date", []) if _none(v) is not None]
+    return min(max(dates), meta.data_date) if dates else meta.data_date
 
 
 def caption_text(scope: str, meta) -> str:

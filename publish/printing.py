@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
@@ -18,6 +19,10 @@ from campaign.dates import zh_date
 
 MIN_SCALE = 80                  # percent: 10 pt text prints at 8 pt
 PAGE_FOOTER = "第 &P 页 共 &N 页"
+# an official form counts its own pages: &N is the whole print job's in LibreOffice (and Excel printing
+# the whole workbook), "第 1 页 共 13 页" on a 4-page 附件1; the form's breaks are planned (plan_breaks),
+# so its page count is known
+FORM_PAGE_FOOTER = "第 &P 页 共 {pages} 页"
 # A4 landscape, 0.5" side margins: 29.7 cm - 2.54 cm = 770 pt of printable width
 _PRINTABLE_PT = 842 - 72
 _PRINTABLE_HEIGHT_PT = 595 - 2 * 0.6 * 72 - 2 * 0.3 * 72   # top/bottom 0.6", header/footer space
@@ -67,27 +72,58 @@ def printable_height(scale: int) -> float:
     return _PRINTABLE_HEIGHT_PT * 100 / scale
 
 
-def paginate(ws, first: int, last: int, scale: int, repeated: float, keep: list[tuple[int, int]],
-             first_page_used: float = 0.0) -> list[int]:
-    """Manual page breaks for rows first..last (their heights set): a block in `keep` (a
-    section, the footer with the notes) starts a new page when it would not fit on the current
-    one but fits on a page of its own; other rows break where the page is full. `repeated`: the
-    print-title rows' height on every page after the first. Returns the rows a page starts at."""
+def form_setup(ws, widths: Iterable[float], title_rows: str, label: str, last_row: int) -> int:
+    """An official form prints like the paper one: A4 landscape, one page wide whatever the font
+    (fitToWidth: a font with wider digits or characters makes the columns wider in points, and a
+    fixed scale then spilled the last columns onto pages of their own), header rows repeated,
+    pages numbered per sheet from 1, the print area ending at the form's last note. Returns the
+    highest scale an application may choose, for planning the page breaks (plan_breaks)."""
+    widths = list(widths)
+    page_setup(ws, widths, title_rows, None, label)
+    ws.oddFooter.right.text = None
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.firstPageNumber, ws.page_setup.useFirstPageNumber = 1, True   # 第 1 页 on every form
+    ws.print_area = f"A1:{get_column_letter(len(widths))}{last_row}"
+    return widest_scale(widths)
+
+
+def narrowest_points(width: float) -> float:
+    """The narrowest a column `width` characters wide prints at 100 % under a common font: Excel's
+    Calibri 11 (7 px a digit + 5 px padding at 96 dpi, 0.75 pt a pixel). LibreOffice with Noto CJK
+    measured 6.25 pt a character (fitToWidth chose 76 % for 附件1), DejaVu-like fonts wider still."""
+    return 5.25 * width + 3.75
+
+
+def widest_scale(widths: Iterable[float]) -> int:
+    """The largest scale (≤ 100 %) fitToWidth may choose: the page breaks are planned at it, so that
+    under any font a page holds the rows planned for it (a wider font: a smaller scale, room left
+    at the bottom of a page), never more — no page breaks of the application's own."""
+    total = sum(narrowest_points(w) for w in widths) or 1.0
+    return int(min(100, -(-_PRINTABLE_PT * 100 // total)))
+
+
+def plan_breaks(heights: dict[int, float], first: int, last: int, scale: int, repeated: float,
+                above: float, keep: list[tuple[int, int]]) -> list[int]:
+    """Manual page breaks for the body rows first..last (heights in points). `above`: the height
+    of the rows before `first` on page 1 (title, header); `repeated`: the print-title rows on every
+    later page. A block in `keep` (a section with its 合计, the last rows with the footer and notes)
+    starts a new page when it would not fit on the current one but fits on a page of its own.
+    A page never ends before holding a body row: no header-only page, no page of repeated titles
+    alone. Returns the rows a page starts at."""
     page = printable_height(scale) * 0.96           # a little slack: applications round heights
-    starts = {a: b for a, b in keep}
-    height = {r: ws.row_dimensions[r].height or 15.0 for r in range(first, last + 1)}
-    used, breaks = first_page_used, []
+    blocks: dict[int, int] = {}
+    for a, b in keep:
+        blocks[a] = max(blocks.get(a, a), b)
+    used, rows_on_page, breaks = above, 0, []
     for r in range(first, last + 1):
-        block = sum(height[x] for x in range(r, starts[r] + 1)) if r in starts else height[r]
-        if used + block > page and used > repeated and block <= page - repeated:
+        h = heights.get(r, 15.0)
+        block = sum(heights.get(x, 15.0) for x in range(r, blocks[r] + 1)) if r in blocks else h
+        if rows_on_page and ((used + block > page and block <= page - repeated) or used + h > page):
             breaks.append(r)
-            used = repeated
-        elif used + height[r] > page and used > repeated:
-            breaks.append(r)
-            used = repeated
-        used += height[r]
-    for r in breaks:
-        break_before(ws, r)
+            used, rows_on_page = repeated, 0
+        used += h
+        rows_on_page += 1
     return breaks
 
 

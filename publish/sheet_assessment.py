@@ -48,14 +48,16 @@ def _ratio(a: str, b: str):
 
 
 def _assessment_cols() -> list[Col]:
-    return [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=9),
-            Col("是否全部完成", "complete", "yesno", 8),
-            Col("报送要求完成数", _ratio("obligations_met", "obligations_required"), width=9),
-            Col("未完成的报送要求", "missing", width=22), Col("逾期的报送要求", "obligations_late", width=18),
-            Col("附表受理数", _ratio("forms_accepted", "forms_required"), width=8),
-            Col("按时受理的附表数", "forms_on_time", "int", 9), Col("退回文件数", "rejected_files", "int", 8),
-            Col("重报次数", "resubmissions", "int", 8), Col("收到材料篇数", "documents", "int", 8),
-            Col("数据质量提示数", "flags", "int", 8), Col("数据质量提示（原因）", "flag_reasons", width=60)]
+    # widths sum to one A4 landscape page at printing.MIN_SCALE (≤ 170): 原因 wraps beside the unit names
+    # instead of printing on pages of its own
+    return [Col("单位", "unit", width=16), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
+            Col("是否全部完成", "complete", "yesno", 7),
+            Col("报送要求完成数", _ratio("obligations_met", "obligations_required"), width=8),
+            Col("未完成的报送要求", "missing", width=20), Col("逾期的报送要求", "obligations_late", width=16),
+            Col("附表受理数", _ratio("forms_accepted", "forms_required"), width=7),
+            Col("按时受理的附表数", "forms_on_time", "int", 8), Col("退回文件数", "rejected_files", "int", 7),
+            Col("重报次数", "resubmissions", "int", 7), Col("收到材料篇数", "documents", "int", 7),
+            Col("数据质量提示数", "flags", "int", 7), Col("数据质量提示（原因）", "flag_reasons", width=44)]
 
 
 def _how(r) -> str:
@@ -73,13 +75,14 @@ def _size(r) -> str | None:
 
 
 def _document_cols() -> list[Col]:
-    return [Col("单位", "unit", width=18), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=9),
-            Col("文件", "file_name", width=30), Col("材料类别", "kind", width=12), Col("分类方式", _how, width=12),
-            Col("材料日期", "doc_date", "date", 11),
-            Col("日期来源", lambda r: "文中落款/标题" if r["date_source"] == "text" else "收到日期", width=10),
-            Col("标题", "title", width=36), Col("篇幅", _size, width=8), Col("收到时间", "arrived_at", "datetime", 17),
-            Col("判定", lambda r: DOC_STATUS_ZH.get(r["status"], r["status"]), width=8),
-            Col("说明", "reason", width=30), Col("SHA-256", "sha256", width=20)]
+    # one page wide at printing.MIN_SCALE (widths ≤ 170); the fingerprint shortened as on 报送文件
+    return [Col("单位", "unit", width=14), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
+            Col("文件", "file_name", width=22), Col("材料类别", "kind", width=10), Col("分类方式", _how, width=10),
+            Col("材料日期", "doc_date", "date", 15),
+            Col("日期来源", lambda r: "文中落款/标题" if r["date_source"] == "text" else "收到日期", width=8),
+            Col("标题", "title", width=24), Col("篇幅", _size, width=6), Col("收到时间", "arrived_at", "datetime", 19),
+            Col("判定", lambda r: DOC_STATUS_ZH.get(r["status"], r["status"]), width=6),
+            Col("说明", "reason", width=16), Col("SHA-256前12位", lambda r: str(r["sha256"])[:12], width=12)]
 
 
 def assessment_sheets(wb, frames: SummaryFrames, meta: PublishMeta) -> None:

@@ -47,8 +47,8 @@ def _summary(frames, meta) -> str:
     prev = None
     if len(series) >= 2:
         prev = pd.Timestamp(series["data_date"].iloc[-2]).date()
-    head = (f"数据日期{d:%Y年%m月%d日}，与上一次发布的{prev:%Y年%m月%d日}相比" if prev
-            else f"数据日期{d:%Y年%m月%d日}，首次发布（无上一晚数据，以下为全部内容）")
+    head = (f"数据日期{zh_date(d)}，与上一次发布的{zh_date(prev)}相比" if prev
+            else f"数据日期{zh_date(d)}，首次发布（无上一晚数据，下表只按类别计数，各项内容见其余各表）")
     if ch.empty:
         return head + "：没有变化。"
     n = ch["kind"].value_counts()
@@ -61,7 +61,7 @@ def _summary(frames, meta) -> str:
             before = series.iloc[-2]
             delta = float(now["ledger_unpaid"]) - float(before["ledger_unpaid"])
             text += f"（上一晚{_money(before['ledger_unpaid'])}万元，{'+' if delta > 0 else ''}{delta:.2f}）"
-    return text + "。按类别排列，同类中变化最大的在前。"
+    return text + ("。按类别排列，同类中变化最大的在前。" if prev is not None else "。")
 
 
 def _changes_sheet(ws: WriteOnlyWorksheet, frames, meta) -> None:
@@ -74,6 +74,13 @@ def _changes_sheet(ws: WriteOnlyWorksheet, frames, meta) -> None:
             Col("变化", "delta", "number", 13), Col("说明", "note", width=42)]
     frame = frames.night_changes if not frames.night_changes.empty else pd.DataFrame(
         columns=["kind", "unit", "subject", "field", "before", "after", "delta", "note"])
+    if len(frames.night_series) < 2 and len(frame):
+        # a first night has nothing to compare with: every item would read "上一晚 0.00"; count them instead
+        counts = frame.groupby("kind", sort=False).agg(n=("kind", "size"), units=("unit", "nunique")).reset_index()
+        counts["order"] = counts["kind"].map({k: i for i, k in enumerate(KIND_ZH)})
+        cols = [Col("类别", lambda r: KIND_ZH.get(r["kind"], r["kind"]), width=18), Col("项数", "n", "int", 10),
+                Col("涉及单位数", "units", "int", 12)]
+        frame = counts.sort_values("order")
     _table(ws, "今日变化（与上一次发布相比）", _summary(frames, meta), cols, frame, meta.timezone, meta.data_date)
 
 
@@ -86,7 +93,7 @@ def _trend_cols():
         for f in ("screened", "problem_count", "people", "amount"):
             word = LABELS[f][1]
             per_section.append(Col(f"县区{section}合计：{LABELS[f][0]}（{word}）", f"{f}_{i}", "number", 12))
-    return [Col("数据日期", lambda r: f"{pd.Timestamp(r['data_date']):%Y-%m-%d}", width=12), *per_section,
+    return [Col("数据日期", lambda r: zh_date(pd.Timestamp(r["data_date"]).date()), width=14), *per_section,
             Col("台账企业数（家）", "companies", "int", 10), Col("台账涉及金额（万元）", "ledger_amount", "number", 12),
             Col("台账涉及人数（人）", "ledger_people", "number", 12),
             Col("台账未兑付资金（万元）", "ledger_unpaid", "number", 12),

@@ -17,7 +17,8 @@ def ledger_identity_cols() -> list:
     """The ledger sheet's identity columns: the names merged into a row, and its credit code(s)."""
     from publish.workbook import Col
 
-    return [Col("已合并的其他名称（别名）", "aliases", "list", 30), Col("统一社会信用代码", "credit_code", width=22)]
+    return [Col("已合并的其他名称（别名）", "aliases", "list", 30, drop_empty=True),
+            Col("统一社会信用代码", "credit_code", width=22, drop_empty=True)]
 
 
 def _units(v: Any) -> str:

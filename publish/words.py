@@ -72,7 +72,8 @@ SEVERITY_SHORT = {"error": "错误", "warning": "提示"}
 # English after the Chinese: "…。 Sentence." — the stored message is bilingual for ops
 _SENTENCE_END = re.compile(r"(?<=[。！？）)])\s+")
 _ENGLISH = re.compile(r"[A-Za-z]{2,}[^\u4e00-\u9fff]{1,3}[A-Za-z]{2,}")
-_JARGON = ((re.compile(r"[，,]?\s*容差\s*0?\.005"), "，相差不超过0.005"),)
+# "不一致（…，容差0.005）": the tolerance is what the sums were allowed to differ by; they differ by more
+_JARGON = ((re.compile(r"[，,]?\s*容差\s*0?\.005"), "，相差超过0.005"),)
 
 
 def chinese_part(message: Any) -> str:
@@ -104,6 +105,53 @@ def expected(issue: Mapping[str, Any]) -> str:
         suffix = value if value.startswith(".") else ("." + value.rsplit(".", 1)[-1] if "." in value else "")
         return request(suffix)[0] + "。"
     return rule_words(issue.get("rule"))[1]
+
+
+_FIGURES = re.compile(r"^\s*[^=,，\s]+\s*=\s*-?[\d.]+(?:\s*[,，]\s*[^=,，\s]+\s*=\s*-?[\d.]+)*\s*$")
+_PAIR = re.compile(r"([^=,，\s]+)\s*=\s*(-?[\d.]+)")
+_UNITS = {"money": "万元", "people": "人", "count": "个"}
+
+
+def _label_of(name: str) -> tuple[str, str | None, str]:
+    """(printed label, unit, kind) of a form column's English name; other names as they are."""
+    from campaign.forms import FORMS_BY_CODE as forms
+
+    for form in forms.values():
+        for col in form.columns:
+            if col.name == name:
+                label = col.label
+                if label == "机构数量" and col.parent:        # 问题机构数量, 未整治机构数量
+                    label = col.parent.removesuffix("情况").removesuffix("机构") + label
+                return label, _UNITS.get(col.kind), col.kind
+    return name, None, ""
+
+
+def _number(text: str, kind: str) -> str:
+    try:
+        v = float(text)
+    except ValueError:
+        return text
+    if kind in ("people", "count") and v.is_integer():
+        return str(int(v))
+    return f"{v:,.2f}"
+
+
+def value_text(issue: Mapping[str, Any]) -> str | None:
+    """What was filled in, as a clerk reads it: the stored finding's figures ('amount=162.68,
+    unpaid=212.68') become words with units ('涉及金额 162.68 万元，未兑付资金 212.68 万元');
+    anything else (the text of a cell) is shown as it is."""
+    value = issue.get("value")
+    if value is None or value != value:
+        return None
+    text = str(value)
+    if not _FIGURES.match(text):
+        return text
+    pairs = _PAIR.findall(text)
+    parts = []
+    for name, raw in pairs:
+        label, unit, kind = _label_of(name.strip())
+        parts.append(f"{label} {_number(raw.strip(), kind)}{' ' + unit if unit else ''}")
+    return "，".join(parts)
 
 
 def form_name(code: Any) -> str:

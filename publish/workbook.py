@@ -16,6 +16,7 @@ frozen panes and print set-up are set before the rows they apply to. The officia
 needs random access (layout.write_form), so it is drawn on a scratch sheet and replayed."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from copy import copy
@@ -37,7 +38,7 @@ from campaign.forms import FORM1, FORM2, FORM3
 from publish import official
 from publish.printing import page_setup
 from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
-from publish.words import SEVERITY_SHORT, expected, explanation
+from publish.words import SEVERITY_SHORT, expected, explanation, value_text
 from transforms.layout import NUMBER_FORMAT, write_text
 from warehouse.queries import SummaryFrames
 
@@ -82,6 +83,7 @@ class PublishMeta:
     campaign_name: str = ""
     risk: dict = field(default_factory=dict)
     office: dict = field(default_factory=dict)     # config [office]: name, contact, phone, email
+    date_given: bool = False             # --date: the forms are signed on it (else on the units' latest footer date)
 
 
 # --------------------------------------------------------------------------------------
@@ -133,7 +135,8 @@ class Col:
     header: str
     key: str | Callable[[Any], Any]      # a column name, or a function of the row (row["name"])
     kind: str = "text"                   # text | number | int | yesno | date | datetime | list
-    width: float = 12.0
+    width: float = 12.0                  # at least: a number column is widened to its widest value
+    drop_empty: bool = False             # left out when no row has a value (an optional column costs pages)
 
 
 # number format of each kind of column (stream.TEXT: a string cell)
@@ -204,12 +207,41 @@ def _head_row(ws: WriteOnlyWorksheet, headers: list[str]) -> list[WriteOnlyCell]
     return [_text_cell(ws, h, _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER) for h in headers]
 
 
+_DATE_WIDTHS = {"date": 15.0, "datetime": 19.0}
+
+
+def _shown(value: Any, kind: str) -> int:
+    """Characters a number shows in its cell's format ('0.00', '0')."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return len(str(int(value))) if kind == "int" else len(f"{value:.2f}")
+
+
+def _fitted(cols: list[Col], columns: list[list[Any]]) -> tuple[list[Col], list[list[Any]]]:
+    """The columns a table prints: an optional column nobody filled left out, and each column at
+    least as wide as its widest number (a narrower one shows ### — 涉及金额 12345.67, 涉及人数
+    1200.00): ~1.1 width units a digit under the common fonts, plus the indent and the cell margin."""
+    out_cols, out_values = [], []
+    for col, values in zip(cols, columns):
+        if col.drop_empty and all(v is None or v == "" for v in values):
+            continue
+        digits = max((_shown(v, col.kind) for v in values), default=0)
+        if digits:
+            col = dataclasses.replace(col, width=max(col.width, round(1.1 * digits + 3, 1)))
+        elif col.kind in _DATE_WIDTHS and any(v is not None for v in values):   # 2018年7月20日 (10:05)
+            col = dataclasses.replace(col, width=max(col.width, _DATE_WIDTHS[col.kind]))
+        out_cols.append(col)
+        out_values.append(values)
+    return out_cols, out_values
+
+
 def _table(ws: StreamSheet, title: str, note: str | None, cols: list[Col], frame: pd.DataFrame,
            tz: str, data_date: dt.date | None = None) -> int:
     """Title, a note line, a header row and one row per frame row; filter and frozen header,
     A4 landscape at a legible scale with the header row repeated and numbered pages.
     Appends from row 1 of an empty sheet; returns the last row written."""
     top = 3 if note else 2
+    cols, columns = _fitted(cols, _values(frame, cols, tz))
     widths = [col.width for col in cols]
     for c, col in enumerate(cols, 1):          # sheet-level settings first: written before the rows
         ws.column_dimensions[get_column_letter(c)].width = col.width
@@ -228,7 +260,7 @@ def _table(ws: StreamSheet, title: str, note: str | None, cols: list[Col], frame
     body = TableRows(ws, [_FORMATS.get(col.kind, TEXT) for col in cols], _BODY_FONT, _BORDER, _WRAP,
                      number_alignment=_NUMBER)
     r = top
-    for r, values in enumerate(zip(*_values(frame, cols, tz)), top + 1):
+    for r, values in enumerate(zip(*columns), top + 1):
         lines, cells = 1, []
         for c, value in enumerate(values):
             xml, text = body.cell(c, value)
@@ -266,32 +298,38 @@ def _form1_data(city: pd.DataFrame, scope: str) -> tuple[list[dict], dict]:
     return data, totals
 
 
-def _form1_sheet(ws: WriteOnlyWorksheet, city: pd.DataFrame, scope: str, caption: str, meta: PublishMeta) -> None:
-    scratch = official.scratch()
-    data, totals = _form1_data(city, scope)
-    official.draw_official(scratch, FORM1, data, caption, meta, totals)
-    _replay(scratch, ws)
+def draw_form1(ws: Worksheet, frames: SummaryFrames, scope: str, meta: PublishMeta) -> None:
+    """附件1 of one scope (counties: the city's 属地 figures; departments: for comparison)."""
+    data, totals = _form1_data(frames.city_stats, scope)
+    kind = "county" if scope == "counties" else "department"
+    official.draw_official(ws, FORM1, data, _scope_caption(frames, scope, meta), meta, totals,
+                           official.footer_date_of(frames.reporting_status, FORM1.code, meta, kind))
 
 
-def _form2_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
+def draw_form2(ws: Worksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
     """附件2: the cross-region ledger, one row per company worst first, 合计 = the ledger's totals."""
-    scratch = official.scratch()
     led = frames.risk_ledger
     caption = official.caption_text(f"全市汇总（各单位报送合并，同一企业只计一次，共{len(led)}家）", meta)
-    official.draw_official(scratch, FORM2, official.form2_rows(led, frames.risk_reports), caption, meta,
-                           official.form2_totals(led))
-    _replay(scratch, ws)
+    official.draw_official(ws, FORM2, official.form2_rows(led, frames.risk_reports), caption, meta,
+                           official.form2_totals(led),
+                           official.footer_date_of(frames.reporting_status, FORM2.code, meta))
 
 
-def _form3_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
+def draw_form3(ws: Worksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
     """附件3: one row per registry county, the form's own columns (the qualification: 区县认定)."""
-    scratch = official.scratch()
     q = frames.county_qualification
     have = int(q["reported"].fillna(False).astype(bool).sum()) if len(q) else 0
     caption = official.caption_text(f"全市汇总（{have}/{len(q)}个县区报送有效附件3）", meta)
-    d = official.draw_official(scratch, FORM3, official.form3_rows(q), caption, meta)
-    official.whole_numbers(scratch, d, ["criminal_cases"])
-    _replay(scratch, ws)
+    d = official.draw_official(ws, FORM3, official.form3_rows(q), caption, meta, None,
+                               official.footer_date_of(frames.reporting_status, FORM3.code, meta, "county"))
+    official.whole_numbers(ws, d, ["criminal_cases"])
+
+
+def drawn_sheet(wb: Workbook, title: str, draw: Callable[..., None], *args) -> None:
+    """A form drawn with random access, replayed into the write-only workbook's new sheet."""
+    scratch = official.scratch()
+    draw(scratch, *args)
+    _replay(scratch, stream_sheet(wb, title))
 
 
 _SHEET_SETTINGS = ("sheet_properties", "sheet_format", "views", "page_setup", "print_options", "page_margins",
@@ -305,6 +343,7 @@ def _replay(src: Worksheet, dst: WriteOnlyWorksheet) -> None:
     for name in _SHEET_SETTINGS:     # none of these refers to the workbook's style lists
         setattr(dst, name, getattr(src, name))
     dst.print_title_rows, dst.print_title_cols = src.print_title_rows, src.print_title_cols
+    dst._print_area = copy(src._print_area)
     for key, dim in src.column_dimensions.items():
         if dim.customWidth:
             dst.column_dimensions[key].width = dim.width
@@ -438,7 +477,7 @@ def _status_cols() -> list[Col]:
         v = _none(row["on_time"])
         return "未到期" if v is None else ("是" if v else "否")
     return [Col("单位", "unit", width=16), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
-            Col("表", "form", width=6), Col("是否收到", "received", "yesno", 6), Col("文件数", "files", "int", 6),
+            Col("表", "form", width=12), Col("是否收到", "received", "yesno", 6), Col("文件数", "files", "int", 6),
             Col("最近收到时间", "last_received_at", "datetime", 19),
             Col("最近文件判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=8),
             Col("当前采用文件", "current_file", width=24), Col("落款日期", "current_footer_date", "date", 16),
@@ -459,7 +498,7 @@ def _issue_cols(places: Mapping | None) -> list[Col]:
             Col("工作表", "sheet", width=8), Col("单元格", "cell", width=6),
             Col("级别", lambda r: SEVERITY_SHORT.get(r["severity"], r["severity"]), width=6.5),
             Col("问题", lambda r: explanation({"message": r["message"], "rule": r["rule"]}), width=29.5),
-            Col("填写内容", "value", width=12),
+            Col("填写内容", lambda r: value_text({"value": r["value"]}), width=16),
             Col("应当怎样", lambda r: expected({"rule": r["rule"], "value": r["value"]}), width=22), Col("规则代码", "rule", width=12)]
 
 
@@ -480,7 +519,7 @@ def _files_cols() -> list[Col]:
             Col("判定", lambda r: STATUS_ZH.get(r["status"], r["status"]), width=6),
             Col("是否当前采用", "is_current", "yesno", 7), Col("错误数", "error_count", "int", 6),
             Col("提示数", "warning_count", "int", 6), Col("文件修改时间", "file_mtime", "datetime", 19),
-            Col("收到时间", "received_at", "datetime", 19), Col("与之重复的文件", "duplicate_of", width=22),
+            Col("收到时间", "received_at", "datetime", 19), Col("与之重复的文件", "duplicate_of", width=22, drop_empty=True),
             Col("文件指纹（SHA-256前12位）", lambda r: str(r["sha256"])[:12], width=14)]
 
 
@@ -489,7 +528,8 @@ def _reports_cols() -> list[Col]:
             _f2("fundraising_mode", width=11), _f2("internet", width=8), _f2("amount", "number", 10),
             _f2("people", "number", 8), _f2("unpaid", "number", 10), _f2("cross_province", "yesno", 5),
             _f2("measures", width=14), _f2("refund_status", width=12), _f2("outcome", width=12),
-            _f2("province_notice", width=12), _f2("remarks", width=10)]
+            _f2("province_notice", width=12),
+            Col(FORM2.column("remarks").label, "remarks", width=10, drop_empty=True)]
 
 
 def _unit_rows_cols() -> list[Col]:
@@ -512,16 +552,15 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
     wb.properties.title = f"{meta.campaign_name} 汇总 {zh_date(day)}"
     wb.properties.creator = "campaign nightly"
     from publish.sheet_changes import add_history_sheets   # 今日变化, 变化趋势 (issue 17); imports this module
-    add_history_sheets(wb, frames, meta)
 
-    # the city's own forms, as signed and sent upward
-    _form1_sheet(stream_sheet(wb, SHEET_CITY), frames.city_stats, "counties",
-                 _scope_caption(frames, "counties", meta), meta)
-    _form1_sheet(stream_sheet(wb, SHEET_DEPTS), frames.city_stats, "departments",
-                 _scope_caption(frames, "departments", meta), meta)
-    _form2_sheet(stream_sheet(wb, SHEET_FORM2), frames, meta)
-    _form3_sheet(stream_sheet(wb, SHEET_FORM3), frames, meta)
+    # the city's own forms first (the upward report, publish/upward.py, holds only these); opens on 附件1
+    drawn_sheet(wb, SHEET_CITY, draw_form1, frames, "counties", meta)
+    drawn_sheet(wb, SHEET_DEPTS, draw_form1, frames, "departments", meta)
+    drawn_sheet(wb, SHEET_FORM2, draw_form2, frames, meta)
+    drawn_sheet(wb, SHEET_FORM3, draw_form3, frames, meta)
+    wb.active = 0
     # working sheets
+    add_history_sheets(wb, frames, meta)
     _charts_sheet(stream_sheet(wb, SHEET_CHARTS), frames, meta)
     _table(stream_sheet(wb, SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低，含各单位报送情况）",
            _ledger_note(frames, meta), _ledger_cols(), frames.risk_ledger, tz, day)

@@ -91,7 +91,7 @@ def _header_labels(ws, first: int, last: int) -> set[str]:
 def test_official_sheets_print_the_forms_labels(night):
     from publish.workbook import SHEET_CITY, SHEET_FORM2, SHEET_FORM3
 
-    result, _ = night
+    result, data = night
     wb = openpyxl.load_workbook(result.workbook)
     for sheet, form in ((SHEET_CITY, FORM1), (SHEET_FORM2, FORM2), (SHEET_FORM3, FORM3)):
         ws = wb[sheet]
@@ -104,7 +104,11 @@ def test_official_sheets_print_the_forms_labels(night):
             assert ws.cell(title + 1, 1).value == form.unit_line
         texts = [c.value for row in ws.iter_rows(min_row=last + 1) for c in row if isinstance(c.value, str)]
         assert "填报人：米冬冬" in texts and "电话：6678057" in texts                # the office, from config
-        assert f"{result.data_date.year}年{result.data_date.month}月{result.data_date.day}日" in texts
+        # signed on the units' latest footer date of that form (never after the data date), not the window's end
+        kind = "" if form is FORM2 else "AND unit_kind = 'county'"
+        signed = min(sql(data, f"SELECT max(current_footer_date) FROM reporting_status WHERE form = '{form.code}' {kind}")[0][0],
+                     result.data_date)
+        assert f"{signed.year}年{signed.month}月{signed.day}日" in texts
         assert form.notes[0] in texts and form.notes[-1] in texts
 
 
@@ -137,8 +141,12 @@ def test_every_sheet_prints_legibly(night):
     for ws in wb:
         ps = ws.page_setup
         assert ps.orientation == "landscape" and ps.paperSize in (9, "9"), ws.title
-        assert int(ps.scale) >= MIN_SCALE and not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.print_title_rows, ws.title
+        if ws["A1"].value in ("附件1", "附件2", "附件3"):   # the official forms: one page wide, pages counted per form
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and ps.fitToWidth == 1, ws.title
+            assert ws.oddFooter.center.text.startswith("第 &P 页 共 "), ws.title
+            continue
+        assert int(ps.scale) >= MIN_SCALE and not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.oddFooter.center.text == PAGE_FOOTER, ws.title
         assert "数据日期：" in (ws.oddFooter.right.text or ""), ws.title
 
@@ -221,7 +229,7 @@ def test_words_drop_the_english_and_the_jargon():
     from publish.words import RULES, chinese_part, sentence
 
     msg = "合计与各行之和不一致（含隐藏行、添加行，容差0.005）。 合计 differs from the sum of its rows by more than the tolerance."
-    assert chinese_part(msg) == "合计与各行之和不一致（含隐藏行、添加行，相差不超过0.005）。"
+    assert chinese_part(msg) == "合计与各行之和不一致（含隐藏行、添加行，相差超过0.005）。"   # not "不一致…不超过"
     assert chinese_part("“涉及金额”不能为负数。 '涉及金额' is negative.") == "“涉及金额”不能为负数。"
     line = sentence({"form": "附件2", "sheet": "附件2", "cell": "F5", "rule": "NEGATIVE_VALUE", "value": "-5",
                      "message": "“涉及金额”不能为负数。 '涉及金额' is negative."},
