@@ -1,10 +1,13 @@
-"""Print set-up of every published sheet: A4 landscape at a scale a clerk can read.
+"""Print set-up of every published sheet: A4 landscape, one page wide, at a scale a clerk can read.
 
-Fitting a wide sheet onto one page width shrinks its 10 pt text below what prints legibly;
-instead each sheet gets an explicit scale computed from its column widths, never below
-MIN_SCALE (10 pt body text x 80 % = 8 pt on paper), and its columns are chosen so that they fit
-at that scale (analyst-only columns left out, long fingerprints shortened). The footer numbers
-the pages ("第 1 页 共 3 页") and carries the data date; header rows repeat on every page."""
+Every sheet prints one page wide (fitToWidth): a column's printed width depends on the font the
+application has (a column 10 characters wide is ~55 pt in Excel with Calibri, ~71 pt in
+LibreOffice where Calibri falls back to DejaVu Sans), and a fixed scale spilled the last columns
+onto pages of their own under a wider font. Legibility comes from the columns instead: they are
+chosen so that the sheet fits at MIN_SCALE or more under Excel's metric (10 pt body text x 80 %
+= 8 pt on paper; analyst-only columns left out, long fingerprints shortened); `scale` records
+that figure. The footer numbers the pages ("第 1 页 共 3 页") and carries the data date; header
+rows repeat on every page. The official forms (form_setup) also plan their page breaks."""
 from __future__ import annotations
 
 import datetime as dt
@@ -50,8 +53,8 @@ def page_setup(ws, widths: Iterable[float], title_rows: str | None, data_date: d
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.scale = scale
-    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = None
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0      # one page wide, as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
     if title_rows:
@@ -80,9 +83,6 @@ def form_setup(ws, widths: Iterable[float], title_rows: str, label: str, last_ro
     highest scale an application may choose, for planning the page breaks (plan_breaks)."""
     widths = list(widths)
     page_setup(ws, widths, title_rows, None, label)
-    ws.oddFooter.right.text = None
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.firstPageNumber, ws.page_setup.useFirstPageNumber = 1, True   # 第 1 页 on every form
     ws.print_area = f"A1:{get_column_letter(len(widths))}{last_row}"
     return widest_scale(widths)

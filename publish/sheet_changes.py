@@ -93,11 +93,12 @@ def _trend_cols():
         for f in ("screened", "problem_count", "people", "amount"):
             word = LABELS[f][1]
             per_section.append(Col(f"县区{section}合计：{LABELS[f][0]}（{word}）", f"{f}_{i}", "number", 12))
-    return [Col("数据日期", lambda r: zh_date(pd.Timestamp(r["data_date"]).date()), width=14), *per_section,
-            Col("台账企业数（家）", "companies", "int", 10), Col("台账涉及金额（万元）", "ledger_amount", "number", 12),
+    # ≤ 170 width units: one page wide at printing.MIN_SCALE
+    return [Col("数据日期", lambda r: zh_date(pd.Timestamp(r["data_date"]).date()), width=13), *per_section,
+            Col("台账企业数（家）", "companies", "int", 8), Col("台账涉及金额（万元）", "ledger_amount", "number", 12),
             Col("台账涉及人数（人）", "ledger_people", "number", 12),
             Col("台账未兑付资金（万元）", "ledger_unpaid", "number", 12),
-            Col("符合无非法集资区县数", "qualifying_counties", "int", 10), Col("欠报单位数", "units_owing", "int", 10)]
+            Col("符合无非法集资区县数", "qualifying_counties", "int", 8), Col("欠报单位数", "units_owing", "int", 8)]
 
 
 def _line(ws, title: str, axis: str, columns: list[int], first: int, last: int, anchor: str) -> None:

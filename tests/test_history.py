@@ -156,12 +156,12 @@ def test_nights_over_a_changing_inbox(nights, tmp_path):
         and Decimal(str(v[f])) != 0}
     assert {r[1] for r in city} == {"凤台县、大通区"}
     wb = openpyxl.load_workbook(data / "publish" / "latest.xlsx", read_only=True)
-    assert wb.sheetnames[:2] == ["今日变化", "变化趋势"]
+    assert wb.sheetnames[4:6] == ["今日变化", "变化趋势"]        # after the city's forms (it opens on 附件1)
     first = [r for r in wb["今日变化"].iter_rows(values_only=True)]
     text = "\n".join(str(v) for row in first for v in row if v is not None)
-    assert "2018年06月02日" in first[1][0] and "大通乙公司" in text and "清退完毕" in text
+    assert "2018年6月2日" in first[1][0] and "大通乙公司" in text and "清退完毕" in text
     trend = [r for r in wb["变化趋势"].iter_rows(min_row=4, values_only=True) if r and r[0]]
-    assert [r[0] for r in trend] == ["2018-06-01", "2018-06-02", "2018-06-03"]
+    assert [r[0] for r in trend] == ["2018年6月1日", "2018年6月2日", "2018年6月3日"]    # the one date style
     with zipfile.ZipFile(data / "publish" / "latest.xlsx") as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
     assert sum("<lineChart>" in c for c in charts) == 4

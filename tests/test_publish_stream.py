@@ -53,6 +53,7 @@ def reference_table(ws, title, note, cols, frame) -> None:
     """publish/workbook.py's _table before the tables were streamed."""
     write_text(ws.cell(row=1, column=1), title)
     ws.cell(row=1, column=1).font = W._TITLE_FONT
+    cols, _ = W._fitted(cols, W._values(frame, cols, TZ))    # the columns printed, each as wide as its numbers
     top = 2
     if note:
         write_text(ws.cell(row=2, column=1), note)
