@@ -36,7 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from campaign.dates import ZH_DATE_FORMAT, ZH_DATETIME_FORMAT, zh_date
 from campaign.forms import FORM1, FORM2, FORM3
 from publish import official
-from publish.printing import page_setup
+from publish.printing import break_before, page_setup
 from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
 from publish.words import SEVERITY_SHORT, expected, explanation, value_text
 from transforms.layout import NUMBER_FORMAT, write_text
@@ -386,7 +386,7 @@ def _scope_caption(frames: SummaryFrames, scope: str, meta: PublishMeta) -> str:
 # charts
 
 def _chart(ws: WriteOnlyWorksheet, title: str, axis: str, col: int, first: int, last: int, anchor: str,
-           height: float) -> None:
+           height: float, width: float) -> None:
     chart = BarChart()
     chart.type = "bar"                   # horizontal bars: long Chinese category labels stay readable
     chart.style = 10
@@ -399,8 +399,25 @@ def _chart(ws: WriteOnlyWorksheet, title: str, axis: str, col: int, first: int, 
     chart.y_axis.number_format, chart.y_axis.majorGridlines = "0", None
     chart.add_data(Reference(ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    chart.height, chart.width = height, 13        # cm: beside the table, one page wide at 100 %
+    chart.height, chart.width = height, width     # cm
     ws.add_chart(chart, anchor)
+
+
+# Each chart has a page of its own below the tables, never beside a table that may run onto the
+# next page (charts were cut there and overlapped): a slot of SLOT_ROWS rows of SLOT_ROW pt starts
+# with a page break and holds a chart shorter than the slot; a slot (360 pt) fits the printable
+# height of A4 landscape (~465 pt) at any scale ≤ 100 %.
+SLOT_ROWS, SLOT_ROW = 24, 15.0
+_CHART_CM = 12.0                      # a slot's chart: 340 pt tall
+
+
+def _slot(ws: WriteOnlyWorksheet, first: int, rows: int = SLOT_ROWS) -> int:
+    """Blank rows first..first+rows-1 of fixed height, a page starting at `first`; returns the next row."""
+    break_before(ws, first)
+    for r in range(first, first + rows):
+        ws.row_dimensions[r].height = SLOT_ROW
+        ws.append([])
+    return first + rows
 
 
 def _charts_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
@@ -414,23 +431,28 @@ def _charts_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMe
                [Col("领域/行为", "item", width=26), Col(problem, "problem_count", "number"),
                 Col(amount, "amount", "number")], sectors, meta.timezone, meta.data_date)
     first, last = 4, r
-    # charts stacked beside the table (not side by side): the sheet prints one page wide
-    _chart(ws, "按领域/行为：问题机构数量", "个", 2, first, last, "E3", 14)
-    _chart(ws, "按领域/行为：涉及金额", "万元", 3, first, last, "E24", 14)
-    top = max(last + 3, 46)             # below the two 14 cm sector charts (rows of ~0.69 cm)
-    ws.row_dimensions[top + 1].height = 30
-    for _ in range(r + 1, top):
-        ws.append([])
+    # a page per sector chart, full width (the table is ~10 cm wide; a chart up to 24 cm fits the page)
+    nxt = last + 1
+    for col, title, axis in ((2, "按领域/行为：问题机构数量", "个"), (3, "按领域/行为：涉及金额", "万元")):
+        if last >= first:
+            _chart(ws, title, axis, col, first, last, f"A{nxt}", _CHART_CM, 24)
+        nxt = _slot(ws, nxt)
+    # the counties: their table, and both charts side by side under it on the same page. Column D
+    # starts ≥ 10 cm from the left under any font (A:C are 50 characters wide): a 9.5 cm chart at A
+    # never reaches the one at D
+    top = nxt
+    break_before(ws, top)
+    ws.row_dimensions[top + 1].height = 30           # the header's two lines
     ws.append([_text_cell(ws, "按县区", _HEAD_FONT)])
     ws.append(_head_row(ws, ["区、县", problem, amount]))
     body = TableRows(ws, [TEXT, NUMBER_FORMAT, NUMBER_FORMAT], None, _BORDER, None)
     for row in by_county.itertuples(index=False):
         body.add([body.cell(0, row.unit)[0], body.cell(1, float(row.problem_count))[0],
-                  body.cell(2, float(row.amount))[0]])
+                  body.cell(2, float(row.amount))[0]], SLOT_ROW)
     lo, hi = top + 2, top + 1 + len(by_county)
     if len(by_county):
-        _chart(ws, "按县区：问题机构数量", "个", 2, lo, hi, f"E{top}", 8)
-        _chart(ws, "按县区：涉及金额", "万元", 3, lo, hi, f"E{top + 13}", 8)
+        _chart(ws, "按县区：问题机构数量", "个", 2, lo, hi, f"A{hi + 2}", 8, 9.5)
+        _chart(ws, "按县区：涉及金额", "万元", 3, lo, hi, f"D{hi + 2}", 8, 9.5)
 
 
 # --------------------------------------------------------------------------------------
