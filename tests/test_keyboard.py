@@ -230,7 +230,8 @@ def test_the_nightly_runs_own_log_tells_the_nights_story(prefect_harness, logs_i
     assert any(line.startswith("  - UNREADABLE_FILE: ") for line in lines)   # no cell: no stray "!", no value=None
     assert "ignored  寿县/~$寿县.xlsx: LOCK_FILE (not a submission)" in lines
     assert lines.count("total: 1 accepted, 2 rejected, 0 duplicate, 0 already processed, 1 skipped") == 1
-    assert f"published {data / 'publish' / 'summary_2018-07-21.xlsx'} (and latest.xlsx)" in lines
+    assert (f"published {data / 'publish' / 'summary_2018-07-21.xlsx'} (and latest.xlsx); "
+            f"upward report {data / 'publish' / '上报_2018-07-21.xlsx'} (and 上报_latest.xlsx)") in lines
     assert sum("total:" in m for m in messages) == 1                  # once, in the whole night's log
     markdown = summary_markdown(result.run_id, result.ingest, result.published)
     assert "LOCK_FILE" in markdown.split("## Ignored")[1] and "picked up by a later run" not in markdown
