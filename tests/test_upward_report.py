@@ -192,3 +192,29 @@ def test_problem_sheet_shows_no_program_text(night):
             assert not re.search(r"[A-Za-z_]+\s*=\s*-?\d", r[col] or ""), (col, r[col])
         if r["规则代码"] == "SUM_MISMATCH":
             assert "不一致" in r["问题"] and "不超过" not in r["问题"], r["问题"]
+
+
+def test_first_nights_changes_are_a_summary(night):
+    result, _ = night
+    ws = openpyxl.load_workbook(result.workbook)["今日变化"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert "首次发布" in rows[1][0]
+    assert [v for v in rows[2] if v] == ["类别", "项数", "涉及单位数"]
+    assert not any(v == "上一晚" for r in rows for v in r)
+    assert 1 <= len(rows) - 3 <= 14                                  # one row per category, not per item
+
+
+def test_charts_each_on_a_page_of_their_own(night):
+    from publish.workbook import SHEET_CHARTS
+
+    result, _ = night
+    ws = openpyxl.load_workbook(result.workbook)[SHEET_CHARTS]
+    breaks = {b.id + 1 for b in ws.row_breaks.brk}
+    anchors = [(c.anchor._from.row + 1, c.anchor._from.col) for c in ws._charts]
+    assert len(anchors) == 4
+    (r1, c1), (r2, c2), (r3, c3), (r4, c4) = anchors
+    assert {r1, r2} <= breaks and r1 < r2                            # the sector charts: a page each
+    assert r3 == r4 and (c1, c2, c3, c4) == (0, 0, 0, 3)             # the counties' side by side, under their table
+    assert max(b for b in breaks if b <= r3) > r2                    # on a page after the sector charts
+    last_table_row = max(r for r in range(4, r1) if ws.cell(r, 1).value is not None)
+    assert last_table_row < r1                                       # never beside the table
