@@ -82,9 +82,10 @@ def history_task(night: history.PublishedNight, frames: SummaryFrames) -> Summar
 def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str,
                   staging: Staging | None = None, places: dict | None = None) -> tuple[Path, Path, Path, Path]:
     """The working workbook (dated, latest) and the upward report (dated, latest), all stamped."""
-    upward = save_upward(stamp(build_upward(frames, meta), stamped), publish_dir, meta.data_date, staging)
-    return (*save_summary(stamp(build_workbook(frames, meta, places), stamped), publish_dir, meta.data_date, staging),
-            *upward)
+    forms = build_upward(frames, meta)
+    upward = save_upward(stamp(forms, stamped), publish_dir, meta.data_date, staging)
+    working = build_workbook(frames, meta, places, forms=forms)   # the forms drawn once, for both workbooks
+    return (*save_summary(stamp(working, stamped), publish_dir, meta.data_date, staging), *upward)
 
 
 @task(name="read-problem-places", cache_policy=NONE)

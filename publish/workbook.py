@@ -563,10 +563,13 @@ def _unit_rows_cols() -> list[Col]:
 # --------------------------------------------------------------------------------------
 # the workbook: one line per sheet, in the order the office reads them
 
-def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | None = None) -> Workbook:
+def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | None = None,
+                   forms: Workbook | None = None) -> Workbook:
     """The summary workbook of one run, to be saved once (openpyxl streams the rows of a
     write-only workbook through its own temporary files, not the publish folder).
-    places: (sha256, sheet, cell) -> {'column', 'row'} in words, for the problem sheet."""
+    places: (sha256, sheet, cell) -> {'column', 'row'} in words, for the problem sheet.
+    forms: the upward report (publish.upward) of the same frames and meta, whose three forms are
+    copied instead of drawn a second time (附件2 of a province is thousands of rows)."""
     from publish.sheet_assessment import assessment_sheets, status_with_documents
 
     wb = Workbook(write_only=True)
@@ -576,10 +579,16 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
     from publish.sheet_changes import add_history_sheets   # 今日变化, 变化趋势 (issue 17); imports this module
 
     # the city's own forms first (the upward report, publish/upward.py, holds only these); opens on 附件1
-    drawn_sheet(wb, SHEET_CITY, draw_form1, frames, "counties", meta)
+    if forms is not None:   # the upward report's forms, drawn once: replayed here, not drawn again
+        _replay(forms[SHEET_CITY], stream_sheet(wb, SHEET_CITY))
+    else:
+        drawn_sheet(wb, SHEET_CITY, draw_form1, frames, "counties", meta)
     drawn_sheet(wb, SHEET_DEPTS, draw_form1, frames, "departments", meta)
-    drawn_sheet(wb, SHEET_FORM2, draw_form2, frames, meta)
-    drawn_sheet(wb, SHEET_FORM3, draw_form3, frames, meta)
+    for title, draw in ((SHEET_FORM2, draw_form2), (SHEET_FORM3, draw_form3)):
+        if forms is not None:
+            _replay(forms[title], stream_sheet(wb, title))
+        else:
+            drawn_sheet(wb, title, draw, frames, meta)
     wb.active = 0
     # working sheets
     add_history_sheets(wb, frames, meta)
