@@ -109,6 +109,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "cross_province_points": Key("number", required=True, min=0),
         "multi_reporter_points": Key("number", required=True, min=0),
     },
+    "publish": {
+        "detail_units_max": Key("int", min=0),   # 分单位明细 lists each unit's rows up to this many units
+    },
     "office": {                      # the city office's contact line, printed in footers and receipts
         "name": Key("str"),
         "contact": Key("str"),

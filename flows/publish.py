@@ -125,7 +125,8 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
         meta = PublishMeta(data_date=data_date(date, config, frames),
                            generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
                            timezone=config.timezone, campaign_name=config.raw["campaign"]["name"],
-                           risk=dict(config.risk), office=config.office, date_given=date is not None)
+                           risk=dict(config.risk), office=config.office, date_given=date is not None,
+                           detail_units_max=int(config.raw.get("publish", {}).get("detail_units_max", 200)))
         try:
             # the night's history is committed with its publish record once its outputs are written
             # (a rerun of the same night replaces that night's rows)

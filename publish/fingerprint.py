@@ -69,7 +69,8 @@ def fingerprint(frames, meta) -> str:
     h = hashlib.sha256(_code_version())
     h.update(json.dumps({"data_date": meta.data_date.isoformat(), "timezone": meta.timezone,
                          "campaign_name": meta.campaign_name, "risk": meta.risk,
-                         "office": getattr(meta, "office", {}), "date_given": getattr(meta, "date_given", False)},
+                         "office": getattr(meta, "office", {}), "date_given": getattr(meta, "date_given", False),
+                         "detail_units_max": getattr(meta, "detail_units_max", None)},
                         sort_keys=True, default=str).encode())
     for f in dataclasses.fields(frames):
         _frame(h, f.name, getattr(frames, f.name))

@@ -84,6 +84,7 @@ class PublishMeta:
     risk: dict = field(default_factory=dict)
     office: dict = field(default_factory=dict)     # config [office]: name, contact, phone, email
     date_given: bool = False             # --date: the forms are signed on it (else on the units' latest footer date)
+    detail_units_max: int = 200          # config [publish]: 分单位明细 lists each unit's rows up to this many units
 
 
 # --------------------------------------------------------------------------------------
@@ -554,6 +555,22 @@ def _reports_cols() -> list[Col]:
             Col(FORM2.column("remarks").label, "remarks", width=10, drop_empty=True)]
 
 
+def _unit_rows_sheet(ws, frames: SummaryFrames, meta: PublishMeta) -> None:
+    """分单位明细: every unit's current 附件1 rows; beyond [publish] detail_units_max units (a province,
+    the country) a note instead: nobody reads 3,000 units' rows here, and writing them was the
+    largest working sheet of such a night. The rows stay in the warehouse and the units' receipts."""
+    stats = frames.unit_stats
+    units = stats["unit"].nunique() if len(stats) else 0
+    title = "分单位明细（各单位当前有效附件1的每一行）"
+    if units <= meta.detail_units_max:
+        _table(ws, title, None, _unit_rows_cols(), stats, meta.timezone, meta.data_date)
+        return
+    note = (f"本次共有 {units:,} 个单位的有效附件1（{len(stats):,} 行），超过本表列出的上限 {meta.detail_units_max} "
+            "个单位，逐行明细不再列入本工作簿：各单位合计见“分单位汇总”，逐行明细见数据仓库 analytics.duckdb 的 "
+            "unit_stats 视图和各单位的回执。")
+    _table(ws, title, note, _unit_rows_cols(), stats.iloc[0:0], meta.timezone, meta.data_date)
+
+
 def _unit_rows_cols() -> list[Col]:
     return [Col("单位", "unit", width=12), Col("部分", "section", width=7), Col("类别/分组", "grp", width=11),
             Col("项目", "item", width=15), Col("自行添加行", "is_added", "yesno", 5), *_f1_cols(9),
@@ -609,8 +626,7 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
     _table(stream_sheet(wb, SHEET_UNIT_TOTALS), "分单位汇总（各单位当前有效附件1，按部分合计）", None,
            [Col("单位", "unit", width=16), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
             Col("部分", "section", width=8), *_f1_cols(10)], _unit_totals(frames), tz, day)
-    _table(stream_sheet(wb, SHEET_UNIT_ROWS), "分单位明细（各单位当前有效附件1的每一行）", None,
-           _unit_rows_cols(), frames.unit_stats, tz, day)
+    _unit_rows_sheet(stream_sheet(wb, SHEET_UNIT_ROWS), frames, meta)
     _table(stream_sheet(wb, SHEET_REPORTS), "重点风险线索明细（各单位当前有效附件2，原样）", None,
            _reports_cols(), frames.risk_reports, tz, day)
     _table(stream_sheet(wb, SHEET_FILES), "收到的全部文件", None, _files_cols(), frames.submissions, tz, day)

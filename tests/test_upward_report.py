@@ -218,3 +218,33 @@ def test_charts_each_on_a_page_of_their_own(night):
     assert max(b for b in breaks if b <= r3) > r2                    # on a page after the sector charts
     last_table_row = max(r for r in range(4, r1) if ws.cell(r, 1).value is not None)
     assert last_table_row < r1                                       # never beside the table
+
+
+def test_unit_detail_rows_give_way_to_a_note_beyond_the_configured_number_of_units(night, prefect_harness, tmp_path):
+    """A province's night (thousands of units) does not write every unit's 附件1 rows into the
+    working workbook: beyond [publish] detail_units_max units the sheet says where the rows are."""
+    import shutil
+
+    from campaign.config import DEFAULT_CONFIG
+    from flows.publish import publish_flow
+    from publish.workbook import SHEET_UNIT_ROWS
+
+    _, data = night
+    units = _sql(data, "SELECT count(DISTINCT unit) FROM unit_stats")[0][0]
+    assert units > 2
+    before = openpyxl.load_workbook(data / "publish" / "latest.xlsx")[SHEET_UNIT_ROWS]
+    listed = {c.value for row in before.iter_rows(min_col=1, max_col=1) for c in row}
+    assert {u for (u,) in _sql(data, "SELECT DISTINCT unit FROM unit_stats")} <= listed   # up to the limit: every unit
+
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy, ignore=shutil.ignore_patterns("campaign.lock"))
+    cfg = tmp_path / "small.toml"
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert "detail_units_max = 200" in text
+    cfg.write_text(text.replace("detail_units_max = 200", "detail_units_max = 2"), encoding="utf-8")
+    result = publish_flow(data_dir=str(copy), config_path=str(cfg), date="2018-07-24")
+    assert not result.skipped                      # the limit takes part in the fingerprint
+    ws = openpyxl.load_workbook(result.workbook)[SHEET_UNIT_ROWS]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(f"{units:,} 个单位" in t and "unit_stats" in t for t in texts)
+    assert not {u for (u,) in _sql(data, "SELECT DISTINCT unit FROM unit_stats")} & set(texts)
