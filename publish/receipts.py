@@ -14,16 +14,17 @@ from typing import Any, Mapping
 import pandas as pd
 
 from publish.files import atomic_write
-from publish.receipt_documents import document_verdict, is_document
+from publish.receipt_documents import document_next_step, document_verdict, is_document
 from warehouse.queries import SummaryFrames
 
 from campaign.dates import zh_date
-from publish.words import SEVERITY_SHORT, expected, explanation, form_name, office_line
+from publish.words import SEVERITY_SHORT, expected, explanation, form_name, given, office_line
 
 _STYLE = """body{font-family:"Microsoft YaHei","SimSun","Noto Sans CJK SC",sans-serif;margin:2em;color:#222;
 line-height:1.5}h1{font-size:1.3em}.ok{color:#1a7f37}.bad{color:#c62828}.note{color:#666}.next{font-size:1.05em}
 table{border-collapse:collapse;margin-top:1em}td,th{border:1px solid #999;padding:6px 10px;text-align:left;
-vertical-align:top}th{background:#eef3f8;white-space:nowrap}td.code{color:#888;font-size:.85em}
+vertical-align:top}th{background:#eef3f8;white-space:nowrap}
+td:nth-child(7){min-width:18em}td:nth-child(9){min-width:12em}td:nth-child(8){max-width:14em;word-break:break-all}
 tr.error td:first-child{border-left:4px solid #c62828}tr.warning td:first-child{border-left:4px solid #e0a800}"""
 _STAMP = '<p class="note">回执生成时间：'     # followed by the time, the page's last line
 _STAMP_END = "</p>"
@@ -76,6 +77,8 @@ def next_steps(sub: Mapping[str, Any], current: list[tuple[str, str, str]]) -> s
     """What happens next, in words. current: (form, file name, arrival '7月13日') the unit's
     current data per form (other files than this one)."""
     status = sub.get("status")
+    if is_document(sub):   # a document counts for its kind: no workbook ever supersedes it
+        return document_next_step(sub)
     others = [c for c in current if c[1] != sub.get("file_name")]
     if status == "rejected":
         if not others:
@@ -113,18 +116,20 @@ def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campai
     rows = []
     for n, i in enumerate(issues, 1):
         place = places.get((i.get("sheet"), i.get("cell"))) or {}
-        cell = f"{_v(i.get('sheet'))} {_v(i.get('cell'))}".strip() if i.get("sheet") or i.get("cell") else "整个文件"
+        sheet, at = (v if given(v) else None for v in (i.get("sheet"), i.get("cell")))
+        cell = f"{_v(sheet)} {_v(at)}".strip() if sheet or at else "整个文件"
         rows.append(
-            f'<tr class="{_v(i.get("severity"))}"><td>{n}</td><td>{_v(form_name(i.get("form")) if i.get("form") else "")}</td>'
+            f'<tr class="{_v(i.get("severity"))}" data-rule="{_v(i.get("rule"))}"><td>{n}</td><td>{_v(form_name(i.get("form")))}</td>'
             f"<td>{_v(place.get('row'))}</td><td>{_v(place.get('column'))}</td><td>{cell}</td>"
             f"<td>{_v(SEVERITY_SHORT.get(i.get('severity'), i.get('severity')))}</td><td>{_v(explanation(i))}</td>"
-            f"<td>{_v(i.get('value'))}</td><td>{_v(expected(i))}</td>"
-            f'<td class="code">{_v(i.get("rule"))}</td></tr>')
+            f"<td>{_v(i.get('value'))}</td><td>{_v(expected(i))}</td></tr>")
     table = ("<table><tr><th>序号</th><th>表</th><th>行</th><th>栏目</th><th>工作表 单元格</th><th>级别</th>"
-             "<th>问题</th><th>填写内容</th><th>应当怎样</th><th>规则代码</th></tr>" + "".join(rows) + "</table>"
+             "<th>问题</th><th>填写内容</th><th>应当怎样</th></tr>" + "".join(rows) + "</table>"
              ) if issues else "<p>未发现问题。</p>"
+    fix = ("可在这份副本中直接更正后重新报送。" if sub.get("status") == "rejected"
+           else "提示不影响本次受理；如需更正，可在这份副本中修改后再报送。")
     copy = (f"<p>已将贵单位的文件复制一份，在每个有问题的单元格标了颜色并加了批注：<strong>{_v(marked_copy)}</strong>"
-            "（与本回执在同一文件夹，第一张工作表“问题清单”列出全部问题）。可在这份副本中直接更正后重新报送。</p>"
+            f"（与本回执在同一文件夹，第一张工作表“问题清单”列出全部问题）。{fix}</p>"
             ) if marked_copy else ""
     errors, warnings = int(sub.get("error_count") or 0), int(sub.get("warning_count") or 0)
     return f"""<!DOCTYPE html>
@@ -133,7 +138,7 @@ def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campai
 <h1>报送回执</h1>
 <p class="note">{_v(campaign_name)}</p>
 <p>报送单位：{_v(sub.get('unit'))}<br>文件：{_v(sub.get('file_name'))}<br>
-收到时间：{_local(sub.get('received_at'), tz)}<br>文件指纹：{_v(str(sub.get('sha256') or '')[:12])}</p>
+收到时间：{_local(sub.get('received_at'), tz)}<br>查询编号：{_v(str(sub.get('sha256') or '')[:12])}（向市处非办询问本文件时请提供）</p>
 <p class="{css}"><strong>{escape(verdict)}</strong></p>
 <p class="next">{escape(next_step or next_steps(sub, []))}</p>
 <p>错误 {errors} 处，提示 {warnings} 处。</p>

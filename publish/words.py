@@ -61,6 +61,12 @@ RULES: dict[str, tuple[str, str]] = {
     "PEOPLE_UNIT": ("涉及人数没有按“人”填报（写的是万人或千人）。", "请换算为人数、填写整数后重新报送。"),
     "AMOUNT_PER_PERSON_HIGH": ("人均涉及金额明显偏高，疑似金额按元填写或人数按万人填写。",
                                "请核对该行的涉及金额（万元）和涉及人数（人）；如确实无误，无需处理。"),
+    "DOCUMENT_KIND_UNSURE": ("从文件名和标题看不出是实施方案、工作动态信息还是总结报告，暂按“其他”登记。",
+                             "无需处理：市处非办将核定类别；以后报送请在标题或文件名中写明材料类别。"),
+    "DOCUMENT_EMPTY": ("材料中没有可读取的文字（可能是扫描件），按文件名登记，按收到日期计。",
+                       "无需处理；如方便，请同时报送可编辑的文字版本。"),
+    "DOCUMENT_UNREADABLE": ("材料无法读取（文件损坏或不完整）。", "请用 WPS 打开确认后重新保存再报送。"),
+    "DOCUMENT_TOO_LONG": ("材料页数过多，未读取。", "请只报送本次要求的材料正文。"),
     "TITLE_MISSING": ("工作表没有表格标题，系统按表头识别了这张表。", "以后报送请保留通知所附表格的标题。"),
     "SHEET_NOT_RECOGNISED": ("文件中有一张表不是附件1、附件2或附件3，未读取。",
                              "如它是其中一张，请改用通知所附表格的标题后重新报送；否则无需处理。"),
@@ -154,10 +160,17 @@ def value_text(issue: Mapping[str, Any]) -> str | None:
     return "，".join(parts)
 
 
+def given(value: Any) -> bool:
+    """A value that was given: not None, not empty, not pandas' missing marker (NaN from a frame)."""
+    return value is not None and value != "" and not (isinstance(value, float) and value != value)
+
+
 def form_name(code: Any) -> str:
-    """'附件2《重点风险线索统计表》' (or what was given)."""
-    form = FORMS_BY_CODE.get(str(code)) if code else None
-    return f"{form.code}《{form.title}》" if form else ("" if code is None else str(code))
+    """'附件2《重点风险线索统计表》' (or what was given; nothing for a finding about no form)."""
+    if not given(code):
+        return ""
+    form = FORMS_BY_CODE.get(str(code))
+    return f"{form.code}《{form.title}》" if form else str(code)
 
 
 def explanation(issue: Mapping[str, Any]) -> str:
@@ -173,13 +186,13 @@ def where_text(issue: Mapping[str, Any], place: Mapping[str, Any] | None = None)
     """'附件2《重点风险线索统计表》，“安徽甲公司”一行，“涉及金额”栏，工作表“附件2”单元格 G6'."""
     place = place or {}
     parts = []
-    if issue.get("form"):
+    if given(issue.get("form")):
         parts.append(form_name(issue.get("form")))
     if place.get("row"):
         parts.append(f"“{place['row']}”一行")
     if place.get("column"):
         parts.append(f"“{place['column']}”栏")
-    sheet, cell = issue.get("sheet"), issue.get("cell")
+    sheet, cell = (v if given(v) else None for v in (issue.get("sheet"), issue.get("cell")))
     if sheet and cell:
         parts.append(f"工作表“{sheet}”单元格 {cell}")
     elif sheet:

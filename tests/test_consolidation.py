@@ -307,7 +307,7 @@ def test_published_workbook(run):
 def test_receipts(run):
     result, data = run
     rejected = next((data / "receipts" / "田家庵区").glob("田家庵区_0718_*.html")).read_text(encoding="utf-8")
-    assert "退回" in rejected and "NEGATIVE_VALUE" in rejected and "附件1" in rejected
+    assert "退回" in rejected and 'data-rule="NEGATIVE_VALUE"' in rejected and "附件1" in rejected
     duplicate = next((data / "receipts" / "大通区").glob("大通区_副本_*.html")).read_text(encoding="utf-8")
     assert "重复" in duplicate
     superseded = next((data / "receipts" / "田家庵区").glob("田家庵区_0710_*.html")).read_text(encoding="utf-8")

@@ -180,7 +180,7 @@ def test_receipt_says_what_happens_next_and_whom_to_call(night):
     page = next((data / "receipts" / "凤台县").glob("凤台县_有错_*.html")).read_text(encoding="utf-8")
     assert "本文件未采用，当前采用的仍是" in page and "凤台县_附件1.xlsx" in page
     assert "米冬冬" in page and "6678057" in page and "w6678057@163.com" in page
-    assert "凤台甲公司" in page and "涉及金额" in page and "NEGATIVE_VALUE" in page
+    assert "凤台甲公司" in page and "涉及金额" in page and 'data-rule="NEGATIVE_VALUE"' in page
     assert "_标注.xlsx" in page
 
 
