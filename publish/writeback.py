@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from publish.official import fit_rows
 from publish.printing import page_setup
-from publish.words import SEVERITY_SHORT, expected, explanation, form_name, office_line
+from publish.words import SEVERITY_SHORT, expected, explanation, form_name, given, office_line
 from transforms.layout import write_number, write_text
 
 LIST_SHEET = "问题清单"
@@ -126,9 +126,9 @@ def _list_sheet(wb: Workbook, issues: Sequence[Mapping[str, Any]], places: Mappi
     for n, issue in enumerate(issues, 1):
         r = n + 3
         place = places.get((issue.get("sheet"), issue.get("cell"))) or {}
-        where = f"{issue.get('sheet')}!{issue.get('cell')}" if issue.get("sheet") and issue.get("cell") else (
-            issue.get("cell") or issue.get("sheet") or "整个文件")
-        values = [n, form_name(issue.get("form")) if issue.get("form") else "", place.get("row"), place.get("column"),
+        sheet, at = (v if given(v) else None for v in (issue.get("sheet"), issue.get("cell")))   # NaN: none
+        where = f"{sheet}!{at}" if sheet and at else (at or sheet or "整个文件")
+        values = [n, form_name(issue.get("form")), place.get("row"), place.get("column"),
                   where, SEVERITY_SHORT.get(issue.get("severity"), ""), explanation(issue), issue.get("value"),
                   expected(issue), issue.get("rule")]
         for c, value in enumerate(values, 1):
@@ -232,6 +232,8 @@ def write_writebacks(frames, files: Mapping, receipts_dir: Path, data_dir: Path,
         found = by_file.get((sub["unit"], sub["sha256"]), [])
         if not wants_copy(sub) or not found or sub["sha256"] in documents:   # a document has no cells to mark
             continue
+        if not any(given(i.get("sheet")) and given(i.get("cell")) for i in found):
+            continue   # nothing to mark (an unreadable file, a file-level finding): the receipt lists it, no copy
         name = writeback_name(sub["file_name"], sub["sha256"])
         path = receipt_path(receipts_dir, sub["unit"], sub["file_name"], sub["sha256"]).with_name(name)
         names[sub["sha256"]] = name

@@ -73,3 +73,18 @@ def test_no_receipt_shows_nan_or_asks_an_accepted_file_to_be_resent(demo_night):
         assert not re.search(r"\b[A-Z]+(?:_[A-Z]+)+\b", text), path.name   # no rule code shown to a unit
         if name in warned and name.endswith((".xlsx", ".xls", ".ods", ".xlsm")):
             assert "提示不影响" in text and "更正后重新报送" not in text, path.name
+
+
+def test_an_unreadable_file_gets_no_marked_copy_and_its_receipt_promises_none(prefect_harness, tmp_path):
+    from flows.nightly import nightly_flow
+    from tests.builders import drop
+
+    inbox, data = tmp_path / "inbox", tmp_path / "data"
+    drop(inbox, "寿县", "寿县.xlsx", b"PK\x03\x04 truncated")
+    nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-21")
+    folder = data / "receipts" / "寿县"
+    assert not list(folder.glob("*_标注.xlsx"))
+    [page] = folder.glob("*.html")
+    text = _text(page)
+    assert "标了颜色" not in text and "无法作为 Excel 工作簿打开" in text
+    assert not re.search(r"\bnan\b", text)
