@@ -110,7 +110,19 @@ def expected(issue: Mapping[str, Any]) -> str:
         value = str(issue.get("value") or "").strip().lower()
         suffix = value if value.startswith(".") else ("." + value.rsplit(".", 1)[-1] if "." in value else "")
         return request(suffix)[0] + "。"
+    if str(issue.get("rule")) == "ENUM_VALUE" and (column := enum_column(issue)) is not None:
+        return f"请从下拉选项中选择“{column.label}”：{'、'.join(column.choices)}。"
     return rule_words(issue.get("rule"))[1]
+
+
+def enum_column(issue: Mapping[str, Any]):
+    """The form column (with its choices) an ENUM_VALUE finding is about: named in its message
+    (“是否跨省”只能填写…), else None."""
+    form = FORMS_BY_CODE.get(str(issue.get("form")))
+    message = str(issue.get("message") or "")
+    if form is None:
+        return None
+    return next((c for c in form.columns if c.choices and f"“{c.label}”" in message), None)
 
 
 _FIGURES = re.compile(r"^\s*[^=,，\s]+\s*=\s*-?[\d.]+(?:\s*[,，]\s*[^=,，\s]+\s*=\s*-?[\d.]+)*\s*$")

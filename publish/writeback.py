@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from publish.official import fit_rows
 from publish.printing import page_setup
-from publish.words import SEVERITY_SHORT, expected, explanation, form_name, given, office_line
+from publish.words import SEVERITY_SHORT, enum_column, expected, explanation, form_name, given, office_line
 from transforms.layout import write_number, write_text
 
 LIST_SHEET = "问题清单"
@@ -144,6 +144,16 @@ def _list_sheet(wb: Workbook, issues: Sequence[Mapping[str, Any]], places: Mappi
     page_setup(ws, [w for _, w in heads], "3:3", None, LIST_SHEET)
 
 
+def _offer_choices(ws, coordinate: str, choices: Sequence[str]) -> None:
+    """A list drop-down with the column's own options on one cell (Excel and WPS show it)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="请从下拉选项中选择", error="只能填写：" + "、".join(choices))
+    dv.add(coordinate)
+    ws.add_data_validation(dv)
+
+
 def marked_copy(data: bytes, issues: Sequence[Mapping[str, Any]], places: Mapping, verdict: str,
                 office: Mapping | None = None, grid_sheets: Sequence | None = None, stamp: str | None = None) -> bytes:
     """The unit's workbook with every problem cell filled and commented, 问题清单 first.
@@ -168,6 +178,8 @@ def marked_copy(data: bytes, issues: Sequence[Mapping[str, Any]], places: Mappin
         comment = Comment("\n\n".join(notes[key]), AUTHOR)
         comment.width, comment.height = 320, min(600, 90 + 60 * len(notes[key]))
         cell.comment = comment
+        if issue.get("rule") == "ENUM_VALUE" and (column := enum_column(issue)) is not None:
+            _offer_choices(ws, cell.coordinate, column.choices)   # the drop-down the receipt advises
         marked.add(i)
     _list_sheet(wb, issues, places, verdict, office, marked)
     if stamp is not None:

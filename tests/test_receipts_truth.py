@@ -88,3 +88,25 @@ def test_an_unreadable_file_gets_no_marked_copy_and_its_receipt_promises_none(pr
     text = _text(page)
     assert "标了颜色" not in text and "无法作为 Excel 工作簿打开" in text
     assert not re.search(r"\bnan\b", text)
+
+
+def test_a_marked_copy_offers_the_drop_down_its_receipt_advises_with_that_columns_options(prefect_harness, tmp_path):
+    import openpyxl
+
+    from flows.nightly import nightly_flow
+    from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid
+    from tests.client_writers import xlsxwriter_bytes
+
+    inbox, data = tmp_path / "inbox", tmp_path / "data"
+    drop(inbox, "寿县", "寿县.xlsx", xlsxwriter_bytes({
+        "附件1": form1_grid(form1_values()),
+        "附件2": form2_grid([company("寿县甲公司", cross="Y"), company("寿县乙公司", internet="网上")]),
+        "附件3": form3_grid("寿县")}))
+    nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-21")
+    [copy] = (data / "receipts" / "寿县").glob("*_标注.xlsx")
+    ws = openpyxl.load_workbook(copy)["附件2"]
+    offered = {str(c): dv.formula1 for dv in ws.data_validations.dataValidation for c in dv.sqref.ranges}
+    assert offered == {"I5": '"是,否"', "E6": '"线上,线下,线上线下相结合"'}
+    [page] = (data / "receipts" / "寿县").glob("*.html")
+    text = _text(page)
+    assert "“是否跨省”：是、否" in text and "“是否通过互联网”：线上、线下、线上线下相结合" in text
