@@ -24,6 +24,7 @@ from campaign.config import Config, load_config
 from campaign.obligations import obligations
 from intake.archive import archive_file, archive_skip_reason
 from flows.documents import documents_task, split_documents
+from flows.office import office_review_task, split_office
 from flows.parallel import Execution, ParseJob, Sealed, chunks, examine_chunk, parse_local
 from flows.retries import transient_retries
 from intake.scan import Found, scan_inbox
@@ -381,7 +382,8 @@ def _ingest(run, inbox_dir: Path, data: Path, warehouse: Path, config: Config, e
         received, unread = archive_task(quote(found), data, warehouse)   # quote: thousands of paths
     skips = skips + unread
     verdicts: list[Verdict] = []
-    fresh, documents = split_documents([r for r in received if r.status == "new"], config)   # flows/documents.py
+    units_received, office_files = split_office(received, config)   # the office's filled 待核对 copies: flows/office.py
+    fresh, documents = split_documents([r for r in units_received if r.status == "new"], config)   # flows/documents.py
     with ExitStack() as stack:
         runner = stack.enter_context(task_runner(ex)) if fresh else None
         # batches bound the memory of a big night; each is parsed, validated and loaded in turn
@@ -395,6 +397,11 @@ def _ingest(run, inbox_dir: Path, data: Path, warehouse: Path, config: Config, e
             verdicts += [_released(v) for v in decided]
     with clock("documents"):
         verdicts += documents_task(quote(documents), data, warehouse, run_id, config)
+    if office_files:
+        with clock("office"):
+            decided = office_review_task(quote(office_files), data, warehouse, config)
+            load_task(quote(decided), warehouse, run_id)
+            verdicts += decided
     with clock("load"):
         duplicates = _duplicates(received)
         if duplicates:

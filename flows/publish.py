@@ -18,12 +18,13 @@ from campaign.story import published_line
 from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from flows.ingest import _logger, current_run_id
 from flows.retries import operations_policy, transient_reason, transient_retries
-from publish.files import (LATEST, UPWARD_LATEST, PublishFailed, Staging, save_summary, save_upward, summary_name,
-                           upward_name)
+from publish.files import (LATEST, UPWARD_LATEST, PublishFailed, Staging, save_review, save_summary, save_upward,
+                           summary_name, upward_name)
 from publish.fingerprint import fingerprint, is_published, stamp
 from publish.places import issue_places, places_of_files
 from publish.receipts import receipt_paths, write_receipts
 from publish.writeback import write_writebacks
+from publish.review_workbook import build_review
 from publish.upward import build_upward
 from publish.workbook import PublishMeta, build_workbook
 from warehouse import db, history, queries
@@ -84,6 +85,7 @@ def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, s
     """The working workbook (dated, latest) and the upward report (dated, latest), all stamped."""
     forms = build_upward(frames, meta)
     upward = save_upward(stamp(forms, stamped), publish_dir, meta.data_date, staging)
+    save_review(build_review(frames, meta), publish_dir, meta.data_date, staging)   # 待核对: the office decides in Excel
     working = build_workbook(frames, meta, places, forms=forms)   # the forms drawn once, for both workbooks
     return (*save_summary(stamp(working, stamped), publish_dir, meta.data_date, staging), *upward)
 

@@ -144,6 +144,18 @@ def save_upward(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: St
             write(Path(publish_dir) / UPWARD_LATEST, buf.getvalue()))
 
 
+def review_name(data_date: dt.date) -> str:
+    return f"待核对_{data_date.isoformat()}.xlsx"
+
+
+def save_review(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: Staging | None = None) -> Path:
+    """待核对_<date>.xlsx (publish/review_workbook.py), atomically (or staged) like the others."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    write = staging.write if staging is not None else atomic_write
+    return write(Path(publish_dir) / review_name(data_date), buf.getvalue())
+
+
 def save_summary(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: Staging | None = None
                  ) -> tuple[Path, Path]:
     """Write the dated workbook and the stable latest.xlsx, each atomically (or staged); return both paths."""

@@ -104,6 +104,15 @@ def next_steps(sub: Mapping[str, Any], current: list[tuple[str, str, str]]) -> s
     return "本文件已受理，但已被本单位后报的文件取代，不再采用。"
 
 
+def office_next_step(sub: Mapping[str, Any]) -> str:
+    """The office's own filled 待核对 copy (flows/office.py): what was done with it."""
+    if sub.get("status") == "duplicate":
+        return "本文件与已收到的文件相同，无需处理。"
+    if sub.get("status") == "rejected":
+        return "本文件未能作为待核对工作簿读取，请在当晚的待核对工作簿中填写后重新放入本办的文件夹。"
+    return "已按下表处理本办的核对结果：企业判定自本次汇总起生效，材料类别计入相应的报送要求。"
+
+
 def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campaign_name: str,
                  generated_at: dt.datetime, tz: str = "Asia/Shanghai", *, places: Mapping | None = None,
                  office: Mapping | None = None, next_step: str | None = None,
@@ -222,7 +231,8 @@ def write_receipts(frames: SummaryFrames, receipts_dir: Path, campaign_name: str
         places = {(i.get("sheet"), i.get("cell")): fp.place(i.get("sheet"), i.get("cell")) for i in found} if fp else {}
         path = receipt_path(receipts_dir, sub["unit"], sub["file_name"], sub["sha256"])
         html = receipt_html(sub, found, campaign_name, generated_at, tz, places=places, office=office,
-                            next_step=next_steps(sub, current.get(sub["unit"], [])),
+                            next_step=(office_next_step(sub) if sub["unit"] == (office or {}).get("name")
+                                       else next_steps(sub, current.get(sub["unit"], []))),
                             marked_copy=None if sub["status"] == "duplicate" else writebacks.get(sub["sha256"]))
         if force or not _unchanged(path, html):
             data = html.encode("utf-8")

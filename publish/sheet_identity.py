@@ -8,9 +8,9 @@ from typing import Any
 
 SHEET_IDENTITY = "疑似同一企业"
 
-DECIDE = ("请市处非办核对：确为同一企业的，执行 campaign match same 键A 键B（台账自下次汇总起合并为一家，"
-          "各单位报送情况保留）；不是同一企业的，执行 campaign match different 键A 键B（不再提示）。"
-          "也可导出 CSV（campaign match export 文件）批量填写后导入（campaign match import 文件）。")
+DECIDE = ("请市处非办在当晚的“待核对”工作簿（publish/待核对_日期.xlsx）中逐对选择“同一企业”或“不同企业”，"
+          "保存后放入共享文件夹中本办的文件夹，下次运行时生效：同一企业的，台账合并为一家（各单位报送情况保留）；"
+          "不同企业的，不再提示。")
 
 
 def ledger_identity_cols() -> list:
