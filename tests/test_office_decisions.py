@@ -1,66 +1,115 @@
-"""The office decides in Excel (issue 28): the 待核对 workbook offers drop-downs, and a filled
-copy (saved by openpyxl as Excel would, or rewritten by another client) is read back row by row."""
+"""The office decides in Excel: each night writes 待核对_<date>.xlsx; a filled copy dropped into the
+office's own inbox folder merges a company pair and sets a document's kind at the next run, a
+blank copy changes nothing, and of two copies that disagree the later one wins."""
 from __future__ import annotations
 
-from openpyxl import load_workbook
+import io
+import os
+import time
 
-from publish.review import write_review
-from transforms.decisions import DOCS_SHEET, PAIRS_SHEET, later_wins, read_decisions
+import duckdb
+import openpyxl
+import pytest
 
-PAIRS = [dict(key_a="安徽甲投资公司", key_b="安徽甲投资有限公司", name_a="安徽甲投资公司", name_b="安徽甲投资有限公司",
-              units_a=["田家庵区"], units_b=["大通区"], reason="名称相近"),
-         dict(key_a="乙公司", key_b="乙贸易公司", name_a="乙公司", name_b="乙贸易公司",
-              units_a=["凤台县"], units_b=["寿县"], reason="名称相近")]
-DOCS = [dict(unit="寿县", sha256="ab" * 32, file_name="材料.docx", title="关于有关情况", received="2018年7月1日")]
+from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 
-
-def _blank(tmp_path):
-    return write_review(tmp_path / "待核对_2018-07-20.xlsx", PAIRS, DOCS, "市处非办", "2018年7月20日")
+DOC = "情况说明.docx"
 
 
-def _fill(src, dst, pair_values, kind):
-    wb = load_workbook(src)
-    for r, v in zip((3, 4), pair_values):
-        wb[PAIRS_SHEET][f"F{r}"] = v
-    wb[DOCS_SHEET]["E3"] = kind
-    wb.save(dst)
-    return dst.read_bytes()
+def _county(unit: str, name: str, seed: int = 1) -> bytes:
+    return workbook_bytes({"附件1": form1_grid(form1_values(seed=seed)), "附件2": form2_grid([company(name)]),
+                           "附件3": form3_grid(unit)})
 
 
-def test_the_blank_workbook_offers_the_drop_downs_and_hides_the_keys(tmp_path):
-    wb = load_workbook(_blank(tmp_path))
-    pairs, docs = wb[PAIRS_SHEET], wb[DOCS_SHEET]
+def _docx(text: str) -> bytes:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph(text)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def _sql(data, q):
+    con = duckdb.connect(str(data / "analytics.duckdb"), read_only=True)
+    try:
+        return con.execute(q).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def night(prefect_harness, tmp_path):
+    from flows.nightly import nightly_flow
+
+    inbox, data = tmp_path / "inbox", tmp_path / "data"
+    drop(inbox, "寿县", "寿县.xlsx", _county("寿县", "安徽瑞丰农业科技有限公司"))
+    drop(inbox, "凤台县", "凤台县.xlsx", _county("凤台县", "安徽瑞丰农业科技有限公司寿县分公司", seed=2))
+    drop(inbox, "寿县", DOC, _docx("关于有关事项的说明\n2018年7月1日"))
+    nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-21")
+    return inbox, data
+
+
+def _fill(review: bytes, pair: str | None, kind: str | None) -> bytes:
+    """The office's copy, filled as Excel saves it (openpyxl keeps the drop-downs and hidden keys)."""
+    wb = openpyxl.load_workbook(io.BytesIO(review))
+    if pair:
+        wb["疑似同一企业"]["A4"] = pair
+    if kind:
+        wb["材料类别"]["A4"] = kind
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_the_review_workbook_offers_both_decisions_with_drop_downs(night):
+    _, data = night
+    wb = openpyxl.load_workbook(data / "publish" / "待核对_2018-07-21.xlsx")
+    pairs, docs = wb["疑似同一企业"], wb["材料类别"]
+    assert pairs["A3"].value == "判定" and pairs["J4"].value and pairs["K4"].value
+    assert {pairs["B4"].value, pairs["E4"].value} == {"安徽瑞丰农业科技有限公司", "安徽瑞丰农业科技有限公司寿县分公司"}
     assert [dv.formula1 for dv in pairs.data_validations.dataValidation] == ['"同一企业,不同企业"']
-    assert "F3:F4" in str(pairs.data_validations.dataValidation[0].sqref)
+    assert pairs.column_dimensions["J"].hidden and pairs.column_dimensions["K"].hidden
+    assert docs["C4"].value == DOC
     assert [dv.formula1 for dv in docs.data_validations.dataValidation] == ['"实施方案,工作动态信息,总结报告,其他"']
-    assert pairs.column_dimensions["G"].hidden and pairs.column_dimensions["H"].hidden
-    assert "campaign" not in pairs["A1"].value and "市处非办" in pairs["A1"].value
+    ledger = openpyxl.load_workbook(data / "publish" / "latest.xlsx")["疑似同一企业"]
+    assert not any("campaign match" in str(c.value) for row in ledger.iter_rows() for c in row)
 
 
-def test_a_blank_copy_decides_nothing(tmp_path):
-    decided, refused = read_decisions(_blank(tmp_path).read_bytes())
-    assert decided == [] and refused == []
+def test_a_filled_copy_merges_the_pair_and_sets_the_kind_a_blank_one_changes_nothing(night):
+    from flows.nightly import nightly_flow
+
+    inbox, data = night
+    review = (data / "publish" / "待核对_2018-07-21.xlsx").read_bytes()
+    drop(inbox, "市处非办", "空白.xlsx", review)
+    nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-22")
+    assert _sql(data, "SELECT count(*) FROM risk_ledger")[0][0] == 2
+    assert _sql(data, f"SELECT kind FROM documents WHERE file_name = '{DOC}'") == [("其他",)]
+    assert _sql(data, "SELECT status FROM submissions WHERE unit = '市处非办'") == [("accepted",)]
+
+    drop(inbox, "市处非办", "核对结果.xlsx", _fill(review, "同一企业", "工作动态信息"))
+    nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-23")
+    assert _sql(data, "SELECT count(*) FROM risk_ledger")[0][0] == 1
+    assert _sql(data, f"SELECT kind, classified_by FROM documents WHERE file_name = '{DOC}'") == [("工作动态信息", "hand")]
+    assert _sql(data, "SELECT kind, decision, outcome FROM office_decisions WHERE file_name = '核对结果.xlsx' ORDER BY kind"
+                ) == [("document", "工作动态信息", "applied"), ("pair", "same", "applied")]
+    assert not _sql(data, "SELECT * FROM validation_issues WHERE rule = 'UNKNOWN_UNIT'")
+    [page] = [p for p in (data / "receipts" / "市处非办").glob("核对结果_*.html")]
+    text = page.read_text(encoding="utf-8")
+    assert "已按下表处理本办的核对结果" in text and "同一企业" in text and "工作动态信息" in text
 
 
-def test_filled_rows_are_read_with_their_row_and_blank_rows_stay_open(tmp_path):
-    data = _fill(_blank(tmp_path), tmp_path / "filled.xlsx", ["同一企业", None], "总结报告")
-    decided, refused = read_decisions(data)
-    assert refused == []
-    assert [(d.what, d.row, d.key_a, d.key_b, d.decision) for d in decided] == [
-        ("pair", 3, "安徽甲投资公司", "安徽甲投资有限公司", "same"), ("document", 3, "寿县", "ab" * 32, "总结报告")]
+def test_of_two_copies_that_disagree_the_later_wins_and_says_so(night):
+    from flows.nightly import nightly_flow
 
-
-def test_a_value_not_in_the_list_is_refused_not_guessed(tmp_path):
-    data = _fill(_blank(tmp_path), tmp_path / "filled.xlsx", ["是", "不同企业"], "方案")
-    decided, refused = read_decisions(data)
-    assert [(d.row, d.decision) for d in decided] == [(4, "different")]
-    assert [(r.sheet, r.row, r.value) for r in refused] == [(PAIRS_SHEET, 3, "是"), (DOCS_SHEET, 3, "方案")]
-
-
-def test_two_conflicting_copies_the_later_wins_and_says_so(tmp_path):
-    blank = _blank(tmp_path)
-    first, _ = read_decisions(_fill(blank, tmp_path / "a.xlsx", ["同一企业", None], "总结报告"))
-    second, _ = read_decisions(_fill(blank, tmp_path / "b.xlsx", ["不同企业", None], "总结报告"))
-    in_force, conflicts = later_wins([("a.xlsx", first), ("b.xlsx", second)])
-    pair = next(d for f, d in in_force if d.what == "pair")
-    assert pair.decision == "different" and len(conflicts) == 1 and "采用后收到的 b.xlsx" in conflicts[0]
+    inbox, data = night
+    review = (data / "publish" / "待核对_2018-07-21.xlsx").read_bytes()
+    now = time.time()
+    drop(inbox, "市处非办", "甲.xlsx", _fill(review, "同一企业", None), mtime=now - 7200)
+    drop(inbox, "市处非办", "乙.xlsx", _fill(review, "不同企业", None), mtime=now - 3600)
+    nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-22")
+    assert _sql(data, "SELECT count(*) FROM risk_ledger")[0][0] == 2          # kept apart: the later copy
+    assert _sql(data, "SELECT decision FROM company_candidates") == [("different",)]
+    [page] = [p for p in (data / "receipts" / "市处非办").glob("乙_*.html")]
+    assert "以本文件为准" in page.read_text(encoding="utf-8")
