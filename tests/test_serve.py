@@ -302,7 +302,8 @@ def test_permanent_publish_failure_fails_clearly_and_keeps_latest(published, mon
     finally:
         publish_dir.chmod(0o755)
     message = str(failed.value)
-    assert "could not put" in message and "0 of 2 outputs were replaced" in message   # none replaced: all or nothing
+    assert "could not put" in message and "0 of 5 outputs were replaced" in message   # none replaced: all or nothing
+    # (the working workbook and the upward report, dated and latest each, and 待核对)
     assert ("No space left on device" in message) if fault == "disk-full" else ("Permission denied" in message)
     assert (publish_dir / "latest.xlsx").read_bytes() == before
     assert not list(publish_dir.glob(".*.tmp"))                       # no half-written file left behind

@@ -74,7 +74,8 @@ def test_a_hand_night_runs_warm_with_the_expected_verdicts_and_the_cold_figures(
     night = campaign("nightly", "--inbox", str(inbox), "--data-dir", str(data))
     assert night.returncode == 0, night.stderr[-3000:]
     assert len(warm_runs()) == 1
-    assert night.stdout.splitlines()[-1] == f"published: {data / 'publish' / 'summary_2018-07-30.xlsx'}"
+    assert night.stdout.splitlines()[-2:] == [f"published: {data / 'publish' / 'summary_2018-07-30.xlsx'}",
+                                              f"upward report (to sign and send): {data / 'publish' / '上报_2018-07-30.xlsx'}"]
     story = [m for m in (line.split(" - ", 1)[-1] for line in night.stderr.splitlines()) if m.startswith("rejected ")]
     expected = {f["path"].removeprefix("inbox/"): f["rule"] for f in EXPECTED["files"] if f["verdict"] == "rejected"}
     assert {line.split(": ")[0].removeprefix("rejected "): line.split(": ")[1].split()[0] for line in story} == expected
