@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign.dates import zh_date
+from publish.official import fit_rows
 from publish.printing import page_setup
 from transforms.layout import write_text
 from transforms.office_review import (DECISION, DOCS_SHEET, KEY_A, KEY_B, KIND, KIND_CHOICES, PAIR_CHOICES,
@@ -61,7 +62,10 @@ def _sheet(wb: Workbook, title: str, note: str, heads: list[tuple[str, float]], 
     for r, values in enumerate(rows, 4):
         for c, value in enumerate(values, 1):
             cell = ws.cell(row=r, column=c)
-            write_text(cell, value)
+            if isinstance(value, (int, float)):
+                cell.value = value
+            else:
+                write_text(cell, value)
             cell.font, cell.border, cell.alignment = _BODY, _BORDER, _WRAP
         ws.cell(row=r, column=choose).fill = _CHOOSE
     if rows:
@@ -71,6 +75,7 @@ def _sheet(wb: Workbook, title: str, note: str, heads: list[tuple[str, float]], 
         ws.add_data_validation(dv)
     for c in hidden:   # the keys the next run applies a row by: kept, out of the way
         ws.column_dimensions[get_column_letter(c)].hidden = True
+    fit_rows(ws, 4, len(rows) + 3)   # wrapped text gets the height it needs (spreadsheets do not grow rows)
     ws.freeze_panes = "A4"
     page_setup(ws, [w for i, (_, w) in enumerate(heads, 1) if i not in hidden], "3:3", meta.data_date)
 
@@ -87,7 +92,7 @@ def build_review(frames, meta) -> Workbook:
     pairs = [] if cands is None or cands.empty else [
         [None, r["name_a"], _units(r["units_a"]), _reported(frames.risk_reports, r["key_a"]),
          r["name_b"], _units(r["units_b"]), _reported(frames.risk_reports, r["key_b"]), r["reason"],
-         f"{float(r['score']):.0f}", r["key_a"], r["key_b"]]
+         round(float(r["score"])), r["key_a"], r["key_b"]]
         for r in cands.to_dict("records")]
     _sheet(wb, PAIRS_SHEET,
            f"共{len(pairs)}对。在“{DECISION}”一栏选择：同一企业（台账合并为一家，各单位报送情况保留）或不同企业（不再提示）。{where}",
