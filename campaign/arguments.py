@@ -14,8 +14,8 @@ from campaign.dates import parse_date_arg
 from campaign.errors import InboxMissing, InputError
 
 
-WRITING_COMMANDS = {"ingest", "demo", "nightly", "publish", "reprocess", "serve", "template"}
-DATED_COMMANDS = {"nightly", "publish"}            # --date names the night a workbook stands for
+WRITING_COMMANDS = {"ingest", "intake", "demo", "nightly", "publish", "reprocess", "serve", "template"}
+DATED_COMMANDS = {"nightly", "publish", "intake"}  # --date names the night a workbook (or an intake's 待办) stands for
 ON_A_WAREHOUSE = {"publish", "reprocess"}          # nothing to publish or revalidate without one
 
 
@@ -71,7 +71,9 @@ def check(args, config) -> None:
         _folder("--data-dir", args.data_dir, must_exist=False, writes=getattr(args, "command", None) in WRITING_COMMANDS)
     if getattr(args, "out", None) is not None:
         _folder("--out", args.out, must_exist=False, writes=True)
-    if getattr(args, "command", None) in ("ingest", "nightly", "serve"):
+    if getattr(args, "outbox", None) is not None:
+        _folder("--outbox", args.outbox, must_exist=False, writes=True)
+    if getattr(args, "command", None) in ("ingest", "intake", "nightly", "serve"):
         inbox = getattr(args, "inbox", None)
         if inbox is not None:
             _folder("--inbox", inbox, must_exist=True, missing=InboxMissing)
@@ -94,6 +96,17 @@ def _apart(args, config) -> None:
     if data == inbox or inbox in data.parents:
         raise InputError(f"data dir {data} is {'the inbox' if data == inbox else 'inside the inbox ' + str(inbox)}: "
                          f"the next night would read its own archive and workbooks as submissions; keep them apart")
+    if not hasattr(args, "outbox"):
+        return
+    given = getattr(args, "outbox", None)
+    outbox = Path(given).expanduser().resolve() if given else config.outbox_for(inbox)
+    where = "--outbox" if given else "config paths.outbox"
+    if outbox == inbox or inbox in outbox.parents:
+        raise InputError(f"outbox {outbox} ({where}) is {'the inbox' if outbox == inbox else 'inside the inbox'}: "
+                         f"the next run would read the receipts as submissions; keep them apart")
+    if outbox == data or outbox in data.parents:
+        raise InputError(f"outbox {outbox} ({where}) holds the data dir {data}: the units would see the warehouse "
+                         f"and the archive; give the outbox a folder of its own")
 
 
 def _a_screening_night(day, config) -> None:

@@ -24,8 +24,13 @@ def _common(p: argparse.ArgumentParser, inbox: bool = True) -> None:
     p.add_argument("--config", help="config file (default: $CAMPAIGN_CONFIG or the packaged campaign/config.toml)")
 
 
-FLOW_COMMANDS = {"ingest", "demo", "nightly", "publish", "reprocess"}
-VALIDATING_COMMANDS = {"ingest", "demo", "nightly", "reprocess"}
+FLOW_COMMANDS = {"ingest", "intake", "demo", "nightly", "publish", "reprocess"}
+VALIDATING_COMMANDS = {"ingest", "intake", "demo", "nightly", "reprocess"}
+
+
+def _outbox_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--outbox", help="where units look for their receipts, 回执汇总 and 待办: <outbox>/<unit>/ "
+                        "(default: config paths.outbox, a relative one beside the inbox)")
 
 
 def _dirs(args) -> tuple[Path | None, Path]:
@@ -57,7 +62,7 @@ def _may_validate(args, inbox: Path | None, data_dir: Path, config) -> bool:
     ingest only when its inbox holds a file not seen before (campaign.inbox_news)."""
     if args.command not in VALIDATING_COMMANDS:
         return False
-    if args.command in ("nightly", "ingest"):
+    if args.command in ("nightly", "ingest", "intake"):
         from campaign.inbox_news import inbox_has_news
 
         return inbox_has_news(inbox, data_dir, config)
@@ -90,6 +95,19 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def cmd_intake(args) -> int:
+    parse_date_arg(args.date)
+    inbox, data_dir = _dirs(args)
+    _preflight(data_dir)
+    from flows.intake import intake_flow
+
+    _flows_ready(args)
+    result = intake_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, outbox=args.outbox,
+                         date=args.date)
+    print(result.summary())
+    return 0
+
+
 def cmd_demo(args) -> int:
     _, data_dir = _dirs(args)
     _preflight(data_dir)
@@ -104,7 +122,8 @@ def cmd_demo(args) -> int:
         paths = write_demo_inbox(inbox, config)
         print(f"wrote demo inbox {inbox}: {len(paths)} files for {len(config.units)} units")
     _flows_ready(args)
-    result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)
+    result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config,
+                          outbox=args.outbox or str(data_dir / "demo-outbox"))
     print(f"warehouse: {data_dir / 'campaign.duckdb'} (analysts: {data_dir / 'analytics.duckdb'})")
     print(_published_line(result.published))   # the night's story (counts, rejected files) is in the log above
     return 0
@@ -117,7 +136,8 @@ def cmd_nightly(args) -> int:
     from flows.nightly import nightly_flow
 
     _flows_ready(args)
-    result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, date=args.date)
+    result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, date=args.date,
+                          outbox=args.outbox)
     print(_published_line(result.published))   # the night's story (counts, rejected files) is in the log above
     return 0
 
@@ -139,7 +159,8 @@ def cmd_publish(args) -> int:
 
     _flows_ready(args)
     consolidate_flow(data_dir=str(data_dir), config_path=args.config)   # views in step with the config file
-    result = publish_flow(data_dir=str(data_dir), config_path=args.config, date=args.date, force=args.force)
+    result = publish_flow(data_dir=str(data_dir), config_path=args.config, date=args.date, force=args.force,
+                          outbox=args.outbox)
     print(_published_line(result))
     print(f"latest:    {result.latest}\nreceipts:  {len(result.receipts)} in "
           f"{data_dir / 'receipts'} ({result.receipts_written} written)")
@@ -219,6 +240,10 @@ def cmd_status(args) -> int:
     con = _analytics(data_dir)
     try:
         print(status_report(con, config, today, runlog.read_runs(data_dir)))
+        from publish.dues import status_lines
+        from warehouse.dues import read_outbox_frames
+
+        print("\n" + "\n".join(status_lines(read_outbox_frames(con, config.units), today, config.office)))   # 催报
     finally:
         con.close()
     return 0
@@ -255,12 +280,14 @@ def cmd_template(args) -> int:
 
 def cmd_serve(args) -> int:
     inbox, data_dir = _dirs(args)
+    from flows.intake_schedule import describe_intake
     from flows.serve import describe_schedule, serve
 
-    if args.next is not None:   # only show the schedule
-        print(describe_schedule(load_config(args.config), n=args.next))
+    if args.next is not None:   # only show the schedules: the night's and the office hours' intake
+        config = load_config(args.config)
+        print(describe_schedule(config, n=args.next) + "\n\n" + describe_intake(config, n=args.next))
         return 0
-    serve(config_path=args.config, inbox=inbox, data_dir=data_dir)   # blocks until Ctrl-C / SIGTERM
+    serve(config_path=args.config, inbox=inbox, data_dir=data_dir, outbox=args.outbox)   # blocks until Ctrl-C / SIGTERM
     return 0
 
 
@@ -282,12 +309,22 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("intake", help="new files -> receipts and the outbox within minutes: scan, archive, validate, load, "
+                                      "then each unit's receipts, 回执汇总 and 待办 (no consolidation, no workbook)")
+    _common(p)
+    _outbox_option(p)
+    p.add_argument("--date", help="count the days left to each due date from this date, YYYY-MM-DD (default: the "
+                        "data date: the arrival date of the newest file received, within the screening window)")
+    p.set_defaults(func=cmd_intake)
+
     p = sub.add_parser("demo", help="write the built-in demo inbox (every registry unit) and run the pipeline on it")
     _common(p, inbox=False)
+    _outbox_option(p)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("nightly", help="run the nightly flow once, now: ingest + consolidate + publish")
+    p = sub.add_parser("nightly", help="run the nightly flow once, now: ingest + consolidate + publish (+ the outbox)")
     _common(p)
+    _outbox_option(p)
     p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: the arrival date of the newest file "
                         "received, within the screening window)")
     p.set_defaults(func=cmd_nightly)
@@ -298,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "received, within the screening window)")
     p.add_argument("--force", action="store_true",
                    help="rewrite the workbook and every receipt even when nothing changed since the last publish")
+    p.add_argument("--outbox", help="also bring this outbox up to date (receipts, 回执汇总, 待办, 催报); "
+                        "without it the next intake or night does")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("query", help='one read-only SQL statement on the analysts\' snapshot: campaign query "SELECT ..."')
@@ -326,8 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("serve", help="serve the nightly flow as the scheduled Prefect deployment nightly/campaign-nightly "
-                                     "(every night of the screening window at [schedule] hour:minute); blocks")
+                                     "(every night of the screening window at [schedule] hour:minute) and the intake "
+                                     "intake/campaign-intake in office hours ([intake_schedule]); blocks")
     _common(p)
+    _outbox_option(p)
     p.add_argument("--next", type=int, nargs="?", const=5, metavar="N",
                    help="only print the schedule and its next N run times (default 5), then exit")
     p.set_defaults(func=cmd_serve)
@@ -401,7 +442,7 @@ def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
 
 def _record_unstarted(args, exc: BaseException) -> None:
     """Every run leaves its `runs` row, even one that failed before its flow started (not a config mistake)."""
-    if args.command not in ("nightly", "ingest", "reprocess", "demo"):
+    if args.command not in ("nightly", "ingest", "intake", "reprocess", "demo"):
         return
     if isinstance(exc, InputError) and not isinstance(exc, InboxMissing):
         return   # a typing mistake is no run

@@ -68,6 +68,12 @@ class Config:
     def data_dir(self) -> Path:
         return Path(self.raw["paths"]["data_dir"]).expanduser().resolve()
 
+    def outbox_for(self, inbox: Path | None = None) -> Path:
+        """Where units look for their receipts (publish/outbox.py): [paths] outbox, a relative one beside
+        the inbox the run reads (default `outbox`): `--inbox /srv/share/inbox` answers in /srv/share/outbox."""
+        given = Path(str(self.raw["paths"].get("outbox") or "outbox")).expanduser()
+        return given if given.is_absolute() else (Path(inbox or self.inbox).resolve().parent / given).resolve()
+
     # --- sections -----------------------------------------------------------------------
     @cached_property
     def intake(self) -> dict[str, Any]:

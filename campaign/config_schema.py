@@ -56,6 +56,23 @@ def _unit_names(values: list[str]) -> str | None:
     return f"a unit is a folder name: not empty, no '/', no leading dot or spaces (got {bad})" if bad else None
 
 
+def _clock(value: str) -> str | None:
+    """"08:00": a time of day, HH:MM."""
+    try:
+        dt.time.fromisoformat(value)
+    except ValueError:
+        return 'must be a time of day, "HH:MM" (e.g. "08:00")'
+    return None if len(value) == 5 else 'must be a time of day, "HH:MM" (e.g. "08:00")'
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekdays(values: list[str]) -> str | None:
+    bad = [v for v in values if v.strip().lower()[:3] not in WEEKDAYS or len(v.strip()) < 3]
+    return f"weekdays are Mon, Tue, Wed, Thu, Fri, Sat, Sun (got {bad})" if bad else None
+
+
 SCHEMA: dict[str, dict[str, Key]] = {
     "campaign": {
         "name": Key("str", required=True, nonempty=True),
@@ -73,6 +90,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "paths": {
         "inbox": Key("str", required=True, nonempty=True),
         "data_dir": Key("str", required=True, nonempty=True),
+        "outbox": Key("str", nonempty=True),      # receipts, 回执汇总, 待办 where units look (default: beside the inbox)
+    },
+    "intake_schedule": {             # `campaign serve` runs `campaign intake` in office hours (flows/intake_schedule.py)
+        "enabled": Key("bool"),
+        "every_minutes": Key("int", min=1, max=60, check=lambda v: None if 60 % v == 0 else
+                             "must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)"),
+        "start": Key("str", check=lambda v: _clock(v)),
+        "end": Key("str", check=lambda v: _clock(v)),
+        "weekdays": Key("list[str]", nonempty=True, check=lambda v: _weekdays(v)),
     },
     "intake": {
         "settle_seconds": Key("number", required=True, min=0),
@@ -278,6 +304,9 @@ def _cross_checks(raw: dict[str, Any], source: Path) -> None:
     if "mobilisation_end" in c and _date(c["mobilisation_end"]) > start:
         _fail(source, f"[campaign] mobilisation_end = {_date(c['mobilisation_end'])}",
               f"is after screening_start = {start}")
+    sched = raw.get("intake_schedule") or {}
+    if "start" in sched and "end" in sched and dt.time.fromisoformat(sched["end"]) <= dt.time.fromisoformat(sched["start"]):
+        _fail(source, f"[intake_schedule] end = {_toml(sched['end'])}", f"must be after start = {_toml(sched['start'])}")
     units = raw["units"]
     seen: dict[str, str] = {}
     for kind in ("counties", "departments"):

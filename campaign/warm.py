@@ -35,7 +35,7 @@ from typing import Iterator
 
 RECORD = Path("prefect") / "runner.json"
 OFF = "CAMPAIGN_NO_WARM"
-COMMANDS = {"nightly", "ingest", "publish", "reprocess", "demo", "status", "query"}
+COMMANDS = {"nightly", "ingest", "intake", "publish", "reprocess", "demo", "status", "query"}
 _ROOT = Path(__file__).resolve().parents[1]
 _STAGES = ("campaign", "flows", "transforms", "expectations", "warehouse", "publish", "intake")
 # What the imports read from the environment: a command whose values differ runs by itself.

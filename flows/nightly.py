@@ -12,6 +12,7 @@ from flows.artifacts import record_nightly_artifacts
 from campaign.dates import parse_date_arg
 from flows.consolidate import consolidate_flow
 from flows.ingest import IngestResult, current_run_id, ingest_flow, prepare_warehouse, utcnow
+from flows.intake import outbox_after_publish
 from flows.publish import PublishResult, publish_flow
 from publish.files import PublishFailed
 from warehouse import db
@@ -45,7 +46,7 @@ class _Held:
         self.lock.__exit__(*exc)
 
 
-def _night(run: RunRecord, data: Path, inbox_dir: str, warehouse: Path, config, config_path, date):
+def _night(run: RunRecord, data: Path, inbox_dir: str, warehouse: Path, config, config_path, date, outbox=None):
     prepare_warehouse(warehouse, config)
     run.start()    # closes the rows of earlier runs that were killed as `interrupted`
     # the stages run as parts of this flow run, not as subflows: one page in Prefect's UI holds the
@@ -71,12 +72,13 @@ def _night(run: RunRecord, data: Path, inbox_dir: str, warehouse: Path, config, 
         raise
     staging.commit()
     run.finish_with(row)
+    outbox_after_publish(data, outbox, inbox_dir, config, published.data_date)   # where units look (flows/intake.py)
     return ingested, headline, published
 
 
 @flow(name="nightly", log_prints=True)
 def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_path: str | None = None,
-                 date: str | None = None) -> NightlyResult:
+                 date: str | None = None, outbox: str | None = None) -> NightlyResult:
     """One night's run: pick up new files, consolidate, publish the summary workbook and receipts."""
     parse_date_arg(date)                       # a bad date: refused before anything runs
     config = load_config(config_path)
@@ -91,7 +93,8 @@ def nightly_flow(inbox: str | None = None, data_dir: str | None = None, config_p
         raise
     with _Held(lock):
         try:
-            ingested, headline, published = _night(run, data, inbox_dir, warehouse, config, config_path, date)
+            ingested, headline, published = _night(run, data, inbox_dir, warehouse, config, config_path, date,
+                                                       outbox)
         except BaseException as exc:   # however it ends, the run's row says so, with the fault in one line
             message = run.fail(exc)
             get_run_logger().error("nightly run %s failed: %s", run.run_id, message)

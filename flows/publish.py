@@ -110,12 +110,14 @@ def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, 
 
 @flow(name="publish", log_prints=True)
 def publish_flow(data_dir: str | None = None, config_path: str | None = None,
-                 date: str | None = None, force: bool = False, commit: bool = True) -> PublishResult:
+                 date: str | None = None, force: bool = False, commit: bool = True,
+                 outbox: str | None = None) -> PublishResult:
     """Write DIR/publish/summary_<date>.xlsx and DIR/publish/latest.xlsx, the upward report
     DIR/publish/上报_<date>.xlsx and 上报_latest.xlsx, and DIR/receipts/<unit>/,
     unless they already hold exactly this (force: write them anyway). All or nothing: every file is
     written under a temporary name first, then all are put in place (commit=False: the caller does
-    it with result.staging, after adding its own outputs — the nightly adds the snapshot)."""
+    it with result.staging, after adding its own outputs — the nightly adds the snapshot).
+    outbox: also bring this outbox up to date once the receipts are in place (flows/intake.py)."""
     parse_date_arg(date)                       # a bad date stops here, before anything is read
     config = load_config(config_path)
     data = Path(data_dir) if data_dir else config.data_dir
@@ -158,6 +160,10 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
             raise
         if commit:
             staging.commit()
+            if outbox:
+                from flows.intake import outbox_after_publish
+
+                outbox_after_publish(data, outbox, None, config, meta.data_date)
     result = PublishResult(meta.data_date, dated, latest, upward, upward_latest, receipts, writebacks=copies,
                            skipped=skipped,
                            receipts_written=len(written), staging=None if commit else staging)

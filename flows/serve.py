@@ -104,16 +104,21 @@ def describe_schedule(config: Config, n: int = 5, after: dt.datetime | None = No
 
 def deployment_parameters(config: Config, config_path: str | os.PathLike | None = None,
                           inbox: str | os.PathLike | None = None,
-                          data_dir: str | os.PathLike | None = None) -> dict[str, str | None]:
+                          data_dir: str | os.PathLike | None = None,
+                          outbox: str | os.PathLike | None = None) -> dict[str, str | None]:
     """Default parameters of every run: absolute paths, so a run does not depend on a working directory."""
-    return {"inbox": str(Path(inbox).resolve() if inbox else config.inbox),
+    inbox_dir = Path(inbox).resolve() if inbox else config.inbox
+    return {"inbox": str(inbox_dir),
             "data_dir": str(Path(data_dir).resolve() if data_dir else config.data_dir),
-            "config_path": str(Path(config_path).resolve()) if config_path else None}
+            "config_path": str(Path(config_path).resolve()) if config_path else None,
+            "outbox": str(Path(outbox).resolve() if outbox else config.outbox_for(inbox_dir))}
 
 
 def hand_run_arguments(parameters: dict) -> str:
     """What to type for a hand run of the served night: its inbox, data dir and config."""
     words = ["--inbox", parameters["inbox"], "--data-dir", parameters["data_dir"]]
+    if parameters.get("outbox"):
+        words += ["--outbox", parameters["outbox"]]
     if parameters.get("config_path"):
         words += ["--config", parameters["config_path"]]
     return shlex.join(words)
@@ -143,6 +148,33 @@ async def register(runner, config: Config, parameters: dict):
         description=f"Nightly consolidation of the screening campaign: every night {start} .. {end} "
                     f"at {'%02d:%02d' % _hour_minute(config)} {config.timezone}.",
         tags=["campaign", "nightly"],
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+
+
+async def register_intake(runner, config: Config, parameters: dict):
+    """The second deployment, intake/campaign-intake, on the office-hours schedule ([intake_schedule]);
+    None when it is off. Same runner (one run at a time), same run lock as the night."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.flows import EntrypointType
+
+    from flows.intake import intake_flow
+    from flows.intake_schedule import DEPLOYMENT_NAME as INTAKE, hours_line, intake_hours, intake_schedule
+
+    if not intake_hours(config).enabled:
+        return None
+    start, end = window(config)
+    return await runner.aadd_flow(
+        intake_flow,
+        name=INTAKE,
+        schedule=intake_schedule(config),
+        paused=False,
+        parameters=parameters,
+        # a run still going when the next is due: the next waits, then finds nothing new (never two at once)
+        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+        description=f"Office-hours intake of the screening campaign ({start} .. {end}, {hours_line(config)}): "
+                    f"new files to receipts, 回执汇总 and 待办 in the outbox; no workbook.",
+        tags=["campaign", "intake"],
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
 
@@ -214,19 +246,26 @@ def api_server() -> Iterator[str]:
 
 def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike | None = None,
           data_dir: str | os.PathLike | None = None, *, stop: threading.Event | None = None,
-          ready: threading.Event | None = None) -> None:
-    """Serve the nightly flow as deployment `nightly/campaign-nightly` on its schedule; blocks.
+          ready: threading.Event | None = None, outbox: str | os.PathLike | None = None) -> None:
+    """Serve the nightly flow as deployment `nightly/campaign-nightly` on its schedule, and the intake as
+    `intake/campaign-intake` in office hours (flows/intake_schedule.py); blocks.
 
     Returns on Ctrl-C / SIGTERM, or when `stop` is set (tests). `ready` is set once the deployment
     is registered and the runner polls for work."""
     config = load_config(config_path)
-    parameters = deployment_parameters(config, config_path, inbox, data_dir)
+    parameters = deployment_parameters(config, config_path, inbox, data_dir, outbox)
 
     async def main() -> None:
+        from flows.intake_schedule import FULL_NAME as INTAKE_NAME, describe_intake
+
         runner = make_runner()
         deployment_id = await register(runner, config, parameters)
+        intake_id = await register_intake(runner, config, parameters)
         print(f"serving {FULL_NAME} (deployment {deployment_id}) on {api}\n"
               f"{describe_schedule(config, n=3)}\n"
+              + (f"and {INTAKE_NAME} (deployment {intake_id}):\n" if intake_id else "")
+              + f"{describe_intake(config, n=3)}\n"
+              f"outbox {parameters['outbox']}\n"
               f"inbox {parameters['inbox']}, data dir {parameters['data_dir']}\n"
               f"start a run now: campaign nightly {hand_run_arguments(parameters)} (it uses this server and "
               f"starts warm), or\n"

@@ -32,7 +32,7 @@ _LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "pu
                    "publish.words", "publish.places", "publish.writeback", "transforms.layout", "campaign.forms",
                    "campaign.dates",
                    "publish.sheet_assessment", "publish.receipt_documents", "publish.sheet_identity", "publish.sheet_changes",
-                   "publish.upward", "publish.files")
+                   "publish.upward", "publish.files", "publish.dues", "publish.sheet_dues")
 
 
 @lru_cache(maxsize=1)

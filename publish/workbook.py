@@ -607,6 +607,7 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
         else:
             drawn_sheet(wb, title, draw, frames, meta)
     wb.active = 0
+    dues_sheet(stream_sheet(wb, SHEET_DUES), frames, meta)   # 催报清单: who still owes what (publish/sheet_dues.py)
     # working sheets
     add_history_sheets(wb, frames, meta)
     _charts_sheet(stream_sheet(wb, SHEET_CHARTS), frames, meta)
@@ -635,3 +636,4 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
 
 # sheets of their own modules (they use _table and Col above: imported last)
 from publish.sheet_identity import SHEET_IDENTITY, identity_sheet, ledger_identity_cols  # noqa: E402
+from publish.sheet_dues import SHEET_DUES, dues_sheet  # noqa: E402

@@ -156,7 +156,7 @@ def test_nights_over_a_changing_inbox(nights, tmp_path):
         and Decimal(str(v[f])) != 0}
     assert {r[1] for r in city} == {"凤台县、大通区"}
     wb = openpyxl.load_workbook(data / "publish" / "latest.xlsx", read_only=True)
-    assert wb.sheetnames[4:6] == ["今日变化", "变化趋势"]        # after the city's forms (it opens on 附件1)
+    assert wb.sheetnames[4:7] == ["催报清单", "今日变化", "变化趋势"]   # after the city's forms (it opens on 附件1)
     first = [r for r in wb["今日变化"].iter_rows(values_only=True)]
     text = "\n".join(str(v) for row in first for v in row if v is not None)
     assert "2018年6月2日" in first[1][0] and "大通乙公司" in text and "清退完毕" in text

@@ -31,6 +31,9 @@ class SummaryFrames:
     # history (warehouse/history.py), filled by the publish step once the night is recorded
     night_changes: pd.DataFrame = field(default_factory=pd.DataFrame)   # tonight vs the previous published night
     night_series: pd.DataFrame = field(default_factory=pd.DataFrame)    # one row per published night so far
+    # what units still owe (warehouse/dues.py): latest footers (填报人, 电话), the file of each current form
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    current_forms: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -99,13 +102,14 @@ def submissions(con, units: list[str]) -> pd.DataFrame:
 
 def read_summary(con, units: list[str]) -> SummaryFrames:
     from warehouse.documents import add_document_frames
+    from warehouse.dues import add_dues_frames
 
-    return add_document_frames(con, units, SummaryFrames(
+    return add_dues_frames(con, add_document_frames(con, units, SummaryFrames(
         city_stats=city_stats(con), unit_stats=unit_stats(con, units), risk_ledger=risk_ledger(con),
         risk_reports=risk_reports(con, units), county_qualification=county_qualification(con, units),
         reporting_status=reporting_status(con, units), validation_issues=validation_issues(con, units),
         submissions=submissions(con, units), company_candidates=company_candidates(con),
-        credit_code_conflicts=credit_code_conflicts(con)))
+        credit_code_conflicts=credit_code_conflicts(con))))
 
 
 def headline(con) -> dict:

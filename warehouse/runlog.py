@@ -199,10 +199,18 @@ def check(data_dir: Path, now: dt.datetime, window_hours: float) -> tuple[bool, 
     """The watchdog (`campaign status --check`): (healthy, one line). Unhealthy when the last run
     that ended failed or was interrupted, or when no run completed within `window_hours`."""
     rows, _ = read_runs(data_dir)
-    ended = sorted((r for r in rows if r["outcome"] != "running" and r.get("finished_at")),
-                   key=lambda r: r["finished_at"], reverse=True)
     if not rows:
         return False, f"CHECK FAILED: no run recorded in {data_dir}"
+    # the office-hours intake runs (flows/intake.py) are judged apart: ten an hour must not hide a failed night
+    intakes = sorted((r for r in rows if r["flow"] == "intake" and r["outcome"] != "running" and r.get("finished_at")),
+                     key=lambda r: r["finished_at"], reverse=True)
+    if intakes and intakes[0]["outcome"] != "completed":
+        last = intakes[0]
+        return False, (f"CHECK FAILED: the last intake run ({last['run_id']}, started {last['started_at']:%Y-%m-%d %H:%M} "
+                       f"UTC) {last['outcome']}: {last.get('message') or ''}")
+    rows = [r for r in rows if r["flow"] != "intake"] or rows
+    ended = sorted((r for r in rows if r["outcome"] != "running" and r.get("finished_at")),
+                   key=lambda r: r["finished_at"], reverse=True)
     if ended and ended[0]["outcome"] != "completed":
         last = ended[0]
         return False, (f"CHECK FAILED: the last run ({last['flow']} {last['run_id']}, started "
