@@ -2,8 +2,8 @@
 
     python -m bench.generate --n 1000          # writes (or reuses) /tmp/campaign-bench/n1000-s2018-v1/
 
-Each unit sends (about) one workbook drawn in the official layout by `transforms.layout.write_form`
-through the demo inbox's building blocks (`campaign.demo`): counties 附件1+附件2+附件3, departments
+Each unit sends (about) one workbook drawn in the official layout by `publish.layout.write_form`
+through the demo inbox's building blocks (`cli.demo`): counties 附件1+附件2+附件3, departments
 附件1+附件2. The mix, per unit (deterministic for a seed):
 
     clean ............................................ ~52 %
@@ -116,7 +116,7 @@ class Spec:
     expected: str                  # accepted | rejected | ignored
     rule: str | None
     when: dt.datetime | None       # local mtime
-    sheets: list | None = None     # campaign.demo._Sheet
+    sheets: list | None = None     # cli.demo._Sheet
     author: str = ""
     raw: str | None = None         # 'truncate' | 'lock'
 
@@ -125,7 +125,7 @@ class _CompanyNames:
     """Globally unique company names, drawn without replacement from a shuffled name space."""
 
     def __init__(self, rng: random.Random):
-        from campaign import demo
+        from cli import demo
         self.rng = rng
         self.types = demo._COMPANY_TYPES
         self.space = [(a, b, t) for a in dict.fromkeys(demo._NAME_CORES) for b in dict.fromkeys(_NAME2) for t in range(len(self.types))]
@@ -144,7 +144,7 @@ class _CompanyNames:
 
 
 def _plan(n: int, counties: list[str], departments: list[str], config, seed: int) -> list[Spec]:
-    from campaign import demo
+    from cli import demo
     from campaign.forms import FORM1, FORM2, FORM3
 
     rng = random.Random(seed)
@@ -244,7 +244,7 @@ def _plan(n: int, counties: list[str], departments: list[str], config, seed: int
 
 
 def _build(spec: Spec) -> bytes:
-    from campaign import demo
+    from cli import demo
     if spec.raw == "lock":
         return demo._lock_file_bytes("user")
     data = demo._workbook_bytes(spec.sheets, spec.author, spec.when)

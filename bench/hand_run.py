@@ -30,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-CAMPAIGN = [sys.executable, "-m", "campaign"]   # the `campaign` command
+CAMPAIGN = [sys.executable, "-m", "cli"]   # the `campaign` command
 SETTLE = 10   # s after serve's parts are up: ops type a hand run long after serve started, not during its start-up
 
 
@@ -59,7 +59,8 @@ def main() -> None:
     ap.add_argument("--inbox", default=str(REPO.parent / "shared" / "fixtures" / "inbox"))
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
-    from campaign import prefect_api, runtime, warm
+    from cli import prefect_api, warm
+    from support import runtime
     from expectations import shared
 
     runtime.configure()   # offline defaults (no telemetry) for this process, the server and the runs

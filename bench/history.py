@@ -32,8 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from bench.generate import generate
-    from campaign import runtime
-
+    from support import runtime
     bench = generate(args.n, quiet=True)
     data = args.work / f"n{args.n}"
     shutil.rmtree(data, ignore_errors=True)

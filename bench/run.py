@@ -86,7 +86,7 @@ def _tree_peak():
 def child_nightly(inbox: str, data: str, config: str, t_start: float) -> None:
     peak, stop = _tree_peak()
     t_import = time.perf_counter()
-    from campaign import runtime
+    from support import runtime
     runtime.configure(Path(data))
     import flows.nightly as nightly
     imported = time.perf_counter()
@@ -117,7 +117,7 @@ def child_nightly(inbox: str, data: str, config: str, t_start: float) -> None:
 
 def child_prefect_startup(t_start: float) -> None:
     t0 = time.perf_counter()
-    from campaign import runtime
+    from support import runtime
     runtime.configure()
     from prefect import flow, task
     imported = time.perf_counter()
@@ -173,7 +173,7 @@ def child_raw_read(files: list[str]) -> None:
 def child_naive(inbox: str, files: list[str], data: str, config_path: str, t_start: float) -> None:
     """The tutorial pipeline: read_excel per sheet, GX per file per form, a DuckDB transaction per file."""
     t0 = time.perf_counter()
-    from campaign import runtime
+    from support import runtime
     runtime.configure(Path(data))
     import hashlib
 
@@ -182,7 +182,7 @@ def child_naive(inbox: str, files: list[str], data: str, config_path: str, t_sta
     from campaign.config import load_config
     from campaign.forms import FORMS_BY_CODE
     from expectations.runner import FormRows, _context, validate
-    from transforms.grid import Sheet
+    from transforms.sheet import Sheet
     from transforms.issues import error
     from transforms.parse import parse_workbook
     from transforms.submission import Receipt, decide, form_records

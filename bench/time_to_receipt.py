@@ -36,7 +36,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[1]
-CAMPAIGN = [sys.executable, "-m", "campaign"]
+CAMPAIGN = [sys.executable, "-m", "cli"]
 
 
 def config_for_today(path: Path, settle: float, every: int = 1) -> Path:
@@ -90,7 +90,7 @@ def _runs(data: Path) -> list[dict]:
 
 def served(root: Path, drops: int, settle: float, seed: int) -> dict:
     from campaign.config import load_config
-    from campaign.demo import write_demo_inbox
+    from cli.demo import write_demo_inbox
 
     config_path = config_for_today(root / "served.toml", settle)
     config = load_config(config_path)
@@ -163,7 +163,7 @@ def served(root: Path, drops: int, settle: float, seed: int) -> dict:
 def by_hand(root: Path, handful: int, settle: float) -> dict:
     """`campaign intake` over a fresh data dir with `handful` new files of a city."""
     from campaign.config import load_config
-    from campaign.demo import write_demo_inbox
+    from cli.demo import write_demo_inbox
 
     config_path = config_for_today(root / "hand.toml", settle)
     config = load_config(config_path)

@@ -92,7 +92,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "data_dir": Key("str", required=True, nonempty=True),
         "outbox": Key("str", nonempty=True),      # receipts, 回执汇总, 待办 where units look (default: beside the inbox)
     },
-    "intake_schedule": {             # `campaign serve` runs `campaign intake` in office hours (flows/intake_schedule.py)
+    "intake_schedule": {             # `campaign serve` runs `campaign intake` in office hours (cli/intake_schedule.py)
         "enabled": Key("bool"),
         "every_minutes": Key("int", min=1, max=60, check=lambda v: None if 60 % v == 0 else
                              "must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)"),

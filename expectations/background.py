@@ -9,7 +9,7 @@ are the ones this process would reach; when it has died or failed, the batch is 
 this process instead (a warning says so). A thread would not do: GX's import holds the GIL the
 run needs.
 
-The CLI starts no child for a night whose inbox holds nothing new (campaign.inbox_news); a run
+The CLI starts no child for a night whose inbox holds nothing new (cli.inbox_news); a run
 that turns out to have nothing to validate just kills its child at the end.
 No Prefect, pandas or GX import at module level: the child imports this module first.
 """
@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from campaign.processes import die_with_parent, main_not_reimported
+from support.processes import die_with_parent, main_not_reimported
 
 log = logging.getLogger("campaign.validate")
 _running: "Validator | None" = None

@@ -27,7 +27,7 @@ from multiprocessing.connection import Client, Listener
 from pathlib import Path
 from typing import Iterator
 
-from campaign.processes import main_not_reimported, write_private_record
+from support.processes import main_not_reimported, write_private_record
 
 ENV = "CAMPAIGN_VALIDATOR"
 RECORD = Path("prefect") / "validator.json"

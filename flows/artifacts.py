@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from campaign.story import first_error as _first_error, split_skips
+from flows.story import first_error as _first_error, split_skips
 
 VERDICTS_KEY = "nightly-verdicts"
 SUMMARY_KEY = "nightly-summary"

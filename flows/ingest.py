@@ -73,7 +73,7 @@ class IngestResult:
 
     def summary(self) -> str:
         """Plain-text run summary: verdicts per unit, then every rejected file with its reasons."""
-        from campaign.story import rule_at, split_skips, unit_lines
+        from flows.story import rule_at, split_skips, unit_lines
 
         lines = [f"ingest run {self.run_id}"] + unit_lines(self.verdicts)
         for v in self.verdicts:
@@ -358,7 +358,7 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
                 _logger().error("ingest failed: %s", run.fail(exc))
             raise
     result.timings = {k: round(v, 3) for k, v in timings.items()}
-    from campaign.story import rule_at
+    from flows.story import rule_at
 
     log = _logger()
     for v in result.verdicts:

@@ -5,7 +5,7 @@
 
 No consolidation and no workbook (the night does those); the same run lock as every writing run,
 so an intake never overlaps a night or a hand run; its own `runs` row (flow `intake`). `campaign
-serve` runs it on the office-hours schedule of `[intake_schedule]` (flows/intake_schedule.py).
+serve` runs it on the office-hours schedule of `[intake_schedule]` (cli/intake_schedule.py).
 
 outbox_task also serves the nightly run and `campaign publish --outbox`: after their receipts are
 in place, the outbox is brought up to date the same way."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from campaign.config import load_config
-from campaign.story import published_line
+from flows.story import published_line
 from flows.artifacts import record_nightly_artifacts
 from campaign.dates import parse_date_arg
 from flows.consolidate import consolidate_flow

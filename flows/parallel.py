@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterator
 
-from campaign.processes import die_with_parent, main_not_reimported
+from support.processes import die_with_parent, main_not_reimported
 
 log = logging.getLogger("campaign.ingest")
 

@@ -14,7 +14,7 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
-from campaign.story import published_line
+from flows.story import published_line
 from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from flows.ingest import _logger, current_run_id
 from flows.retries import operations_policy, transient_reason, transient_retries

@@ -29,7 +29,7 @@ PROPERTY = "campaign_publish_fingerprint"
 _CUSTOM_PART = "docProps/custom.xml"
 # a change to the layout code changes what a publish writes, even from the same data
 _LAYOUT_MODULES = ("publish.workbook", "publish.stream", "publish.receipts", "publish.official", "publish.printing",
-                   "publish.words", "publish.places", "publish.writeback", "transforms.layout", "campaign.forms",
+                   "publish.words", "publish.places", "publish.writeback", "publish.layout", "campaign.forms",
                    "campaign.dates",
                    "publish.sheet_assessment", "publish.receipt_documents", "publish.sheet_identity", "publish.sheet_changes",
                    "publish.upward", "publish.files", "publish.dues", "publish.sheet_dues")

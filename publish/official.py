@@ -1,6 +1,6 @@
 """The city's own 附件1, 附件2 and 附件3, filled, in the official layout the office signs.
 
-Each is drawn by transforms.layout.write_form — the same writer as a unit's template, so the
+Each is drawn by publish.layout.write_form — the same writer as a unit's template, so the
 title, 附件N label, 单位 line, two-row merged headers, 合计 row, footer and notes are exactly the
 notice's — on a scratch sheet, then replayed into the write-only workbook. What is decided here
 is only what fills them: the counties' sums (附件1), the cross-region ledger one row per company
@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from campaign.dates import zh_date
 from campaign.forms import FORM1, FORM2, FORM3, MONEY, NUMERIC_KINDS, PEOPLE, TEXT, COUNT, Form
 from publish.printing import FORM_PAGE_FOOTER, break_before, form_setup, plan_breaks
-from transforms.layout import write_form, write_text
+from publish.layout import write_form, write_text
 
 _LABEL_FONT = Font(name="黑体", size=12)
 _CAPTION_FONT = Font(name="宋体", size=10)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from campaign.forms import FORMS_BY_CODE, TOTAL_LABEL, Column, Form
-from transforms.grid import Sheet, read_workbook, split_ref
+from transforms.grid import read_workbook
+from transforms.sheet import Sheet, split_ref
 from transforms.parse import parse_workbook
 
 _ROW_CELL = re.compile(r"^([A-Z]+)(\d+)$")

@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from campaign.dates import zh_date
 from publish.official import fit_rows
 from publish.printing import page_setup
-from transforms.layout import write_text
+from publish.layout import write_text
 from transforms.office_review import (DECISION, DOCS_SHEET, KEY_A, KEY_B, KIND, KIND_CHOICES, PAIR_CHOICES,
                                       PAIRS_SHEET, SHA, UNIT)
 

@@ -39,7 +39,7 @@ from publish import official
 from publish.printing import break_before, page_setup
 from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
 from publish.words import SEVERITY_SHORT, expected, explanation, value_text
-from transforms.layout import NUMBER_FORMAT, write_text
+from publish.layout import NUMBER_FORMAT, write_text
 from warehouse.queries import SummaryFrames
 
 F1_NUMBERS = [c.name for c in FORM1.totalled_columns]      # the 8 starred columns

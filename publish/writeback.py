@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from publish.official import fit_rows
 from publish.printing import page_setup
 from publish.words import SEVERITY_SHORT, enum_column, expected, explanation, form_name, given, office_line
-from transforms.layout import write_number, write_text
+from publish.layout import write_number, write_text
 
 LIST_SHEET = "问题清单"
 AUTHOR = "市处非办"

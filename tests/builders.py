@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 
 from campaign.forms import FORM1, FORM2, FORM3
-from transforms.grid import Sheet
+from transforms.sheet import Sheet
 
 F1_NUM = ["screened", "problem_count", "people", "amount", "rectified", "cleaned", "prosecuted", "unremediated"]
 

@@ -9,7 +9,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from transforms.grid import cell_ref
+from transforms.sheet import cell_ref
 
 Grid = tuple[list[list], list]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from campaign import prefect_api, runtime
+from cli import prefect_api  # Each process (controller, every xdist worker) gets a throw-away Prefect home of its own.
 
-# Each process (controller, every xdist worker) gets a throw-away Prefect home of its own.
+from support import runtime
 if os.environ.get("PYTEST_XDIST_WORKER") or "PREFECT_HOME" not in os.environ:
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="campaign-prefect-home-")
 runtime.configure()
@@ -112,7 +112,7 @@ def prefect_harness():
 
 @pytest.fixture(scope="session", autouse=True)
 def quiet_flows():
-    """The tests' in-process flows run as hand runs do (campaign.prefect_api.hand_run_settings): no
+    """The tests' in-process flows run as hand runs do (cli.prefect_api.hand_run_settings): no
     heartbeat thread, whose stop held every flow call up to 1 s (≈ 100 flow calls in the suite).
     Nor do they send their log lines to the server, which would spend the suite's CPU storing them:
     the test that reads a night's log in the server turns it on (`logs_in_the_server`).
@@ -124,7 +124,7 @@ def quiet_flows():
     import prefect.main  # noqa: F401
     from prefect.settings import PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
 
-    from campaign.prefect_api import hand_run_settings
+    from cli.prefect_api import hand_run_settings
 
     with hand_run_settings(), temporary_settings(updates={PREFECT_LOGGING_TO_API_ENABLED: False}):
         yield

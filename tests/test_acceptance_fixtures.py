@@ -27,7 +27,7 @@ def restore_mtimes(inbox_root, files):
 
 @pytest.fixture(scope="module")
 def fixture_run(tmp_path_factory, prefect_harness):
-    from campaign.cli import main
+    from cli.main import main
 
     expected = json.loads((SHARED_FIXTURES / "expected.json").read_text(encoding="utf-8"))
     root = tmp_path_factory.mktemp("fixtures")

@@ -48,7 +48,7 @@ MISTAKES = [
 
 @pytest.mark.parametrize("edit, words", MISTAKES, ids=[m[0][1][:28] or m[0][0][:28] for m in MISTAKES])
 def test_each_config_mistake_is_one_line_naming_file_key_and_value(tmp_path, capsys, edit, words):
-    from campaign.cli import main
+    from cli.main import main
 
     cfg = variant(tmp_path, edit)
     data = tmp_path / "data"

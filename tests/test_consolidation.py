@@ -1,7 +1,7 @@
 """Consolidation, the risk ledger, qualification, reporting status and the published workbook.
 
 A tiny inbox (two counties and one department send, one county sends nothing) is drawn with
-transforms.layout.write_form and run through the real nightly flow (Prefect test server, DuckDB
+publish.layout.write_form and run through the real nightly flow (Prefect test server, DuckDB
 file, xlsx). Every expected figure below was worked out by hand from the figures typed here."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from campaign.config import Config, load_config
 from campaign.forms import FORM1, FORM2, FORM3
-from transforms.layout import blank_form1_rows, write_form
+from publish.layout import blank_form1_rows, write_form
 
 TZ = ZoneInfo("Asia/Shanghai")
 NUM = ["screened", "problem_count", "people", "amount", "rectified", "cleaned", "prosecuted", "unremediated"]

@@ -11,7 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from campaign.demo_documents import chinese_date, docx_bytes, pdf_bytes
+from cli.demo_documents import chinese_date, docx_bytes, pdf_bytes
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 from transforms.documents import OTHER, PLAN, SUMMARY, UPDATE, classify, dates_in, read_document
 
@@ -166,7 +166,7 @@ def cli(*argv) -> tuple[int, str, str]:
     Prefect's log handler writing to a closed stream after the test)."""
     from contextlib import redirect_stderr, redirect_stdout
 
-    from campaign.cli import main
+    from cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):

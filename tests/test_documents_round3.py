@@ -13,7 +13,7 @@ import zipfile
 import duckdb
 import pytest
 
-from campaign.demo_documents import chinese_date, docx_bytes, pdf_bytes
+from cli.demo_documents import chinese_date, docx_bytes, pdf_bytes
 from tests.builders import drop
 from transforms.documents import OTHER, PLAN, SUMMARY, UPDATE, DEFAULT_LIMITS, heading_of, read_document
 

@@ -224,7 +224,7 @@ def _sql(data: Path, q: str, *params):
 
 
 def _cli(*argv) -> int:
-    from campaign.cli import main
+    from cli.main import main
     return main(list(argv))
 
 

@@ -32,7 +32,7 @@ def with_hours(path: Path, **keys) -> Path:
 
 
 def test_the_notice_window_office_hours_on_weekdays_only():
-    from flows.intake_schedule import intake_run_times
+    from cli.intake_schedule import intake_run_times
 
     config = load_config(DEFAULT_CONFIG)     # every 10 min 08:00–18:00, Mon–Fri, screening 2018-05-11 .. 07-30
     first = intake_run_times(config, after=dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc), n=3)
@@ -52,7 +52,7 @@ def test_the_notice_window_office_hours_on_weekdays_only():
 
 
 def test_hours_days_and_window_come_from_the_config(tmp_path):
-    from flows.intake_schedule import intake_run_times
+    from cli.intake_schedule import intake_run_times
 
     start, end = dt.date(2024, 2, 26), dt.date(2024, 3, 3)       # Monday .. Sunday, across a leap day
     path = with_hours(config_with(tmp_path, start, end), every_minutes="30", start='"08:30"', end='"17:00"',
@@ -78,7 +78,7 @@ def test_a_wrong_intake_schedule_is_one_line_before_anything_runs(tmp_path, key,
 
 
 def test_serve_next_shows_both_deployments(tmp_path):
-    from campaign.cli import main
+    from cli.main import main
 
     (tmp_path / "inbox").mkdir()
     out = io.StringIO()
@@ -94,8 +94,8 @@ def test_serve_registers_the_intake_beside_the_night(prefect_harness, tmp_path, 
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL
 
-    from flows.intake_schedule import FULL_NAME as INTAKE, intake_rrule
-    from flows.serve import FULL_NAME as NIGHTLY, schedule_rrule, serve
+    from cli.intake_schedule import FULL_NAME as INTAKE, intake_rrule
+    from cli.serve import FULL_NAME as NIGHTLY, schedule_rrule, serve
 
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
     start = dt.datetime.now(TZ).date() + dt.timedelta(days=30)     # a window not begun: nothing fires by itself

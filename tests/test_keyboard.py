@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from campaign.cli import main
+from cli.main import main
 from campaign.config import DEFAULT_CONFIG
-from campaign.textwidth import table, width
+from support.textwidth import table, width
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,7 +116,7 @@ def test_a_mistake_in_a_real_process_stops_before_any_server_starts(inbox, tmp_p
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "home")
     data = tmp_path / "data"
-    proc = subprocess.run([sys.executable, "-m", "campaign.cli", "nightly", "--inbox", str(inbox), "--data-dir", str(data),
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "nightly", "--inbox", str(inbox), "--data-dir", str(data),
                            "--date", "2018-13-45"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
@@ -126,7 +126,7 @@ def test_a_mistake_in_a_real_process_stops_before_any_server_starts(inbox, tmp_p
 
 def test_a_prefect_api_url_that_does_not_answer_is_one_line_and_writes_nothing(inbox, tmp_path, monkeypatch,
                                                                                capsys):
-    from campaign.prefect_api import free_port
+    from cli.prefect_api import free_port
 
     for url in (f"http://127.0.0.1:{free_port()}/api", "localhost:4200"):   # nothing listens; no scheme
         monkeypatch.setenv("PREFECT_API_URL", url)
@@ -165,7 +165,7 @@ def test_a_query_that_returns_nothing_is_not_an_error(warehouse_dir, capsys):
 # tables padded by display width
 
 def test_where_an_issue_is_has_no_stray_punctuation():
-    from campaign.story import rule_at
+    from flows.story import rule_at
     from transforms.issues import error
 
     assert rule_at(error("SUM_MISMATCH", "m", sheet="附件1", cell="H19")) == "SUM_MISMATCH 附件1!H19"
@@ -266,8 +266,7 @@ def test_a_hand_run_uses_the_server_recorded_by_serve(prefect_harness, inbox, tm
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterStartTime
     from prefect.settings import PREFECT_API_URL
 
-    from campaign import prefect_api
-
+    from cli import prefect_api
     data = tmp_path / "data"
     assert prefect_api.recorded(data) is None
     prefect_api.record(data, "http://127.0.0.1:9/api")         # a server that is gone: not used
@@ -278,7 +277,7 @@ def test_a_hand_run_uses_the_server_recorded_by_serve(prefect_harness, inbox, tm
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "home")
     t0 = dt.datetime.now(dt.timezone.utc)
-    proc = subprocess.run([sys.executable, "-m", "campaign.cli", "ingest", "--inbox", str(inbox), "--data-dir", str(data)],
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "ingest", "--inbox", str(inbox), "--data-dir", str(data)],
                           env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Starting temporary server" not in proc.stderr
@@ -292,7 +291,7 @@ def test_a_hand_run_uses_the_server_recorded_by_serve(prefect_harness, inbox, tm
 
     # a rerun over the same files has nothing to validate: the CLI starts no GX child for it
     from campaign.config import load_config
-    from campaign.inbox_news import inbox_has_news
+    from cli.inbox_news import inbox_has_news
 
     config = load_config(None)
     assert not inbox_has_news(inbox, data, config)
@@ -302,7 +301,7 @@ def test_a_hand_run_uses_the_server_recorded_by_serve(prefect_harness, inbox, tm
 
 def test_the_inbox_news_hint_says_maybe_when_in_doubt(inbox, tmp_path):
     from campaign.config import load_config
-    from campaign.inbox_news import inbox_has_news
+    from cli.inbox_news import inbox_has_news
 
     config = load_config(None)
     data = tmp_path / "data"
@@ -330,7 +329,7 @@ def test_prefects_drain_progress_at_exit_is_not_the_commands_last_line(caplog):
     its workers send what is left to a slow server; a worker dropping items is still said."""
     import logging
 
-    from campaign.cli import quiet_drain_progress
+    from cli.main import quiet_drain_progress
 
     quiet_drain_progress()
     with caplog.at_level(logging.WARNING):

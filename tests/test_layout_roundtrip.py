@@ -1,4 +1,4 @@
-"""The official-layout writer (transforms/layout.py) and the demo inbox (campaign/demo.py) round-trip
+"""The official-layout writer (publish/layout.py) and the demo inbox (cli/demo.py) round-trip
 through the real reader and parser (transforms.grid.read_workbook + transforms.parse.parse_workbook)."""
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ import pytest
 from openpyxl import Workbook
 
 from campaign.config import load_config
-from campaign.demo import demo_manifest, write_demo_inbox
+from cli.demo import demo_manifest, write_demo_inbox
 from campaign.forms import FORM1, FORM2, FORM3, FORMS_BY_CODE, NUMERIC_KINDS
-from transforms.grid import WorkbookError, read_workbook
-from transforms.layout import (NUMBER_FORMAT, TEMPLATE_COMPANY_ROWS, blank_form1_rows, blank_workbook,
+from transforms.grid import read_workbook
+from transforms.sheet import WorkbookError
+from publish.layout import (NUMBER_FORMAT, TEMPLATE_COMPANY_ROWS, blank_form1_rows, blank_workbook,
                                write_form, write_text)
 from transforms.parse import parse_workbook
 from transforms.text import company_key, parse_number

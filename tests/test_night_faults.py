@@ -160,7 +160,7 @@ def first_night(prefect_harness, tmp_path_factory) -> Path:
 
 
 def _nightly(inbox: Path, data: Path, env: dict, date: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "campaign.cli", "nightly", "--inbox", str(inbox),
+    return subprocess.run([sys.executable, "-m", "cli.main", "nightly", "--inbox", str(inbox),
                            "--data-dir", str(data), "--date", date],
                           capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300)
 

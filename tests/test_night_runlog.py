@@ -39,7 +39,7 @@ def cli(*argv) -> int:
     import contextlib
     import io
 
-    from campaign.cli import main
+    from cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -102,7 +102,7 @@ def test_a_killed_run_is_closed_as_interrupted_by_the_next_and_its_leftovers_rem
     inbox, data = small_inbox(tmp_path), tmp_path / "data"
     for i in range(30):   # enough files that the kill lands mid-run
         drop(inbox, "寿县", f"补报{i:02d}.xlsx", county_bytes("寿县", seed=i + 5))
-    child = subprocess.Popen([sys.executable, "-m", "campaign.cli", "nightly", "--inbox", str(inbox),
+    child = subprocess.Popen([sys.executable, "-m", "cli.main", "nightly", "--inbox", str(inbox),
                               "--data-dir", str(data), "--date", "2018-07-21"], env=child_env(tmp_path),
                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240

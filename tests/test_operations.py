@@ -85,7 +85,7 @@ def test_rerun_after_finished_and_failed_runs_equals_one_clean_run(prefect_harne
 
 
 def test_second_run_waits_then_exits_with_a_clear_message(prefect_harness, tmp_path):
-    from campaign.cli import main
+    from cli.main import main
 
     data = tmp_path / "data"
     data.mkdir()
@@ -117,7 +117,7 @@ def test_second_run_waits_then_exits_with_a_clear_message(prefect_harness, tmp_p
 
 
 def test_reprocess_after_rule_and_registry_change(prefect_harness, tmp_path, capsys):
-    from campaign.cli import main
+    from cli.main import main
 
     inbox = small_inbox(tmp_path)
     drop(inbox, "市新设局", "报表.xlsx", workbook_bytes({"附件1": form1_grid(form1_values()),
@@ -147,7 +147,7 @@ def test_reprocess_after_rule_and_registry_change(prefect_harness, tmp_path, cap
 
 
 def test_status_lists_day_last_run_missing_units_and_rejected_files(prefect_harness, tmp_path, capsys):
-    from campaign.cli import main
+    from cli.main import main
 
     data = tmp_path / "data"
     assert main(["nightly", "--inbox", str(small_inbox(tmp_path)), "--data-dir", str(data), "--date", "2018-07-21"]) == 0
@@ -179,7 +179,7 @@ def test_analyst_connection_open_during_a_nightly_run(prefect_harness, tmp_path)
 
 
 def test_filled_template_is_accepted(prefect_harness, tmp_path, config):
-    from campaign.cli import main
+    from cli.main import main
     from flows.ingest import ingest_flow
     from tests.builders import form1_values
 

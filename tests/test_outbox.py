@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from campaign.config import DEFAULT_CONFIG
-from campaign.demo_documents import docx_bytes
+from cli.demo_documents import docx_bytes
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 from tests.client_writers import xlsxwriter_bytes
 
@@ -175,7 +175,7 @@ def test_dues_follow_the_config_in_todo_pages_status_and_the_night_sheet(prefect
     assert shou["剩余/逾期"] == "已逾期52天" and "工作动态信息" in shou["待报事项（截止日期）"]
     assert "米冬冬" in shou["市处非办联系人"]
     # `campaign status --date` lists the same, most urgent first
-    from campaign.cli import main
+    from cli.main import main
 
     buf = io.StringIO()
     with redirect_stdout(buf), redirect_stderr(io.StringIO()):

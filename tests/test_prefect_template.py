@@ -1,12 +1,10 @@
-"""The template Prefect database (campaign.prefect_api): a new data dir's private server starts
+"""The template Prefect database (cli.prefect_api): a new data dir's private server starts
 from a copy of a migrated, empty database instead of running Prefect's migrations itself."""
 from __future__ import annotations
 
 import sqlite3
 
-from campaign import prefect_api
-
-
+from cli import prefect_api
 def test_the_template_is_migrated_and_holds_no_run(prefect_harness):
     template = prefect_api.template_path()   # the test run's own server made it, or started from it
     assert template.is_file()

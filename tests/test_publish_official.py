@@ -24,7 +24,7 @@ ARRIVED = dt.datetime(2018, 7, 18, 9, 30).timestamp()   # local time of this mac
 def night(prefect_harness, tmp_path_factory):
     """The demo's generated submissions plus one rejected county file with problems in several cells."""
     from campaign.config import load_config
-    from campaign.demo import write_demo_inbox
+    from cli.demo import write_demo_inbox
     from flows.nightly import nightly_flow
 
     root = tmp_path_factory.mktemp("official")
@@ -209,7 +209,7 @@ def test_write_back_receipt_marks_every_problem_cell(night):
 
 
 def test_a_bad_date_is_refused_before_anything_runs(tmp_path, capsys):
-    from campaign.cli import main
+    from cli.main import main
     from campaign.dates import parse_date_arg
 
     with pytest.raises(InputError):

@@ -142,7 +142,7 @@ def test_fingerprint_sees_every_frame_and_the_meta(night):
 
 
 def test_cli_publish_keeps_an_unchanged_workbook_unless_forced(night, capsys):
-    from campaign.cli import main
+    from cli.main import main
 
     inbox, data, first = night
     before = stamps(published(first))

@@ -18,7 +18,7 @@ from campaign.dates import ZH_DATE_FORMAT, ZH_DATETIME_FORMAT
 from publish import workbook as W
 from publish.printing import page_setup
 from publish.stream import stream_sheet
-from transforms.layout import NUMBER_FORMAT, write_number, write_text
+from publish.layout import NUMBER_FORMAT, write_number, write_text
 
 TZ = "Asia/Shanghai"
 TEXTS = ["plain", "=HYPERLINK(\"http://x\",\"y\")", "+86 554", "-5", "@user", " padded ", "line\nbreak\n\nagain",

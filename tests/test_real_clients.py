@@ -352,7 +352,7 @@ def test_recalculation_guards_cycles_depth_and_size(monkeypatch):
 
 
 def _ref(c: int) -> str:
-    from transforms.grid import cell_ref
+    from transforms.sheet import cell_ref
     return cell_ref(0, c)
 
 
@@ -484,7 +484,7 @@ def _record(typ: int, body: bytes) -> bytes:
 def test_biff_scan_counts_cell_records_across_an_embedded_chart_and_refuses_a_password():
     import struct
 
-    from transforms.grid import WorkbookError
+    from transforms.sheet import WorkbookError
     from transforms.legacy import _biff_scan
 
     bof = struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0)

@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture(scope="module")
 def demo_night(prefect_harness, tmp_path_factory):
     from campaign.config import load_config
-    from campaign.demo import write_demo_inbox
+    from cli.demo import write_demo_inbox
     from flows.nightly import nightly_flow
 
     root = tmp_path_factory.mktemp("receipts")

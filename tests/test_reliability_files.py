@@ -1,6 +1,6 @@
 """Bad, odd and hostile files: each gets a clear verdict and a rule, and can do nothing but be read.
 
-Every file is built here (openpyxl + transforms.layout.write_form for valid forms, zip surgery
+Every file is built here (openpyxl + publish.layout.write_form for valid forms, zip surgery
 for broken ones). Pure checks call transforms.submission.examine / intake.scan.scan_inbox
 directly; the checks that need the expectations run them as the flow does.
 """
@@ -197,7 +197,8 @@ def test_zip_bomb_understating_its_size_is_refused_without_inflating_it(tmp_path
 
 def test_inflated_size_over_the_limit_is_counted_while_inflating(valid):
     """Even when declared sizes are small, inflation stops as soon as the limit is passed."""
-    from transforms.grid import WorkbookError, check_container
+    from transforms.grid import check_container
+    from transforms.sheet import WorkbookError
 
     with pytest.raises(WorkbookError) as exc:
         check_container(valid, max_uncompressed=len(valid) * 2)

@@ -201,7 +201,7 @@ def crash_inbox(box: Path) -> int:
 
 CRASH_DRIVER = r"""
 import os, sys, time
-from campaign import runtime
+from support import runtime
 runtime.configure()
 from warehouse import db
 real_connect, commits = db.connect, [0]
@@ -319,11 +319,11 @@ def test_sigkill_inside_a_load_transaction_then_rerun_equals_a_clean_run(crash_c
 
 
 def test_sigkill_at_random_moments_of_real_cli_runs_then_rerun_equals_a_clean_run(crash_case, clean_run, tmp_path):
-    """`campaign ingest` (python -m campaign.cli) killed at random times, restarted each time."""
+    """`campaign ingest` (python -m cli.main) killed at random times, restarted each time."""
     box, files = crash_case
     data = tmp_path / "data"
     env = child_env(tmp_path)
-    cmd = [sys.executable, "-m", "campaign.cli", "ingest", "--inbox", str(box), "--data-dir", str(data),
+    cmd = [sys.executable, "-m", "cli.main", "ingest", "--inbox", str(box), "--data-dir", str(data),
            "--config", str(small_batches_config(tmp_path))]
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
@@ -439,7 +439,7 @@ def test_cli_reports_a_busy_warehouse_in_one_line_without_a_traceback(prefect_ha
     drop(box, "大通区", "大通区.xlsx", valid_bytes())
     holder = hold(data / "campaign.duckdb", 60)
     try:
-        proc = subprocess.run([sys.executable, "-m", "campaign.cli", "ingest", "--inbox", str(box), "--data-dir", str(data),
+        proc = subprocess.run([sys.executable, "-m", "cli.main", "ingest", "--inbox", str(box), "--data-dir", str(data),
                                "--config", str(fast_backoff_config(tmp_path))],
                               env=child_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=120)
     finally:

@@ -1,6 +1,6 @@
 """Builders shared by the reliability tests (tests/test_reliability_*.py): real files, made here.
 
-Valid forms are drawn in the official layout by transforms.layout.write_form; broken and
+Valid forms are drawn in the official layout by publish.layout.write_form; broken and
 hostile files are made from them by rewriting the zip, or from scratch (an OLE compound
 file, an OpenDocument spreadsheet, a PDF, a zip bomb). No test lives in this module.
 """
@@ -24,7 +24,7 @@ import openpyxl
 
 from campaign.forms import FORM1, FORM2, FORM3
 from tests.builders import company, drop as _drop, form1_values
-from transforms.layout import write_form
+from publish.layout import write_form
 
 REPO = Path(__file__).resolve().parents[1]
 FOOTER = {"filler": "王磊", "phone": "0554-3127128", "date": dt.date(2018, 7, 16)}

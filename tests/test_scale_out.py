@@ -49,7 +49,7 @@ def verdicts_of(result) -> dict[str, tuple]:
 
 @pytest.fixture(scope="module")
 def demo_inbox(tmp_path_factory) -> Path:
-    from campaign.demo import write_demo_inbox
+    from cli.demo import write_demo_inbox
 
     inbox = tmp_path_factory.mktemp("scale") / "inbox"
     write_demo_inbox(inbox, load_config())
@@ -124,7 +124,7 @@ def test_batched_load_writes_what_the_per_file_load_writes(demo_inbox, tmp_path)
 
 def test_rerun_does_not_read_unchanged_files_again(prefect_harness, tmp_path, monkeypatch):
     import flows.ingest as ingest
-    from campaign.demo import write_demo_inbox
+    from cli.demo import write_demo_inbox
 
     demo_inbox = tmp_path / "inbox"
     write_demo_inbox(demo_inbox, load_config())

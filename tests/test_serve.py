@@ -55,7 +55,7 @@ def assert_nightly_in_window(times, start, end, hour, minute):
 
 
 def test_schedule_runs_every_night_of_the_notice_window_only():
-    from flows.serve import next_run_times, schedule_rrule
+    from cli.serve import next_run_times, schedule_rrule
 
     config = load_config(DEFAULT_CONFIG)
     assert schedule_rrule(config) == "DTSTART:20180511T020000\nRRULE:FREQ=DAILY;UNTIL=20180730T020000"
@@ -70,7 +70,7 @@ def test_schedule_runs_every_night_of_the_notice_window_only():
 
 
 def test_schedule_follows_another_window_and_hour(tmp_path):
-    from flows.serve import describe_schedule, nightly_schedule, next_run_times
+    from cli.serve import describe_schedule, nightly_schedule, next_run_times
 
     start, end = dt.date(2024, 2, 26), dt.date(2024, 3, 3)          # across a leap day and a month end
     config = load_config(config_with(tmp_path, start, end, hour=23, minute=30))
@@ -88,7 +88,7 @@ def test_schedule_follows_another_window_and_hour(tmp_path):
 
 
 def test_schedule_rejects_a_window_that_ends_before_it_starts(tmp_path):
-    from flows.serve import schedule_rrule
+    from cli.serve import schedule_rrule
 
     from campaign.errors import InputError
 
@@ -116,7 +116,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL
 
-    from flows.serve import FULL_NAME, schedule_rrule, serve
+    from cli.serve import FULL_NAME, schedule_rrule, serve
 
     # the runner and its flow-run subprocess talk to the test server
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
@@ -139,7 +139,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
     thread.start()
     try:
         assert ready.wait(120) and not failure, failure
-        from campaign import prefect_api   # hand runs of this data dir find the server serve uses
+        from cli import prefect_api   # hand runs of this data dir find the server serve uses
         assert prefect_api.recorded(data.resolve()) == PREFECT_API_URL.value()
         from expectations import shared
 
@@ -174,7 +174,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
         assert summary.type == "markdown"
         assert str(data.resolve() / "publish" / "summary_2018-07-21.xlsx") in summary.data
         assert "寿县/寿县.xlsx" in summary.data
-        from campaign import warm   # and the warm start of hand runs, once its imports are done
+        from cli import warm   # and the warm start of hand runs, once its imports are done
 
         deadline = time.monotonic() + 300
         while not warm.record_path(data.resolve()).exists():

@@ -22,7 +22,7 @@ def night(prefect_harness, tmp_path_factory):
     """The demo's submissions, plus a county file with 未兑付资金 > 涉及金额 (a finding with figures)
     and a company of more than 1,000 people and 10,000 万元 (wide numbers)."""
     from campaign.config import load_config
-    from campaign.demo import write_demo_inbox
+    from cli.demo import write_demo_inbox
     from flows.nightly import nightly_flow
 
     root = tmp_path_factory.mktemp("upward")
@@ -106,7 +106,7 @@ def test_a_section_continuing_on_the_next_page_repeats_its_label():
     """附件1 rows tall enough to break inside a section: the section label heads the new page."""
     from publish import official
     from publish.workbook import PublishMeta
-    from transforms.layout import blank_form1_rows
+    from publish.layout import blank_form1_rows
 
     rows = [dict(r, main_problems="虚假宣传、承诺高额回报、" * 8, screened=1) for r in blank_form1_rows()]
     ws = official.scratch()

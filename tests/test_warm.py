@@ -1,4 +1,4 @@
-"""The warm start of hand runs (campaign.warm): a command typed in the data dir of a `campaign serve`
+"""The warm start of hand runs (cli.warm): a command typed in the data dir of a `campaign serve`
 runs as a fork of serve's runner, with the output, exit code and effects of a cold one; any
 doubt (other code, other settings, no runner) and it runs by itself."""
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from campaign import prefect_api, warm
+from cli import prefect_api, warm
 from tests.conftest import REPO, SHARED_FIXTURES
 
-COMMAND = [sys.executable, "-m", "campaign"]   # what the `campaign` script runs
+COMMAND = [sys.executable, "-m", "cli"]   # what the `campaign` script runs
 EXPECTED = json.loads((SHARED_FIXTURES / "expected.json").read_text(encoding="utf-8"))
 
 

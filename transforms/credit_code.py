@@ -93,10 +93,10 @@ def annotate(records: list[dict[str, Any]], sheet, mapping: dict[int, tuple[str 
     """Find each 附件2 row's credit code; set rec['credit_code'] (a valid code, else None) and
     rec['credit_code__cell']; cut a code typed inside the name out of rec['company_key'].
 
-    sheet: the transforms.grid.Sheet; mapping: the form's header (grid column -> labels), where
+    sheet: the transforms.sheet.Sheet; mapping: the form's header (grid column -> labels), where
     an added 统一社会信用代码 column is looked for. Returns the CREDIT_CODE_INVALID warnings
     (the cell and what it held)."""
-    from transforms.grid import column_letters
+    from transforms.sheet import column_letters
 
     col = code_column(mapping)
     letters = column_letters(col) if col is not None else None

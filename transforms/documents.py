@@ -21,7 +21,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-from transforms.grid import CFB_MAGIC, MAX_PARTS, ZIP_MAGIC, _DTD
+from transforms.sheet import CFB_MAGIC, DTD_DECLARATION, MAX_PARTS, ZIP_MAGIC
 from transforms.issues import Issue, error, warning
 from transforms.text import decode_office_text
 
@@ -188,7 +188,7 @@ def check_zip_container(data: bytes, max_uncompressed: int, required: str = "wor
                         if inflated > max_uncompressed:
                             raise DocumentError("FILE_TOO_LARGE", f"解压后超过 {max_uncompressed} 字节（疑似压缩炸弹，"
                                                 "压缩包声明的大小不实）", str(inflated))
-                        if xmlish and b"<!" in tail + chunk and _DTD.search(tail + chunk):
+                        if xmlish and b"<!" in tail + chunk and DTD_DECLARATION.search(tail + chunk):
                             raise DocumentError("XML_ENTITIES", f"XML 部件 {info.filename} 含有 DTD/实体声明"
                                                 f"（正常 {what}不会有），可能是恶意文件", info.filename)
                         tail = chunk[-32:]

@@ -12,80 +12,14 @@ import posixpath
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import python_calamine
 
 from transforms.issues import Issue, error
-
-ZIP_MAGIC = b"PK\x03\x04"
-CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # OLE compound file: legacy .xls, or an encrypted .xlsx
-ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
-
-
-@dataclass
-class Sheet:
-    name: str
-    cells: list[list[Any]]                       # row-major, 0-based, from A1; '' / None = empty
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1) inclusive
-    hidden: bool = False                         # hidden sheets are read like the others
-    uncached_formulas: list[tuple[int, int, str | None]] = field(default_factory=list)  # (r, c, formula) saved without a value
-    uncached_count: int = 0                      # all of them (the list keeps the first MAX_FORMULA_CELLS)
-    recalculated: list = field(default_factory=list)  # transforms.formulas.Recalculated: stale sums recomputed
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.cells)
-
-    @property
-    def n_cols(self) -> int:
-        return max((len(r) for r in self.cells), default=0)
-
-    def value(self, r: int, c: int) -> Any:
-        if r < len(self.cells) and c < len(self.cells[r]):
-            v = self.cells[r][c]
-            return None if v == "" else v
-        return None
-
-    def filled(self) -> list[list[Any]]:
-        """The grid with every merged range filled with its top-left value (labels, headers)."""
-        width = self.n_cols
-        grid = [[(None if v == "" else v) for v in row] + [None] * (width - len(row)) for row in self.cells]
-        for r0, c0, r1, c1 in self.merged:
-            if r0 >= len(grid) or c0 >= width:
-                continue
-            top_left = grid[r0][c0]
-            for r in range(r0, min(r1, len(grid) - 1) + 1):
-                for c in range(c0, min(c1, width - 1) + 1):
-                    grid[r][c] = top_left
-        return grid
-
-
-class WorkbookError(Exception):
-    """The bytes are not a workbook we can read; carries the issue to report."""
-
-    def __init__(self, issue: Issue):
-        super().__init__(issue.message)
-        self.issue = issue
-
-
-def cell_ref(r: int, c: int) -> str:
-    """0-based (row, col) -> A1."""
-    return f"{column_letters(c)}{r + 1}"
-
-
-@lru_cache(maxsize=None)
-def column_letters(c: int) -> str:
-    """0-based column -> A, B, ..., AA (every parsed cell keeps its reference: computed once per column)."""
-    letters = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
+from transforms.sheet import (CFB_MAGIC, DEFAULT_MAX_CELLS, DTD_DECLARATION, ENCRYPTED_MARK, MAX_FORMULA_CELLS,
+                              HUGE, MAX_FORMULAS, MAX_PARTS, ZIP_MAGIC, Sheet, SheetScan, WorkbookError, cell_ref,
+                              column_number, encrypted, too_large, unreadable)
 
 # --------------------------------------------------------------------------------------
 # The container check: everything a hostile or broken file could do to the reader is refused
@@ -107,50 +41,15 @@ def column_letters(c: int) -> str:
 # CRCs, looks for DTDs, and reads the worksheet XML for the extent of its cells and for formulas
 # saved without a cached value (calamine returns '' for those, which would read as 0).
 
-DEFAULT_MAX_CELLS = 5_000_000     # rows x columns over all sheets (intake.max_cells overrides)
-MAX_PARTS = 10_000                # zip members; a real workbook has a few dozen
-MAX_FORMULA_CELLS = 200           # uncached formula cells remembered per sheet (the rest are counted)
-MAX_FORMULAS = 200_000            # formulas remembered per sheet for recalculating stale sums
-MAX_MERGES = 100_000              # .ods merged ranges remembered per sheet
 _CHUNK = 1 << 20
 _MAP_PART_LIMIT = 5_000_000       # workbook.xml / its rels larger than this are not parsed for sheet names
 
-_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _TAG = re.compile(rb"""<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f|v|is)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
-_HUGE = 1 << 30
-
-
-@dataclass
-class SheetScan:
-    """What the XML pass learned about one worksheet part."""
-    part: str
-    max_row: int = -1                  # 0-based, farthest cell holding a value (or a formula)
-    max_col: int = -1
-    uncached: list[tuple[int, int, str | None]] = field(default_factory=list)  # (row, col, formula)
-    n_uncached: int = 0
-    formulas: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) -> '=...' (first MAX_FORMULAS)
-    shared: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # si -> master (row, col, text)
-    shared_cells: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, si) filled from a master
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # .ods: spans (calamine gives none)
-
-    @property
-    def cells(self) -> int:
-        """Cells of the dense grid a reader builds for this sheet (from A1)."""
-        return (self.max_row + 1) * (self.max_col + 1) if self.max_row >= 0 and self.max_col >= 0 else 0
 
 
 def _digits(raw: bytes) -> int:
-    return int(raw) if len(raw) <= 9 else _HUGE
-
-
-def _letters(raw: bytes) -> int:
-    if len(raw) > 4:
-        return _HUGE
-    n = 0
-    for ch in raw.upper():
-        n = n * 26 + (ch - 64)
-    return n
+    return int(raw) if len(raw) <= 9 else HUGE
 
 
 class _SheetScanner:
@@ -210,7 +109,7 @@ class _SheetScanner:
                 s = self.scan
                 self.row = max(self.row, max(_digits(d) for d in {d for _, d in refs}) - 1)
                 s.max_row = max(s.max_row, self.row)
-                s.max_col = max(s.max_col, max(_letters(c) for c in {c for c, _ in refs}) - 1)
+                s.max_col = max(s.max_col, max(column_number(c) for c in {c for c, _ in refs}) - 1)
             self.col = -1
             return
         self._tags(buf)
@@ -230,7 +129,7 @@ class _SheetScanner:
                 if self.in_cell:          # malformed: a cell opened inside a cell
                     self._end_cell()
                 ref = _REF.search(attrs)
-                self.col = _letters(ref.group(1)) - 1 if ref and ref.group(1) else self.col + 1
+                self.col = column_number(ref.group(1)) - 1 if ref and ref.group(1) else self.col + 1
                 if ref and ref.group(2):
                     self.row = _digits(ref.group(2)) - 1
                 if not attrs.rstrip().endswith(b"/"):
@@ -351,17 +250,6 @@ def _entities_issue(part: str) -> Issue:
                  f" An XML part ({part}) declares a DTD/entities, which real workbooks never do: refused.", value=part)
 
 
-def _unreadable(detail: str, what: str = ".xlsx") -> WorkbookError:
-    return WorkbookError(error("UNREADABLE_FILE", f"不是可读取的 {what} 工作簿（{detail}）；请用 Excel 或 WPS 打开确认后重新保存并报送。"
-                               f" Not a readable {what} workbook ({detail})."))
-
-
-def _too_large(inflated: int, limit: int) -> WorkbookError:
-    return WorkbookError(error("FILE_TOO_LARGE", f"工作簿解压后超过 {limit} 字节（疑似压缩炸弹），拒绝读取。"
-                               f" Not read: the workbook inflates to more than {limit} bytes (zip bomb?).",
-                               value=str(inflated)))
-
-
 def _sniff_other_zip(zf: zipfile.ZipFile, names: set[str]) -> str:
     """'xlsx', 'ods' (an OpenDocument spreadsheet), or say what else the zip is."""
     if "mimetype" in names:
@@ -378,13 +266,8 @@ def _sniff_other_zip(zf: zipfile.ZipFile, names: set[str]) -> str:
         raise WorkbookError(error("UNSUPPORTED_FORMAT", "这是 Excel 二进制工作簿（.xlsb），不是 .xlsx；请另存为 .xlsx 后重新报送。"
                                   " Binary .xlsb content: resave as .xlsx and resend.", value=".xlsb"))
     if "xl/workbook.xml" not in names:
-        raise _unreadable("压缩包里没有 xl/workbook.xml，不是 Excel 工作簿 / no xl/workbook.xml")
+        raise unreadable("压缩包里没有 xl/workbook.xml，不是 Excel 工作簿 / no xl/workbook.xml")
     return "xlsx"
-
-
-def _encrypted() -> WorkbookError:
-    return WorkbookError(error("ENCRYPTED_FILE", "工作簿已加密（设置了打开密码），无法读取；请取消密码后重新报送。"
-                               " The workbook is password-protected (encrypted); remove the password and resend."))
 
 
 def check_container(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_MAX_CELLS) -> dict[str, SheetScan]:
@@ -399,7 +282,7 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
     workbook before any parser touches it."""
     if data.startswith(CFB_MAGIC):
         if ENCRYPTED_MARK in data:
-            raise _encrypted()
+            raise encrypted()
         from transforms.legacy import check_xls
         return "xls", _limit_cells(check_xls(data, max_uncompressed), max_cells)
     if not data.startswith(ZIP_MAGIC):
@@ -409,7 +292,7 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-        raise _unreadable(f"文件损坏或被截断 / corrupt or truncated: {type(exc).__name__}") from None
+        raise unreadable(f"文件损坏或被截断 / corrupt or truncated: {type(exc).__name__}") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_PARTS:
@@ -417,7 +300,7 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
                                       f" Too many zip members.", value=str(len(infos))))
         declared = sum(i.file_size for i in infos)
         if declared > max_uncompressed:
-            raise _too_large(declared, max_uncompressed)
+            raise too_large(declared, max_uncompressed)
         names = {i.filename for i in infos}
         kind = _sniff_other_zip(zf, names)
         parts = _sheet_parts(zf, names) if kind == "xlsx" else {}
@@ -445,8 +328,8 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
                             break
                         inflated += len(chunk)
                         if inflated > max_uncompressed:
-                            raise _too_large(inflated, max_uncompressed)
-                        if xmlish and (b"<!" in chunk or b"<!" in tail + chunk[:32]) and _DTD.search(tail + chunk):
+                            raise too_large(inflated, max_uncompressed)
+                        if xmlish and (b"<!" in chunk or b"<!" in tail + chunk[:32]) and DTD_DECLARATION.search(tail + chunk):
                             raise WorkbookError(_entities_issue(name))
                         tail = chunk[-32:]
                         if scanner:
@@ -454,7 +337,7 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
             except WorkbookError:
                 raise
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
-                raise _unreadable(f"压缩包内 {name} 已损坏 / corrupt member {name}: {type(exc).__name__}") from None
+                raise unreadable(f"压缩包内 {name} 已损坏 / corrupt member {name}: {type(exc).__name__}") from None
             if kind == "ods" and scanner:
                 scans.update(scanner.close())
             elif scanner:
@@ -594,10 +477,3 @@ def _shown(value: Any) -> str:
         return str(int(value))
     return str(value)
 
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """A1 -> 0-based (row, col)."""
-    m = re.fullmatch(r"\$?([A-Za-z]+)\$?(\d+)", ref.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    return int(m.group(2)) - 1, _letters(m.group(1).encode()) - 1

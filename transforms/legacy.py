@@ -18,8 +18,8 @@ import io
 import struct
 from xml.parsers import expat
 
-from transforms.grid import (MAX_FORMULA_CELLS, MAX_FORMULAS, MAX_MERGES, SheetScan, WorkbookError,
-                             _encrypted, _too_large, _unreadable)
+from transforms.sheet import (MAX_FORMULA_CELLS, MAX_FORMULAS, MAX_MERGES, SheetScan, WorkbookError, encrypted,
+                              too_large, unreadable)
 
 # --------------------------------------------------------------------------------------
 # .xls: walk the BIFF records of the Workbook stream
@@ -40,21 +40,21 @@ def check_xls(data: bytes, max_uncompressed: int) -> dict[str, SheetScan]:
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as exc:
-        raise _unreadable(f"旧版 Excel 文件已损坏 / corrupt .xls container: {type(exc).__name__}", ".xls") from None
+        raise unreadable(f"旧版 Excel 文件已损坏 / corrupt .xls container: {type(exc).__name__}", ".xls") from None
     with ole:
         _check_directory(ole, len(data))
         stream = next((n for n in ("Workbook", "Book") if ole.exists(n) and ole.get_type(n) == olefile.STGTY_STREAM), None)
         if stream is None:
-            raise _unreadable("文件里没有工作簿数据流 / no Workbook stream", ".xls")
+            raise unreadable("文件里没有工作簿数据流 / no Workbook stream", ".xls")
         try:
             size = ole.get_size(stream)
             if size > max_uncompressed:
-                raise _too_large(size, max_uncompressed)
+                raise too_large(size, max_uncompressed)
             buf = ole.openstream(stream).read()
         except WorkbookError:
             raise
         except Exception as exc:
-            raise _unreadable(f"工作簿数据流已损坏 / corrupt Workbook stream: {type(exc).__name__}", ".xls") from None
+            raise unreadable(f"工作簿数据流已损坏 / corrupt Workbook stream: {type(exc).__name__}", ".xls") from None
     return _biff_scan(buf)
 
 
@@ -66,13 +66,13 @@ def _check_directory(ole, file_size: int) -> None:
         fp.seek(0)
         raw = fp.read()
     except Exception as exc:
-        raise _unreadable(f"目录已损坏 / corrupt directory: {type(exc).__name__}", ".xls") from None
+        raise unreadable(f"目录已损坏 / corrupt directory: {type(exc).__name__}", ".xls") from None
     for i in range(0, len(raw) - 127, 128):
         kind = raw[i + 66]
         if kind in (1, 2, 5):                  # storage, stream, root (the mini stream)
             size = struct.unpack_from("<Q", raw, i + 120)[0]
             if size > file_size:
-                raise _unreadable(f"数据流声明的大小 {size} 超过文件大小 / a stream declares {size} bytes", ".xls")
+                raise unreadable(f"数据流声明的大小 {size} 超过文件大小 / a stream declares {size} bytes", ".xls")
 
 
 def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
@@ -87,7 +87,7 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
         typ, length = unpack("<HH", buf, pos)
         body = pos + 4
         if body + length > n:              # a record running past the stream: corrupt (calamine may trust it)
-            raise _unreadable("记录超出数据流末尾 / a BIFF record runs past the end of the stream", ".xls")
+            raise unreadable("记录超出数据流末尾 / a BIFF record runs past the end of the stream", ".xls")
         if typ == _BOF:
             if pos > 0:
                 in_globals = False
@@ -97,11 +97,11 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
         elif typ == _EOF:
             current = stack.pop() if stack else None
         elif in_globals and typ == _FILEPASS:
-            raise _encrypted()
+            raise encrypted()
         elif in_globals and typ == _SST and length >= 8:
             # calamine reserves the declared string count up front; a string takes 3 bytes or more
             if unpack("<I", buf, body + 4)[0] > n // 3:
-                raise _unreadable("共享字符串表的计数已损坏 / corrupt shared-string count", ".xls")
+                raise unreadable("共享字符串表的计数已损坏 / corrupt shared-string count", ".xls")
         elif in_globals and typ == _BOUNDSHEET and length >= 8:
             offset = unpack("<I", buf, body)[0]
             names[offset] = _sheet_name(buf[body + 6:body + length])
@@ -110,7 +110,7 @@ def _biff_scan(buf: bytes) -> dict[str, SheetScan]:
             # and one beyond BIFF8's 65536 x 256 is corrupt
             rw_first, rw_end, col_first, col_end = unpack("<IIHH", buf, body)
             if rw_end > 65536 or col_end > 256 or rw_first > rw_end or col_first > col_end:
-                raise _unreadable(f"工作表尺寸记录已损坏 / corrupt DIMENSIONS record ({rw_end} x {col_end})", ".xls")
+                raise unreadable(f"工作表尺寸记录已损坏 / corrupt DIMENSIONS record ({rw_end} x {col_end})", ".xls")
             if rw_end > 0 and col_end > 0:
                 current.max_row = max(current.max_row, rw_end - 1)
                 current.max_col = max(current.max_col, col_end - 1)
@@ -178,14 +178,14 @@ class OdsScanner:
         try:
             self.parser.Parse(chunk, False)
         except expat.ExpatError as exc:
-            raise _unreadable(f"content.xml 不是完整的 XML / malformed content.xml: {exc}", ".ods") from None
+            raise unreadable(f"content.xml 不是完整的 XML / malformed content.xml: {exc}", ".ods") from None
 
     def close(self) -> dict[str, SheetScan]:
         self.feed(b"")
         try:
             self.parser.Parse(b"", True)
         except expat.ExpatError as exc:
-            raise _unreadable(f"content.xml 不完整 / truncated content.xml: {exc}", ".ods") from None
+            raise unreadable(f"content.xml 不完整 / truncated content.xml: {exc}", ".ods") from None
         return self.scans
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.grid import WorkbookError, read_workbook
+from transforms.grid import read_workbook
+from transforms.sheet import WorkbookError
 from transforms.text import clean_text, normalize_label
 
 PAIRS_SHEET, DOCS_SHEET = "疑似同一企业", "材料类别"

@@ -18,7 +18,7 @@ import pandas as pd
 
 from campaign.forms import (FORM1, FORM2, FORM3, FORMS, NUMERIC_KINDS, TOTAL_LABEL, Column, Form)
 from transforms import credit_code
-from transforms.grid import Sheet, cell_ref, column_letters
+from transforms.sheet import Sheet, cell_ref, column_letters
 from transforms.issues import Issue, error, warning
 from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_of, number_text, parse_date,
                              parse_number)

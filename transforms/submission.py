@@ -148,8 +148,8 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
 
     Returns the parsed workbook (None when it could not be read), its forms, and the issues so
     far. Never raises for bad input: every problem becomes an issue."""
-    from transforms.grid import (DEFAULT_MAX_CELLS, WorkbookError, read_workbook, recalculated_issues, split_ref,
-                                 uncached_formula_issues)
+    from transforms.grid import read_workbook, recalculated_issues, uncached_formula_issues
+    from transforms.sheet import DEFAULT_MAX_CELLS, WorkbookError, split_ref
     from transforms.issues import error
     from transforms.parse import parse_workbook
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from campaign.forms import MONEY, PEOPLE, Form
-from transforms.grid import Sheet, cell_ref
+from transforms.sheet import Sheet, cell_ref
 from transforms.issues import Issue, error
 from transforms.text import normalize_label
 

@@ -10,7 +10,7 @@ Prefect client), listening on a Unix socket in a private folder, its address rec
 The `campaign` command (this module's client half: stdlib only, nothing heavy imported) sends
 its arguments, working folder, environment and its own stdin/stdout/stderr (SCM_RIGHTS) to the
 runner, which forks; the fork takes the terminal's descriptors and runs the command exactly as
-the `campaign` process would have (campaign.cli.main), then reports the exit code, which the
+the `campaign` process would have (cli.main.main), then reports the exit code, which the
 command exits with. Ctrl-C and SIGTERM/SIGHUP are passed on to the fork.
 
 The runner refuses (and the command then runs by itself, as without serve) when its code, its
@@ -213,15 +213,15 @@ def _receive(reader) -> dict:
 
 def runner_main(data_dir: Path, socket_path: Path, parent_pid: int) -> None:
     """Import what a hand run imports, then fork one process per command; never returns."""
-    from campaign import prefect_api, runtime
-
+    from cli import prefect_api
+    from support import runtime
     runtime.configure(data_dir)            # as the `campaign` command does for a flow command
     if not os.environ.get("PREFECT_API_URL"):
         url = prefect_api.recorded(data_dir)
         if not url:
             raise SystemExit("campaign warm runner: no Prefect server recorded for this data dir")
         os.environ["PREFECT_API_URL"] = url
-    import campaign.cli  # noqa: F401  (and through it what every command imports)
+    import cli.main  # noqa: F401  (and through it what every command imports)
     import fastapi.encoders  # noqa: F401  (Prefect imports it at the first flow call)
     import flows.consolidate  # noqa: F401
     import flows.ingest  # noqa: F401
@@ -305,7 +305,7 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
     result = 1
     try:
         _terminal_logging()
-        from campaign.cli import main
+        from cli.main import main
 
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
         result = main(request["argv"], gx_child=True)
@@ -320,7 +320,7 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
     except BaseException as exc:           # a bug of the warm start itself: the client hears of it
         print(f"campaign {request['argv'][0]}: internal error in the warm start: {type(exc).__name__}: {exc}",
               file=sys.stderr)
-    from campaign.cli import exit_now
+    from cli.main import exit_now
 
     def report() -> None:
         try:
@@ -399,14 +399,14 @@ def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iter
     import tempfile
     import threading
 
-    from campaign.processes import write_private_record
+    from support.processes import write_private_record
 
-    log = logging.getLogger("campaign.warm")
+    log = logging.getLogger("cli.warm")
     folder = Path(tempfile.mkdtemp(prefix="campaign-warm-"))   # mode 0700: only this user reaches the socket
     path, record = folder / "runner.sock", record_path(data_dir)
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "campaign.warm", str(Path(data_dir).resolve()), str(path), str(os.getpid())],
+            [sys.executable, "-m", "cli.warm", str(Path(data_dir).resolve()), str(path), str(os.getpid())],
             env=ORIGINAL_ENV if env is None else env, cwd=_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=log_to, text=True)
     except OSError as exc:
@@ -438,6 +438,6 @@ def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iter
 
 
 if __name__ == "__main__":
-    from campaign import warm   # the module the CLI imports, not this __main__ copy
+    from cli import warm   # the module the CLI imports, not this __main__ copy
 
     warm.runner_main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))

@@ -2,7 +2,7 @@
 the records by which hand runs find the processes `campaign serve` keeps.
 
 Used by the parse pool (flows.parallel), the validation child (expectations.background), the
-shared validator (expectations.shared) and the warm start (campaign.warm).
+shared validator (expectations.shared) and the warm start (cli.warm).
 No Prefect, pandas or GX import here: child processes import this module first.
 """
 from __future__ import annotations

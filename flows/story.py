@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from campaign.textwidth import table
+from support.textwidth import table
 
 # skip reasons of intake.scan / intake.archive that are no submission: never read, by any run
 NOT_SUBMISSIONS = {"LOCK_FILE", "HIDDEN_FILE", "HIDDEN_FOLDER", "TEMPORARY_FILE", "SYMLINK", "NOT_A_FILE"}

@@ -240,9 +240,8 @@ def prime_template() -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
-if __name__ == "__main__":   # python -m campaign.prefect_api: the template database, once
-    from campaign import runtime
-
+if __name__ == "__main__":   # python -m cli.prefect_api: the template database, once
+    from support import runtime
     runtime.configure()
     os.environ.pop("PREFECT_API_URL", None)
     prime_template()

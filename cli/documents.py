@@ -36,7 +36,7 @@ def cmd_documents(args) -> int:
 
 
 def _list(args) -> int:
-    from campaign.cli import _analytics, _dirs
+    from cli.main import _analytics, _dirs
     from campaign.config import load_config
     from warehouse.documents import documents_frame
 
@@ -64,7 +64,7 @@ def _list(args) -> int:
 
 
 def _classify(args, ref: str, kind: str) -> int:
-    from campaign.cli import _dirs, _preflight
+    from cli.main import _dirs, _preflight
     from campaign.config import load_config
     from transforms.documents import KINDS
     from warehouse import db

@@ -1,13 +1,11 @@
 """The `campaign` command. When `campaign serve` keeps a warm start for the command's data dir, the
-command runs as a fork of it (campaign.warm: nothing heavy imported here); else the whole CLI runs
-in this process (campaign.cli)."""
+command runs as a fork of it (cli.warm: nothing heavy imported here); else the whole CLI runs
+in this process (cli.main)."""
 from __future__ import annotations
 
 import sys
 
-from campaign import warm
-
-
+from cli import warm
 def run() -> None:
     try:
         code = warm.delegate(sys.argv[1:])
@@ -16,7 +14,7 @@ def run() -> None:
         raise SystemExit(130) from None
     if code is not None:
         raise SystemExit(code)
-    from campaign.cli import run as run_here
+    from cli.main import run as run_here
 
     run_here()
 

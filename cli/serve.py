@@ -159,7 +159,7 @@ async def register_intake(runner, config: Config, parameters: dict):
     from prefect.flows import EntrypointType
 
     from flows.intake import intake_flow
-    from flows.intake_schedule import DEPLOYMENT_NAME as INTAKE, hours_line, intake_hours, intake_schedule
+    from cli.intake_schedule import DEPLOYMENT_NAME as INTAKE, hours_line, intake_hours, intake_schedule
 
     if not intake_hours(config).enabled:
         return None
@@ -205,8 +205,7 @@ def api_server() -> Iterator[str]:
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
         return
-    from campaign import prefect_api
-
+    from cli import prefect_api
     port = prefect_api.free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT__SERVER_EPHEMERAL"}
@@ -248,7 +247,7 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
           data_dir: str | os.PathLike | None = None, *, stop: threading.Event | None = None,
           ready: threading.Event | None = None, outbox: str | os.PathLike | None = None) -> None:
     """Serve the nightly flow as deployment `nightly/campaign-nightly` on its schedule, and the intake as
-    `intake/campaign-intake` in office hours (flows/intake_schedule.py); blocks.
+    `intake/campaign-intake` in office hours (cli/intake_schedule.py); blocks.
 
     Returns on Ctrl-C / SIGTERM, or when `stop` is set (tests). `ready` is set once the deployment
     is registered and the runner polls for work."""
@@ -256,7 +255,7 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
     parameters = deployment_parameters(config, config_path, inbox, data_dir, outbox)
 
     async def main() -> None:
-        from flows.intake_schedule import FULL_NAME as INTAKE_NAME, describe_intake
+        from cli.intake_schedule import FULL_NAME as INTAKE_NAME, describe_intake
 
         runner = make_runner()
         deployment_id = await register(runner, config, parameters)
@@ -272,7 +271,7 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
               f"  PREFECT_API_URL={api} prefect deployment run {FULL_NAME}", flush=True)
         await _run(runner, stop, ready)
 
-    from campaign import prefect_api, warm
+    from cli import prefect_api, warm
     from expectations import shared
 
     data = Path(parameters["data_dir"])

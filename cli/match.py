@@ -19,8 +19,8 @@ from campaign.errors import InputError
 
 
 def add_parser(sub) -> None:
-    """Register `campaign match` on the CLI's sub-parsers (campaign/cli.py)."""
-    from campaign.cli import _common
+    """Register `campaign match` on the CLI's sub-parsers (cli/main.py)."""
+    from cli.main import _common
 
     p = sub.add_parser("match", help="companies that may be one: list candidates, record same/different, "
                                      "export/import the decisions as CSV")
@@ -57,7 +57,7 @@ def _who(args) -> str:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from campaign.cli import _dirs, _preflight
+    from cli.main import _dirs, _preflight
 
     _, data_dir = _dirs(args)
     if args.match_command == "list":
@@ -70,7 +70,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 def _read_only(data_dir: Path):
     """The analysts' snapshot (refreshed by every run and every decision), never blocked by a run."""
-    from campaign.cli import _analytics
+    from cli.main import _analytics
 
     return _analytics(data_dir)
 

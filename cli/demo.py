@@ -26,7 +26,7 @@ departments (附件1 + 附件2)
   市商务局            a first file with 是否跨省 = 'Y' (ENUM_VALUE, rejected), then the clean file
   市旅游发展委员会    the clean file, then a truncated copy of a later edit (UNREADABLE_FILE, rejected)
   others              clean
-documents (campaign/demo_documents.py): most units send their 实施方案, 工作动态信息 and 总结报告 as
+documents (cli/demo_documents.py): most units send their 实施方案, 工作动态信息 and 总结报告 as
   .docx / .pdf / .doc / .wps / .txt; some send too few, late or a truncated PDF, 凤台县 and one
   department send none (verdict "document" in the manifest, with the kind it should be read as)
 Several companies are reported by two or three units with spelling variants (淮南市 / 淮南
@@ -51,7 +51,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from campaign.forms import FORM1, FORM2, FORM3, Form
-from transforms.layout import write_form
+from publish.layout import write_form
 
 CENT = Decimal("0.01")
 
@@ -492,7 +492,7 @@ def _plan(config, seed: int = 2018) -> list[DemoFile]:
             files[-1].forms = ()
         else:
             add(unit, f"{unit}.xlsx", "accepted", None, "部门规范填报 clean", date, sheets_for(unit, date))
-    from campaign.demo_documents import demo_documents   # 实施方案, 工作动态信息, 总结报告 (no draw from rng)
+    from cli.demo_documents import demo_documents   # 实施方案, 工作动态信息, 总结报告 (no draw from rng)
 
     for unit, name, kind, when, build, note in demo_documents(config):
         files.append(DemoFile(unit, name, "document", None, note or kind, when, build=build,

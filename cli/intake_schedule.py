@@ -60,7 +60,7 @@ def intake_hours(config: Config) -> IntakeHours:
 def intake_rrule(config: Config) -> str:
     """DTSTART on the window's first day at `start`; one RRULE per group of hours with the same
     minutes; UNTIL the window's last day at `end` (local time of campaign.timezone)."""
-    from flows.serve import window
+    from cli.serve import window
 
     hours = intake_hours(config)
     (first, last), times = window(config), hours.times_of_day()
@@ -108,7 +108,7 @@ def hours_line(config: Config) -> str:
 
 def describe_intake(config: Config, n: int = 5, after: dt.datetime | None = None) -> str:
     """What `campaign serve --next` prints for the intake deployment."""
-    from flows.serve import window
+    from cli.serve import window
 
     h = intake_hours(config)
     if not h.enabled:

@@ -10,8 +10,9 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from campaign import warm  # noqa: I001  (first: it keeps the environment as it was given)
-from campaign import arguments, prefect_api, runtime
+from cli import warm  # noqa: I001  (first: it keeps the environment as it was given)
+from cli import arguments, prefect_api
+from support import runtime
 from campaign.config import load_config
 from campaign.dates import parse_date_arg
 from campaign.errors import InboxMissing, InputError
@@ -35,12 +36,12 @@ def _outbox_option(p: argparse.ArgumentParser) -> None:
 
 def _dirs(args) -> tuple[Path | None, Path]:
     """Check every argument (one line, exit 2, nothing written), then set the process up: offline
-    defaults and, for a command that runs flows, its Prefect API (campaign.prefect_api)."""
+    defaults and, for a command that runs flows, its Prefect API (cli.prefect_api)."""
     config = load_config(args.config)
     arguments.check(args, config)
     data_dir, inbox = arguments.data_dir_of(args, config), arguments.inbox_of(args, config)
     args.resolved_data_dir = data_dir
-    warm.check_data_dir(data_dir)   # in a warm start (campaign.warm): its data dir, or the command runs by itself
+    warm.check_data_dir(data_dir)   # in a warm start (cli.warm): its data dir, or the command runs by itself
     uses_prefect = args.command in FLOW_COMMANDS or (args.command == "serve" and args.next is None)
     if uses_prefect:
         prefect_api.check_user_api()
@@ -59,11 +60,11 @@ def _dirs(args) -> tuple[Path | None, Path]:
 
 def _may_validate(args, inbox: Path | None, data_dir: Path, config) -> bool:
     """Whether this command may validate a workbook: a demo or a reprocess does; a night or an
-    ingest only when its inbox holds a file not seen before (campaign.inbox_news)."""
+    ingest only when its inbox holds a file not seen before (cli.inbox_news)."""
     if args.command not in VALIDATING_COMMANDS:
         return False
     if args.command in ("nightly", "ingest", "intake"):
-        from campaign.inbox_news import inbox_has_news
+        from cli.inbox_news import inbox_has_news
 
         return inbox_has_news(inbox, data_dir, config)
     return True
@@ -111,7 +112,7 @@ def cmd_intake(args) -> int:
 def cmd_demo(args) -> int:
     _, data_dir = _dirs(args)
     _preflight(data_dir)
-    from campaign.demo import write_demo_inbox
+    from cli.demo import write_demo_inbox
     from flows.nightly import nightly_flow
 
     inbox = data_dir / "demo-inbox"
@@ -262,7 +263,7 @@ def cmd_reprocess(args) -> int:
 
 def cmd_template(args) -> int:
     _, data_dir = _dirs(args)
-    from transforms.layout import blank_workbook
+    from publish.layout import blank_workbook
 
     config = load_config(args.config)
     units = [args.unit] if args.unit else config.units
@@ -280,8 +281,8 @@ def cmd_template(args) -> int:
 
 def cmd_serve(args) -> int:
     inbox, data_dir = _dirs(args)
-    from flows.intake_schedule import describe_intake
-    from flows.serve import describe_schedule, serve
+    from cli.intake_schedule import describe_intake
+    from cli.serve import describe_schedule, serve
 
     if args.next is not None:   # only show the schedules: the night's and the office hours' intake
         config = load_config(args.config)
@@ -373,9 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only print the schedule and its next N run times (default 5), then exit")
     p.set_defaults(func=cmd_serve)
 
-    from campaign import cli_documents
-    cli_documents.add_parser(sub, _common)   # campaign documents [--unit U] | documents classify FILE KIND
-    from campaign.cli_match import add_parser as add_match   # campaign match list|same|different|export|import
+    from cli import documents
+    documents.add_parser(sub, _common)   # campaign documents [--unit U] | documents classify FILE KIND
+    from cli.match import add_parser as add_match   # campaign match list|same|different|export|import
     add_match(sub)
     return parser
 
@@ -431,7 +432,7 @@ def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
         if kind_of(root_cause(exc)):   # a named fault of the data dir (disk full, ...), not a bug: no traceback
             print(f"campaign {args.command}: {describe_fault(exc)}", file=sys.stderr)
             return 2
-        from campaign.crashlog import write_traceback
+        from cli.crashlog import write_traceback
 
         where = write_traceback(exc, args.command, getattr(args, "resolved_data_dir", None))
         first = str(exc).splitlines()[0] if str(exc) else ""

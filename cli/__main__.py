@@ -1,0 +1,4 @@
+"""`python -m cli …` is the `campaign` command (cli.command)."""
+from cli.command import run
+
+run()
