@@ -181,14 +181,15 @@ def child_naive(inbox: str, files: list[str], data: str, config_path: str, t_sta
 
     from campaign.config import load_config
     from campaign.forms import FORMS_BY_CODE
-    from expectations.runner import FormRows, _context, validate
+    from expectations.runner import FormRows, gx_context
+    from expectations.validate import validate
     from transforms.sheet import Sheet
     from transforms.issues import error
     from transforms.parse import parse_workbook
     from transforms.submission import Receipt, decide, form_records
     from warehouse import db, load
     config = load_config(config_path)
-    _context()
+    gx_context()
     con = db.connect(db.warehouse_path(Path(data)))
     db.init_schema(con)
     setup = time.perf_counter() - t0

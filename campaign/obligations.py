@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from transforms.documents import KINDS, OTHER
+from campaign.document_kinds import DEFAULT_LIMITS, EXTENSIONS, KINDS, OTHER
 
 CAMPAIGN_DATES = ("mobilisation_start", "mobilisation_end", "screening_start", "screening_end", "forms_due")
 UNIT_KINDS = ("county", "department")
@@ -97,8 +97,6 @@ def obligations(config) -> list[Obligation]:
 
 def document_settings(config) -> dict:
     """The [documents] section: which extensions are documents and the reading limits."""
-    from transforms.documents import DEFAULT_LIMITS, EXTENSIONS
-
     raw = dict(config.raw.get("documents") or {})
     exts = raw.pop("extensions", list(EXTENSIONS))
     seconds = raw.pop("read_seconds", 60)

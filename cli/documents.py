@@ -66,7 +66,7 @@ def _list(args) -> int:
 def _classify(args, ref: str, kind: str) -> int:
     from cli.main import _dirs, _preflight
     from campaign.config import load_config
-    from transforms.documents import KINDS
+    from campaign.document_kinds import KINDS
     from warehouse import db
     from warehouse.documents import find_documents, set_kind_by_hand
     from warehouse.lock import RunLock

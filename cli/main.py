@@ -242,7 +242,7 @@ def cmd_status(args) -> int:
     try:
         print(status_report(con, config, today, runlog.read_runs(data_dir)))
         from publish.dues import status_lines
-        from warehouse.dues import read_outbox_frames
+        from warehouse.summary import read_outbox_frames
 
         print("\n" + "\n".join(status_lines(read_outbox_frames(con, config.units), today, config.office)))   # 催报
     finally:
@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
     args = build_parser().parse_args(argv)
     args.gx_child = gx_child
     from publish.files import PublishFailed
-    from warehouse.db import WarehouseBusy
+    from warehouse.faults import WarehouseBusy
     from warehouse.lock import RunInProgress
 
     from warehouse import runlog

@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from support.processes import die_with_parent, main_not_reimported
+from expectations import child, shared
+from support.processes import main_not_reimported
 
 log = logging.getLogger("campaign.validate")
 _running: "Validator | None" = None
@@ -34,7 +35,7 @@ class Validator:
     def __init__(self) -> None:
         ctx = multiprocessing.get_context("spawn")   # no fork: Prefect's threads hold locks
         self._conn, child_end = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(child_end, os.getpid()), name="gx-validator", daemon=True)
+        self._process = ctx.Process(target=child.serve, args=(child_end, os.getpid()), name="gx-validator", daemon=True)
         with main_not_reimported():
             self._process.start()
         child_end.close()
@@ -78,8 +79,6 @@ def started(data_dir: Path | None = None) -> Iterator[Validator | None]:
     (expectations.shared)."""
     global _running
     if data_dir is not None:
-        from expectations import shared
-
         remote = shared.connect(data_dir)
         if remote is not None:
             log.info("validating in the warm validator of `campaign serve` (%s)", shared.record_path(data_dir))
@@ -101,52 +100,3 @@ def started(data_dir: Path | None = None) -> Iterator[Validator | None]:
         yield validator
     finally:
         validator.stop()
-
-
-def validator_process(parent_pid: int) -> None:
-    """Set-up of a validating child (this one, or expectations.shared's): it dies with its parent,
-    leaves Ctrl-C to the parent (which kills it), and keeps tqdm from leaving a semaphore behind."""
-    import signal
-    import threading
-
-    die_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from tqdm import tqdm
-
-    # GX's (disabled) progress bars would make tqdm create a multiprocessing lock, which a killed
-    # child leaves behind ("resource_tracker: ... leaked semaphore" at the end of the run)
-    tqdm.set_lock(threading.RLock())
-
-
-def prepared() -> None:
-    """Import GX and create its context before the first batch arrives; a failure here shows up,
-    the same, in the first validation."""
-    from expectations import runner
-
-    try:
-        runner.prepare()
-    except Exception:
-        pass
-
-
-def answer(batches: dict, sum_tolerance: float) -> tuple[str, object]:
-    """("ok", findings) or ("failed", "Type: message"): the caller then validates again itself,
-    and raises it there with its real traceback."""
-    from expectations import runner
-
-    try:
-        return "ok", runner.validate_here(batches, sum_tolerance)
-    except Exception as exc:
-        return "failed", f"{type(exc).__name__}: {exc}"
-
-
-def _serve(conn, parent_pid: int) -> None:
-    """The child: import GX and create its context before the first batch arrives, then answer."""
-    validator_process(parent_pid)
-    prepared()
-    while True:
-        try:
-            batches, sum_tolerance = conn.recv()
-        except (EOFError, OSError):
-            return   # the parent is done
-        conn.send(answer(batches, sum_tolerance))

@@ -58,7 +58,7 @@ def load_suite_file(name: str) -> dict:
 _CONTEXT_LOCK = threading.Lock()
 
 
-def _context():
+def gx_context():
     """An ephemeral GX context with progress bars and usage statistics off (logs stay readable, no network)."""
     with _CONTEXT_LOCK:   # one context per process, even while warm_up() is creating it in a thread
         return _new_context()
@@ -66,19 +66,7 @@ def _context():
 
 def prepare() -> None:
     """Import GX and create its context now (2.5–5 s, by the machine), so that the first validation finds it ready."""
-    _context()
-
-
-def warm_up() -> threading.Thread | None:
-    """prepare() in a background thread, e.g. while worker processes parse the files (nothing to do
-    when a GX child process validates for this one)."""
-    from expectations import background
-
-    if background.running() is not None:
-        return None
-    thread = threading.Thread(target=prepare, name="gx-warm-up", daemon=True)
-    thread.start()
-    return thread
+    gx_context()
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +101,7 @@ def _suite(name: str, only: tuple[int, ...] | None = None):
 
 @lru_cache(maxsize=None)
 def _batch_definition(name: str):
-    _, source = _context()
+    _, source = gx_context()
     return source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(f"{name}_batch")
 
 
@@ -153,17 +141,6 @@ def _value(row: pd.Series, kwargs: dict) -> str | None:
         return f"合计={_text(row['declared__text'])}, 各行之和={row['computed']:.2f}"
     base = col.removesuffix("__text")
     return _text(row.get(base + "__text", row.get(col)))
-
-
-def validate(batches: dict[str, list[FormRows]], sum_tolerance: float) -> list[tuple[int, Issue]]:
-    """Validate every queued form's rows; return (submission, issue) for every failed row.
-
-    In the GX child process of a hand run when there is one (expectations.background), else here."""
-    from expectations import background
-
-    child = background.running()
-    found = child.validate(batches, sum_tolerance) if child is not None else None
-    return found if found is not None else validate_here(batches, sum_tolerance)
 
 
 def validate_here(batches: dict[str, list[FormRows]], sum_tolerance: float) -> list[tuple[int, Issue]]:

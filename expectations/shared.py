@@ -27,6 +27,7 @@ from multiprocessing.connection import Client, Listener
 from pathlib import Path
 from typing import Iterator
 
+from expectations.child import answer, prepared, validator_process
 from support.processes import main_not_reimported, write_private_record
 
 ENV = "CAMPAIGN_VALIDATOR"
@@ -128,7 +129,6 @@ def kept(data_dir: Path) -> Iterator[Path | None]:
 def _serve(conn, parent_pid: int, key: bytes) -> None:
     """The shared validator: listen, import GX, then answer each caller in a thread of its own
     (one batch validated at a time: GX's context is not shared between threads)."""
-    from expectations.background import answer, prepared, validator_process
 
     validator_process(parent_pid)
     listener = Listener(("127.0.0.1", 0), authkey=key)

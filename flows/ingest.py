@@ -200,7 +200,7 @@ def parse_task(received: list[Received], data_dir: Path, config: Config) -> list
     fresh = [r for r in received if r.status == "new"]
     ex = Execution.from_config(config)
     if fresh and ex.workers > 1 and len(fresh) >= ex.parallel_min_files:
-        from expectations.runner import warm_up
+        from expectations.validate import warm_up
         warm_up()   # import GX while the workers parse: the flow's process would only wait
     outcomes = parse_local(_jobs(fresh, data_dir, config), config.intake, ex)
     if fresh:
@@ -211,7 +211,7 @@ def parse_task(received: list[Received], data_dir: Path, config: Config) -> list
 @task(name="validate", cache_policy=NONE)
 def validate_task(pending: list[Verdict], config: Config) -> list[Verdict]:
     """Run the expectations once per form over the whole batch; then every file's verdict."""
-    from expectations.runner import validate
+    from expectations.validate import validate
 
     batches = _queued(pending)
     found = validate(batches, float(config.sum_tolerance)) if batches else []
@@ -242,7 +242,7 @@ def parse_chunk_task(jobs: list[ParseJob], intake: dict) -> list:
 
 @task(name="validate-batch", cache_policy=NONE)
 def validate_batch_task(batches: Sealed, sum_tolerance: float) -> list[tuple[int, Issue]]:
-    from expectations.runner import validate
+    from expectations.validate import validate
 
     return validate(batches.value, sum_tolerance)
 

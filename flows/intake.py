@@ -54,7 +54,7 @@ def outbox_of(outbox: str | Path | None, inbox: str | Path | None, config: Confi
 
 
 def _read(data: Path, config: Config):
-    from warehouse.dues import read_outbox_frames
+    from warehouse.summary import read_outbox_frames
 
     con = db.connect(db.warehouse_path(data), read_only=True)
     try:

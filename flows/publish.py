@@ -27,9 +27,10 @@ from publish.writeback import write_writebacks
 from publish.review_workbook import build_review
 from publish.upward import build_upward
 from publish.workbook import PublishMeta, build_workbook
-from warehouse import db, history, queries
+from warehouse import db, history
 from warehouse.lock import RunLock
 from warehouse.queries import SummaryFrames
+from warehouse.summary import read_summary
 
 
 @dataclass
@@ -67,7 +68,7 @@ def data_date(date: str | dt.date | None, config: Config, frames: SummaryFrames 
 def read_task(warehouse: Path, config: Config) -> SummaryFrames:
     con = db.connect(warehouse, read_only=True)
     try:
-        return queries.read_summary(con, config.units)
+        return read_summary(con, config.units)
     finally:
         con.close()
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from prefect.tasks import exponential_backoff
 
-from warehouse.db import WarehouseBusy
+from warehouse.faults import WarehouseBusy
 
 DEFAULT_RETRIES = 3
 DEFAULT_DELAY_SECONDS = 5.0

@@ -25,21 +25,13 @@ from campaign.dates import zh_date
 from campaign.forms import FORM1, FORM2, FORM3, MONEY, NUMERIC_KINDS, PEOPLE, TEXT, COUNT, Form
 from publish.printing import FORM_PAGE_FOOTER, break_before, form_setup, plan_breaks
 from publish.layout import write_form, write_text
+from publish.tables import none
 
 _LABEL_FONT = Font(name="黑体", size=12)
 _CAPTION_FONT = Font(name="宋体", size=10)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 CENT = Decimal("0.01")
 LINE_HEIGHT = 13.5                   # points per line of 10 pt text
-
-
-def _none(v: Any) -> Any:
-    if v is None:
-        return None
-    try:
-        return None if pd.isna(v) else v
-    except (TypeError, ValueError):
-        return v
 
 
 # --------------------------------------------------------------------------------------
@@ -178,7 +170,7 @@ def footer_date_of(status: pd.DataFrame, form: str, meta, unit_kind: str | None 
     rows = status[status["form"] == form]
     if unit_kind is not None:
         rows = rows[rows["unit_kind"] == unit_kind]
-    dates = [pd.Timestamp(v).date() for v in rows.get("current_footer_date", []) if _none(v) is not None]
+    dates = [pd.Timestamp(v).date() for v in rows.get("current_footer_date", []) if none(v) is not None]
     return min(max(dates), meta.data_date) if dates else meta.data_date
 
 
@@ -196,7 +188,7 @@ def joined(pairs: Iterable[tuple[str, Any]]) -> str | None:
     units = []
     for unit, value in pairs:
         units.append(unit)
-        value = _none(value)
+        value = none(value)
         text = str(value).strip() if value is not None else ""
         if text:
             by_text.setdefault(text, [])
@@ -221,14 +213,14 @@ def form2_rows(ledger: pd.DataFrame, reports: pd.DataFrame) -> list[dict[str, An
     out = []
     for led in ledger.to_dict("records"):
         reps = by_key.get(led["company_key"], [])
-        row: dict[str, Any] = {"company_name": led["company_name"], "amount": _none(led["amount"]),
-                               "people": _none(led["people"]), "unpaid": _none(led["unpaid"]),
-                               "cross_province": "是" if bool(_none(led["cross_province"])) else "否"}
+        row: dict[str, Any] = {"company_name": led["company_name"], "amount": none(led["amount"]),
+                               "people": none(led["people"]), "unpaid": none(led["unpaid"]),
+                               "cross_province": "是" if bool(none(led["cross_province"])) else "否"}
         for name in _JOINED:
             row[name] = joined((r["unit"], r.get(name)) for r in reps)
-        units = list(_none(led.get("reporting_units")) if _none(led.get("reporting_units")) is not None else [])
+        units = list(none(led.get("reporting_units")) if none(led.get("reporting_units")) is not None else [])
         remark = f"报送单位：{'、'.join(str(u) for u in units)}"
-        if bool(_none(led.get("disagreement"))):
+        if bool(none(led.get("disagreement"))):
             remark += "（各单位报送数字不一致，取最大值）"
         own = joined((r["unit"], r.get("remarks")) for r in reps)
         row["remarks"] = remark + (f"；{own}" if own else "")
@@ -239,7 +231,7 @@ def form2_rows(ledger: pd.DataFrame, reports: pd.DataFrame) -> list[dict[str, An
 def form2_totals(ledger: pd.DataFrame) -> dict[str, Any]:
     """The 合计 of the starred columns: the ledger's own totals."""
     # exact: the frame may carry DECIMAL(18,2) as floats; each is read back as its 2-decimal text
-    return {c.name: sum((Decimal(str(v)).quantize(CENT) for v in ledger[c.name] if _none(v) is not None),
+    return {c.name: sum((Decimal(str(v)).quantize(CENT) for v in ledger[c.name] if none(v) is not None),
                         start=Decimal(0))
             for c in FORM2.totalled_columns}
 
@@ -248,18 +240,18 @@ def form2_totals(ledger: pd.DataFrame) -> dict[str, Any]:
 # 附件3: one row per registry county
 
 def _yes_no(v: Any) -> str | None:
-    v = _none(v)
+    v = none(v)
     return None if v is None else ("是" if bool(v) else "否")
 
 
 def form3_rows(qualification: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for q in qualification.to_dict("records"):
-        reported = bool(_none(q.get("reported")))
-        out.append({"county": q["county"], "criminal_cases": _none(q.get("criminal_cases")),
+        reported = bool(none(q.get("reported")))
+        out.append({"county": q["county"], "criminal_cases": none(q.get("criminal_cases")),
                     "over_50_case": _yes_no(q.get("over_50_case")),
                     "over_20_petition": _yes_no(q.get("over_20_petition")),
-                    "remarks": _none(q.get("remarks")) if reported else "未报送有效附件3"})
+                    "remarks": none(q.get("remarks")) if reported else "未报送有效附件3"})
     return out
 
 

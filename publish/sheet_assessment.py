@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from publish.stream import stream_sheet
-from publish.workbook import KIND_ZH, Col, PublishMeta, _none, _table
+from publish.meta import KIND_ZH, PublishMeta
+from publish.tables import Col, none, table
 from warehouse.queries import SummaryFrames
 
 SHEET_ASSESSMENT = "考评"
@@ -17,7 +18,7 @@ _STATUS_COLUMNS = ["unit", "unit_kind", "form", "received", "files", "last_recei
 
 
 def _local_date(ts) -> object:
-    return None if _none(ts) is None else pd.Timestamp(ts).date()
+    return None if none(ts) is None else pd.Timestamp(ts).date()
 
 
 def status_with_documents(frames: SummaryFrames) -> pd.DataFrame:
@@ -63,13 +64,13 @@ def _assessment_cols() -> list[Col]:
 def _how(r) -> str:
     if r["classified_by"] == "hand":
         return "手工核定"
-    return "规则" if bool(_none(r["sure"])) else "规则（不确定，暂按其他）"
+    return "规则" if bool(none(r["sure"])) else "规则（不确定，暂按其他）"
 
 
 def _size(r) -> str | None:
-    if _none(r["pages"]) is not None:
+    if none(r["pages"]) is not None:
         return f"{int(r['pages'])}页"
-    if _none(r["characters"]) is not None:
+    if none(r["characters"]) is not None:
         return f"{int(r['characters'])}字"
     return None
 
@@ -87,10 +88,10 @@ def _document_cols() -> list[Col]:
 
 def assessment_sheets(wb, frames: SummaryFrames, meta: PublishMeta) -> None:
     """考评 (units missing an obligation first) and 报送材料."""
-    _table(stream_sheet(wb, SHEET_ASSESSMENT), "考评（报送要求完成情况、附表受理及数据质量）",
+    table(stream_sheet(wb, SHEET_ASSESSMENT), "考评（报送要求完成情况、附表受理及数据质量）",
            "报送要求：实施方案备案、工作动态信息（县区不少于2篇，部门不少于1篇）、总结报告连同附表（截止日期见报送情况）；"
            "数据质量提示按市处非办规则计算（如附件3符合无非法集资区县条件但附件1/附件2有立案查处）。未全部完成的单位排在前面。",
            _assessment_cols(), frames.assessment, meta.timezone, meta.data_date)
-    _table(stream_sheet(wb, SHEET_DOCUMENTS), "报送材料（实施方案、工作动态信息、总结报告等）",
+    table(stream_sheet(wb, SHEET_DOCUMENTS), "报送材料（实施方案、工作动态信息、总结报告等）",
            "材料日期取文中落款或标题中的日期，没有时取收到日期；无法读取的材料不计入报送要求。",
            _document_cols(), frames.documents, meta.timezone, meta.data_date)

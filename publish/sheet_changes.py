@@ -13,6 +13,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from campaign.dates import zh_date
 from campaign.forms import FOCUS_AREAS, FOCUS_BEHAVIOURS
 from publish.stream import stream_sheet
+from publish.tables import Col, table
 from warehouse.history import LABELS
 
 SHEET_CHANGES = "今日变化"
@@ -65,7 +66,6 @@ def _summary(frames, meta) -> str:
 
 
 def _changes_sheet(ws: WriteOnlyWorksheet, frames, meta) -> None:
-    from publish.workbook import Col, _table
 
     # widths add up to one A4 landscape page at a legible scale; 变化 wide enough for 5-digit 万元 with sign
     cols = [Col("类别", lambda r: KIND_ZH.get(r["kind"], r["kind"]), width=10), Col("单位", "unit", width=14),
@@ -81,12 +81,11 @@ def _changes_sheet(ws: WriteOnlyWorksheet, frames, meta) -> None:
         cols = [Col("类别", lambda r: KIND_ZH.get(r["kind"], r["kind"]), width=18), Col("项数", "n", "int", 10),
                 Col("涉及单位数", "units", "int", 12)]
         frame = counts.sort_values("order")
-    _table(ws, "今日变化（与上一次发布相比）", _summary(frames, meta), cols, frame, meta.timezone, meta.data_date)
+    table(ws, "今日变化（与上一次发布相比）", _summary(frames, meta), cols, frame, meta.timezone, meta.data_date)
 
 
 # the trend table's columns after the date: (header, series column, kind)
 def _trend_cols():
-    from publish.workbook import Col
 
     per_section = []
     for i, section in ((1, FOCUS_AREAS), (2, FOCUS_BEHAVIOURS)):
@@ -117,12 +116,11 @@ def _line(ws, title: str, axis: str, columns: list[int], first: int, last: int, 
 
 
 def _trend_sheet(ws: WriteOnlyWorksheet, frames, meta) -> None:
-    from publish.workbook import _table
 
     series = frames.night_series
     cols = _trend_cols()
     frame = series if not series.empty else pd.DataFrame(columns=["data_date"])
-    last = _table(ws, "变化趋势（每次发布的主要数据）",
+    last = table(ws, "变化趋势（每次发布的主要数据）",
                   f"截至{zh_date(meta.data_date)}共{len(series)}次发布；县区合计为属地口径；台账金额、人数、"
                   "未兑付资金每家企业只计一次（取各单位报送的最大值）。", cols, frame, meta.timezone, meta.data_date)
     if series.empty:

@@ -5,12 +5,12 @@ build_workbook with one line, right after the forms."""
 from __future__ import annotations
 
 from publish.dues import dues_frame, office_contact
+from publish.tables import Col, table
 
 SHEET_DUES = "催报清单"
 
 
 def dues_sheet(ws, frames, meta) -> None:
-    from publish.workbook import Col, _table
 
     from campaign.dates import zh_date
 
@@ -24,4 +24,4 @@ def dues_sheet(ws, frames, meta) -> None:
             f"（已逾期的在前，逾期越久越靠前；其次截止日期越近越靠前）。报表截止日期与各项报送要求见配置文件；"
             f"填报人、电话取自该单位最近一份报表的落款。催报联系人：{office_contact(meta.office)}。"
             if len(frame) else f"截至{zh_date(meta.data_date)}（数据日期），各单位均已完成全部报送事项。")
-    _table(ws, "催报清单（尚未完成报送的单位）", note, cols, frame, meta.timezone, meta.data_date)
+    table(ws, "催报清单（尚未完成报送的单位）", note, cols, frame, meta.timezone, meta.data_date)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from publish.tables import BODY_FONT, HEAD_FONT, Col, table, text_cell
+
 SHEET_IDENTITY = "疑似同一企业"
 
 DECIDE = ("请市处非办在当晚的“待核对”工作簿（publish/待核对_日期.xlsx）中逐对选择“同一企业”或“不同企业”，"
@@ -15,7 +17,6 @@ DECIDE = ("请市处非办在当晚的“待核对”工作簿（publish/待核�
 
 def ledger_identity_cols() -> list:
     """The ledger sheet's identity columns: the names merged into a row, and its credit code(s)."""
-    from publish.workbook import Col
 
     return [Col("已合并的其他名称（别名）", "aliases", "list", 30, drop_empty=True),
             Col("统一社会信用代码", "credit_code", width=22, drop_empty=True)]
@@ -29,7 +30,6 @@ def identity_sheet(ws, frames, meta) -> None:
     """Open candidates, best first; then the names with conflicting credit codes."""
     import pandas as pd
 
-    from publish.workbook import _BODY_FONT, _HEAD_FONT, Col, _table, _text_cell
 
     cands = frames.company_candidates
     if cands is None or cands.empty:
@@ -39,13 +39,13 @@ def identity_sheet(ws, frames, meta) -> None:
             Col("报送单位B", lambda r: _units(r["units_b"]), width=18), Col("疑似原因", "reason", width=44),
             Col("键A（规范化名称）", "key_a", width=28), Col("键B（规范化名称）", "key_b", width=28)]
     note = f"共{len(cands)}对待核对。{DECIDE}"
-    _table(ws, "疑似同一企业（不同单位报送、名称相近的企业，待核对）", note, cols, cands, meta.timezone, meta.data_date)
+    table(ws, "疑似同一企业（不同单位报送、名称相近的企业，待核对）", note, cols, cands, meta.timezone, meta.data_date)
     conflicts = frames.credit_code_conflicts
     if conflicts is None or conflicts.empty:
         return
     ws.append([])
-    ws.append([_text_cell(ws, "同一名称填报了不同的统一社会信用代码（请核对代码或是否为两家企业）", _HEAD_FONT)])
-    ws.append([_text_cell(ws, h, _HEAD_FONT) for h in ("规范化名称", "统一社会信用代码", "填报单位：代码")])
+    ws.append([text_cell(ws, "同一名称填报了不同的统一社会信用代码（请核对代码或是否为两家企业）", HEAD_FONT)])
+    ws.append([text_cell(ws, h, HEAD_FONT) for h in ("规范化名称", "统一社会信用代码", "填报单位：代码")])
     for row in conflicts.itertuples(index=False):
-        ws.append([_text_cell(ws, row.company_key, _BODY_FONT), _text_cell(ws, _units(row.codes), _BODY_FONT),
-                   _text_cell(ws, row.given_by, _BODY_FONT)])
+        ws.append([text_cell(ws, row.company_key, BODY_FONT), text_cell(ws, _units(row.codes), BODY_FONT),
+                   text_cell(ws, row.given_by, BODY_FONT)])

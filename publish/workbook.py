@@ -16,30 +16,29 @@ frozen panes and print set-up are set before the rows they apply to. The officia
 needs random access (layout.write_form), so it is drawn on a scratch sheet and replayed."""
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import math
 from copy import copy
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
-from campaign.dates import ZH_DATE_FORMAT, ZH_DATETIME_FORMAT, zh_date
+from campaign.dates import zh_date
 from campaign.forms import FORM1, FORM2, FORM3
 from publish import official
-from publish.printing import break_before, page_setup
-from publish.stream import NOT_XML, TEXT, StreamSheet, TableRows, stream_sheet
+from publish.meta import KIND_ZH, STATUS_ZH, PublishMeta
+from publish.printing import break_before
+from publish.sheet_assessment import assessment_sheets, status_with_documents
+from publish.sheet_changes import add_history_sheets
+from publish.sheet_dues import SHEET_DUES, dues_sheet
+from publish.sheet_identity import SHEET_IDENTITY, identity_sheet, ledger_identity_cols
+from publish.layout import NUMBER_FORMAT
+from publish.stream import NOT_XML, TEXT, TableRows, stream_sheet
+from publish.tables import BORDER, HEAD_FONT, Col, head_row, none, table, text_cell
 from publish.words import SEVERITY_SHORT, expected, explanation, value_text
-from publish.layout import NUMBER_FORMAT, write_text
 from warehouse.queries import SummaryFrames
 
 F1_NUMBERS = [c.name for c in FORM1.totalled_columns]      # the 8 starred columns
@@ -60,70 +59,6 @@ SHEET_UNIT_ROWS = "分单位明细"
 SHEET_REPORTS = "风险线索明细"
 SHEET_FILES = "报送文件"
 
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEAD_FONT = Font(name="宋体", size=10, bold=True)
-_BODY_FONT = Font(name="宋体", size=10)
-_TITLE_FONT = Font(name="黑体", size=14, bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)   # text never touches a border
-_NUMBER = Alignment(horizontal="right", vertical="center", indent=1)                 # nor a number the next cell
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-STATUS_ZH = {"accepted": "受理", "rejected": "退回", "duplicate": "重复", "missing": "未报送"}
-SEVERITY_ZH = {"error": "错误", "warning": "警告"}
-KIND_ZH = {"county": "县区", "department": "市直部门"}
-
-
-@dataclass(frozen=True)
-class PublishMeta:
-    data_date: dt.date
-    generated_at: dt.datetime            # local time of the run (naive)
-    timezone: str = "Asia/Shanghai"      # how UTC warehouse timestamps are shown
-    campaign_name: str = ""
-    risk: dict = field(default_factory=dict)
-    office: dict = field(default_factory=dict)     # config [office]: name, contact, phone, email
-    date_given: bool = False             # --date: the forms are signed on it (else on the units' latest footer date)
-    detail_units_max: int = 200          # config [publish]: 分单位明细 lists each unit's rows up to this many units
-
-
-# --------------------------------------------------------------------------------------
-# values
-
-_PLAIN = (str, int, bool, list, tuple)    # never missing: skip pd.isna (called for every cell)
-
-
-def _none(v: Any) -> Any:
-    """pandas' missing markers (NaN, NaT, NA) -> None; everything else unchanged."""
-    if v is None or type(v) in _PLAIN:
-        return v
-    if type(v) is float:
-        return None if v != v else v
-    try:
-        return None if pd.isna(v) else v
-    except (TypeError, ValueError):     # arrays
-        return v
-
-
-def _yes_no(v: Any) -> str | None:
-    v = _none(v)
-    return None if v is None else ("是" if bool(v) else "否")
-
-
-def _lines(text: str, width: float) -> int:
-    """Printed lines of wrapped text in a column `width` wide: a CJK character takes ~1.9 width
-    units, Latin ~1 (spreadsheets do not grow row heights for wrapped text by themselves)."""
-    if 2 * len(text) <= width:          # fits even if every character is wide: most cells
-        return 1
-    return _wrapped_lines(text, max(1.0, width))
-
-
-@lru_cache(maxsize=1 << 16)             # the same unit, item and file names recur on many rows
-def _wrapped_lines(text: str, width: float) -> int:
-    units = sum(1.9 if ord(ch) > 0x2E80 else 1.0 for ch in text)
-    return max(1, math.ceil(units / width))
-
-
 def _f1_header(name: str) -> str:
     """附件1 column header from forms.py; an ambiguous leaf label (机构数量) gets its parent."""
     col = FORM1.column(name)
@@ -131,154 +66,12 @@ def _f1_header(name: str) -> str:
     return f"{col.parent}：{col.label}" if len(same) > 1 and col.parent else col.label
 
 
-@dataclass(frozen=True)
-class Col:
-    header: str
-    key: str | Callable[[Any], Any]      # a column name, or a function of the row (row["name"])
-    kind: str = "text"                   # text | number | int | yesno | date | datetime | list
-    width: float = 12.0                  # at least: a number column is widened to its widest value
-    drop_empty: bool = False             # left out when no row has a value (an optional column costs pages)
-
-
-# number format of each kind of column (stream.TEXT: a string cell)
-_FORMATS = {"number": NUMBER_FORMAT, "int": "0", "date": ZH_DATE_FORMAT, "datetime": ZH_DATETIME_FORMAT}
-
-
-def _local_time(value: Any, tz: str) -> dt.datetime:
-    """A UTC warehouse timestamp as naive local time."""
-    return pd.Timestamp(value).tz_localize("UTC").tz_convert(tz).tz_localize(None).to_pydatetime()
-
-
-# what a cell of each kind of column shows, from a value that is not missing (text: the value,
-# written as its text)
-_CONVERT: dict[str, Callable[[Any, str], Any]] = {
-    "number": lambda v, tz: float(v), "int": lambda v, tz: int(v), "yesno": lambda v, tz: _yes_no(v),
-    "list": lambda v, tz: "、".join(str(x) for x in v), "date": lambda v, tz: pd.Timestamp(v).date(),
-    "datetime": _local_time, "text": lambda v, tz: v}
-
-
-class _Columns(dict):
-    """A frame's columns as lists, each converted when first read."""
-
-    def __init__(self, frame: pd.DataFrame):
-        super().__init__()
-        self.frame = frame
-
-    def __missing__(self, name: str) -> list:
-        values = self[name] = self.frame[name].tolist() if name in self.frame.columns else [None] * len(self.frame)
-        return values
-
-
-class _Row:
-    """One frame row as a computed column reads it (row["name"]), without converting the others."""
-    __slots__ = ("columns", "i")
-
-    def __init__(self, columns: _Columns, i: int):
-        self.columns, self.i = columns, i
-
-    def __getitem__(self, name: str) -> Any:
-        return self.columns[name][self.i]
-
-
-def _values(frame: pd.DataFrame, cols: list[Col], tz: str) -> list[list[Any]]:
-    """Each column's cell values top to bottom: None, text, a number or a date/datetime."""
-    columns = _Columns(frame)
-    out = []
-    for col in cols:
-        if callable(col.key):
-            raw = [col.key(_Row(columns, i)) for i in range(len(frame))]
-        else:
-            raw = columns[col.key]
-        convert = _CONVERT[col.kind]
-        out.append([None if (v := _none(x)) is None else convert(v, tz) for x in raw])
-    return out
-
-
-def _text_cell(ws: WriteOnlyWorksheet, value: Any, font: Font, fill: PatternFill | None = None,
-               border: Border | None = None, alignment: Alignment | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws)
-    write_text(cell, value)
-    cell.font = font
-    if fill is not None:
-        cell.fill, cell.border, cell.alignment = fill, border, alignment
-    return cell
-
-
-def _head_row(ws: WriteOnlyWorksheet, headers: list[str]) -> list[WriteOnlyCell]:
-    return [_text_cell(ws, h, _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER) for h in headers]
-
-
-_DATE_WIDTHS = {"date": 15.0, "datetime": 19.0}
-
-
-def _shown(value: Any, kind: str) -> int:
-    """Characters a number shows in its cell's format ('0.00', '0')."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return 0
-    return len(str(int(value))) if kind == "int" else len(f"{value:.2f}")
-
-
-def _fitted(cols: list[Col], columns: list[list[Any]]) -> tuple[list[Col], list[list[Any]]]:
-    """The columns a table prints: an optional column nobody filled left out, and each column at
-    least as wide as its widest number (a narrower one shows ### — 涉及金额 12345.67, 涉及人数
-    1200.00): ~1.1 width units a digit under the common fonts, plus the indent and the cell margin."""
-    out_cols, out_values = [], []
-    for col, values in zip(cols, columns):
-        if col.drop_empty and all(v is None or v == "" for v in values):
-            continue
-        digits = max((_shown(v, col.kind) for v in values), default=0)
-        if digits:
-            col = dataclasses.replace(col, width=max(col.width, round(1.1 * digits + 3, 1)))
-        elif col.kind in _DATE_WIDTHS and any(v is not None for v in values):   # 2018年7月20日 (10:05)
-            col = dataclasses.replace(col, width=max(col.width, _DATE_WIDTHS[col.kind]))
-        out_cols.append(col)
-        out_values.append(values)
-    return out_cols, out_values
-
-
-def _table(ws: StreamSheet, title: str, note: str | None, cols: list[Col], frame: pd.DataFrame,
-           tz: str, data_date: dt.date | None = None) -> int:
-    """Title, a note line, a header row and one row per frame row; filter and frozen header,
-    A4 landscape at a legible scale with the header row repeated and numbered pages.
-    Appends from row 1 of an empty sheet; returns the last row written."""
-    top = 3 if note else 2
-    cols, columns = _fitted(cols, _values(frame, cols, tz))
-    widths = [col.width for col in cols]
-    for c, col in enumerate(cols, 1):          # sheet-level settings first: written before the rows
-        ws.column_dimensions[get_column_letter(c)].width = col.width
-    ws.freeze_panes = f"A{top + 1}"
-    header_lines = max(_lines(col.header, col.width - 1) for col in cols)
-    ws.row_dimensions[top].height = max(30, 13.5 * header_lines + 6)
-    page_setup(ws, widths, f"{top}:{top}", data_date, title)
-    ws.append([_text_cell(ws, title, _TITLE_FONT)])
-    if note:
-        ws.row_dimensions[2].height = 13.5 * _lines(note, sum(widths)) + 6
-        note_cell = _text_cell(ws, note, _BODY_FONT)
-        note_cell.alignment = Alignment(vertical="center", wrap_text=True)
-        ws.merged_cells.add(f"A2:{get_column_letter(len(cols))}2")
-        ws.append([note_cell])
-    ws.append(_head_row(ws, [col.header for col in cols]))
-    body = TableRows(ws, [_FORMATS.get(col.kind, TEXT) for col in cols], _BODY_FONT, _BORDER, _WRAP,
-                     number_alignment=_NUMBER)
-    r = top
-    for r, values in enumerate(zip(*columns), top + 1):
-        lines, cells = 1, []
-        for c, value in enumerate(values):
-            xml, text = body.cell(c, value)
-            cells.append(xml)
-            if text is not None:
-                lines = max(lines, _lines(text, cols[c].width - 2))     # the indent takes ~2
-        body.add(cells, 13.5 * min(lines, 8) + 6 if lines > 1 else 19.5)
-    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
-    return r
-
-
 # --------------------------------------------------------------------------------------
 # the city 附件1 in the official layout
 
 def _brief(text: Any) -> str | None:
     """'a、b、c、d、e' -> 'a、b、c等' (the view lists the most often written phrases first)."""
-    text = _none(text)
+    text = none(text)
     if text is None:
         return None
     parts = str(text).split("、")
@@ -290,12 +83,12 @@ def _form1_data(city: pd.DataFrame, scope: str) -> tuple[list[dict], dict]:
     part = city[city["scope"] == scope].sort_values("row_order")
     data, totals = [], {}
     for _, row in part.iterrows():
-        values = {n: _none(row[n]) for n in F1_NUMBERS}
+        values = {n: none(row[n]) for n in F1_NUMBERS}
         if row["is_total"]:
             totals[row["section"]] = values
             continue
         values |= {n: _brief(row[n]) for n in F1_TEXTS}
-        data.append({"section": row["section"], "grp": _none(row["grp"]), "item": row["item"], **values})
+        data.append({"section": row["section"], "grp": none(row["grp"]), "item": row["item"], **values})
     return data, totals
 
 
@@ -428,7 +221,7 @@ def _charts_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMe
     counties = list(frames.county_qualification["county"])
     per_unit = frames.unit_stats.groupby("unit")[["problem_count", "amount"]].sum()
     by_county = pd.DataFrame({"unit": counties}).join(per_unit, on="unit").fillna(0)
-    r = _table(ws, "问题机构与涉及金额（县区属地口径）", f"数据日期：{zh_date(meta.data_date)}；图表数据即下表",
+    r = table(ws, "问题机构与涉及金额（县区属地口径）", f"数据日期：{zh_date(meta.data_date)}；图表数据即下表",
                [Col("领域/行为", "item", width=26), Col(problem, "problem_count", "number"),
                 Col(amount, "amount", "number")], sectors, meta.timezone, meta.data_date)
     first, last = 4, r
@@ -444,9 +237,9 @@ def _charts_sheet(ws: WriteOnlyWorksheet, frames: SummaryFrames, meta: PublishMe
     top = nxt
     break_before(ws, top)
     ws.row_dimensions[top + 1].height = 30           # the header's two lines
-    ws.append([_text_cell(ws, "按县区", _HEAD_FONT)])
-    ws.append(_head_row(ws, ["区、县", problem, amount]))
-    body = TableRows(ws, [TEXT, NUMBER_FORMAT, NUMBER_FORMAT], None, _BORDER, None)
+    ws.append([text_cell(ws, "按县区", HEAD_FONT)])
+    ws.append(head_row(ws, ["区、县", problem, amount]))
+    body = TableRows(ws, [TEXT, NUMBER_FORMAT, NUMBER_FORMAT], None, BORDER, None)
     for row in by_county.itertuples(index=False):
         body.add([body.cell(0, row.unit)[0], body.cell(1, float(row.problem_count))[0],
                   body.cell(2, float(row.amount))[0]], SLOT_ROW)
@@ -497,7 +290,7 @@ def _qualify_cols() -> list[Col]:
 
 def _status_cols() -> list[Col]:
     def on_time(row):
-        v = _none(row["on_time"])
+        v = none(row["on_time"])
         return "未到期" if v is None else ("是" if v else "否")
     return [Col("单位", "unit", width=16), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
             Col("表", "form", width=12), Col("是否收到", "received", "yesno", 6), Col("文件数", "files", "int", 6),
@@ -563,12 +356,12 @@ def _unit_rows_sheet(ws, frames: SummaryFrames, meta: PublishMeta) -> None:
     units = stats["unit"].nunique() if len(stats) else 0
     title = "分单位明细（各单位当前有效附件1的每一行）"
     if units <= meta.detail_units_max:
-        _table(ws, title, None, _unit_rows_cols(), stats, meta.timezone, meta.data_date)
+        table(ws, title, None, _unit_rows_cols(), stats, meta.timezone, meta.data_date)
         return
     note = (f"本次共有 {units:,} 个单位的有效附件1（{len(stats):,} 行），超过本表列出的上限 {meta.detail_units_max} "
             "个单位，逐行明细不再列入本工作簿：各单位合计见“分单位汇总”，逐行明细见数据仓库 analytics.duckdb 的 "
             "unit_stats 视图和各单位的回执。")
-    _table(ws, title, note, _unit_rows_cols(), stats.iloc[0:0], meta.timezone, meta.data_date)
+    table(ws, title, note, _unit_rows_cols(), stats.iloc[0:0], meta.timezone, meta.data_date)
 
 
 def _unit_rows_cols() -> list[Col]:
@@ -587,13 +380,11 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
     places: (sha256, sheet, cell) -> {'column', 'row'} in words, for the problem sheet.
     forms: the upward report (publish.upward) of the same frames and meta, whose three forms are
     copied instead of drawn a second time (附件2 of a province is thousands of rows)."""
-    from publish.sheet_assessment import assessment_sheets, status_with_documents
 
     wb = Workbook(write_only=True)
     tz, day = meta.timezone, meta.data_date
     wb.properties.title = f"{meta.campaign_name} 汇总 {zh_date(day)}"
     wb.properties.creator = "campaign nightly"
-    from publish.sheet_changes import add_history_sheets   # 今日变化, 变化趋势 (issue 17); imports this module
 
     # the city's own forms first (the upward report, publish/upward.py, holds only these); opens on 附件1
     if forms is not None:   # the upward report's forms, drawn once: replayed here, not drawn again
@@ -611,29 +402,24 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
     # working sheets
     add_history_sheets(wb, frames, meta)
     _charts_sheet(stream_sheet(wb, SHEET_CHARTS), frames, meta)
-    _table(stream_sheet(wb, SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低，含各单位报送情况）",
+    table(stream_sheet(wb, SHEET_LEDGER), "跨区域重点风险线索台账（按风险从高到低，含各单位报送情况）",
            _ledger_note(frames, meta), _ledger_cols(), frames.risk_ledger, tz, day)
     identity_sheet(stream_sheet(wb, SHEET_IDENTITY), frames, meta)   # 疑似同一企业 (publish/sheet_identity.py)
-    _table(stream_sheet(wb, SHEET_QUALIFY), "“无非法集资区、县”认定（系统计算）",
+    table(stream_sheet(wb, SHEET_QUALIFY), "“无非法集资区、县”认定（系统计算）",
            "符合条件＝今年非法集资刑事立案数为0，且两项“是否”均为“否”（按各县区当前有效附件3计算）；"
            "未报送有效附件3的区县不予认定。", _qualify_cols(), frames.county_qualification, tz, day)
-    _table(stream_sheet(wb, SHEET_STATUS), "报送情况（完整性与及时性）",
+    table(stream_sheet(wb, SHEET_STATUS), "报送情况（完整性与及时性）",
            "到达时间取文件修改时间与系统首次收到时间中较早者；按时＝首个受理文件在截止日期当天或之前到达。",
            _status_cols(), status_with_documents(frames), tz, day)   # the forms, then the documents (publish/sheet_assessment.py)
     assessment_sheets(wb, frames, meta)                      # 考评 and 报送材料
-    _table(stream_sheet(wb, SHEET_ISSUES), "校验问题（每个文件的全部错误与提示）",
+    table(stream_sheet(wb, SHEET_ISSUES), "校验问题（每个文件的全部错误与提示）",
            "错误：整个文件退回，不予采用，请更正后重新报送；提示：文件已受理，请今后注意。“规则代码”供运维人员查询。",
            _issue_cols(places), frames.validation_issues, tz, day)
-    _table(stream_sheet(wb, SHEET_UNIT_TOTALS), "分单位汇总（各单位当前有效附件1，按部分合计）", None,
+    table(stream_sheet(wb, SHEET_UNIT_TOTALS), "分单位汇总（各单位当前有效附件1，按部分合计）", None,
            [Col("单位", "unit", width=16), Col("类别", lambda r: KIND_ZH.get(r["unit_kind"]), width=8),
             Col("部分", "section", width=8), *_f1_cols(10)], _unit_totals(frames), tz, day)
     _unit_rows_sheet(stream_sheet(wb, SHEET_UNIT_ROWS), frames, meta)
-    _table(stream_sheet(wb, SHEET_REPORTS), "重点风险线索明细（各单位当前有效附件2，原样）", None,
+    table(stream_sheet(wb, SHEET_REPORTS), "重点风险线索明细（各单位当前有效附件2，原样）", None,
            _reports_cols(), frames.risk_reports, tz, day)
-    _table(stream_sheet(wb, SHEET_FILES), "收到的全部文件", None, _files_cols(), frames.submissions, tz, day)
+    table(stream_sheet(wb, SHEET_FILES), "收到的全部文件", None, _files_cols(), frames.submissions, tz, day)
     return wb
-
-
-# sheets of their own modules (they use _table and Col above: imported last)
-from publish.sheet_identity import SHEET_IDENTITY, identity_sheet, ledger_identity_cols  # noqa: E402
-from publish.sheet_dues import SHEET_DUES, dues_sheet  # noqa: E402

@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 
 from expectations import background, build_suites
-from expectations.runner import FormRows, queue, validate, validate_here
+from expectations.runner import FormRows, queue, validate_here
+from expectations.validate import validate
 from tests.builders import company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 from transforms.submission import examine
 

@@ -250,9 +250,9 @@ def test_the_nightly_runs_own_log_tells_the_nights_story(prefect_harness, logs_i
 def test_gx_says_nothing_about_its_temporary_docs_site():
     import logging
 
-    from expectations.runner import _context
+    from expectations.runner import gx_context
 
-    _context()
+    gx_context()
     assert logging.getLogger("great_expectations.data_context.types.base").getEffectiveLevel() >= logging.WARNING
 
 

@@ -15,7 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.styles import Alignment
 
 from campaign.dates import ZH_DATE_FORMAT, ZH_DATETIME_FORMAT
-from publish import workbook as W
+from publish import tables as W
+from publish.meta import KIND_ZH
 from publish.printing import page_setup
 from publish.stream import stream_sheet
 from publish.layout import NUMBER_FORMAT, write_number, write_text
@@ -28,7 +29,7 @@ TEXTS = ["plain", "=HYPERLINK(\"http://x\",\"y\")", "+86 554", "-5", "@user", " 
 
 def reference_write(cell, value, kind: str) -> None:
     """publish/workbook.py's _write before the tables were streamed."""
-    value = W._none(value)
+    value = W.none(value)
     if value is None:
         return
     if kind == "number":
@@ -36,7 +37,7 @@ def reference_write(cell, value, kind: str) -> None:
     elif kind == "int":
         write_number(cell, int(value), "0")
     elif kind == "yesno":
-        write_text(cell, W._yes_no(value))
+        write_text(cell, W.yes_no(value))
     elif kind == "list":
         write_text(cell, "、".join(str(x) for x in value))
     elif kind == "date":
@@ -52,22 +53,22 @@ def reference_write(cell, value, kind: str) -> None:
 def reference_table(ws, title, note, cols, frame) -> None:
     """publish/workbook.py's _table before the tables were streamed."""
     write_text(ws.cell(row=1, column=1), title)
-    ws.cell(row=1, column=1).font = W._TITLE_FONT
-    cols, _ = W._fitted(cols, W._values(frame, cols, TZ))    # the columns printed, each as wide as its numbers
+    ws.cell(row=1, column=1).font = W.TITLE_FONT
+    cols, _ = W.fitted(cols, W.column_values(frame, cols, TZ))    # the columns printed, each as wide as its numbers
     top = 2
     if note:
         write_text(ws.cell(row=2, column=1), note)
-        ws.cell(row=2, column=1).font = W._BODY_FONT
+        ws.cell(row=2, column=1).font = W.BODY_FONT
         ws.cell(row=2, column=1).alignment = Alignment(vertical="center", wrap_text=True)
         ws.merged_cells.add(f"A2:{get_column_letter(len(cols))}2")
-        ws.row_dimensions[2].height = 13.5 * W._lines(note, sum(c.width for c in cols)) + 6
+        ws.row_dimensions[2].height = 13.5 * W.text_lines(note, sum(c.width for c in cols)) + 6
         top = 3
     for c, col in enumerate(cols, 1):
         cell = ws.cell(row=top, column=c)
         write_text(cell, col.header)
-        cell.font, cell.fill, cell.border, cell.alignment = W._HEAD_FONT, W._HEAD_FILL, W._BORDER, W._CENTER
+        cell.font, cell.fill, cell.border, cell.alignment = W.HEAD_FONT, W.HEAD_FILL, W.BORDER, W.CENTER
         ws.column_dimensions[get_column_letter(c)].width = col.width
-    ws.row_dimensions[top].height = max(30, 13.5 * max(W._lines(c.header, c.width - 1) for c in cols) + 6)
+    ws.row_dimensions[top].height = max(30, 13.5 * max(W.text_lines(c.header, c.width - 1) for c in cols) + 6)
     r = top
     for row in frame.to_dict("records"):
         r += 1
@@ -76,9 +77,9 @@ def reference_table(ws, title, note, cols, frame) -> None:
             cell = ws.cell(row=r, column=c)
             reference_write(cell, col.key(row) if callable(col.key) else row.get(col.key), col.kind)
             number = cell.value is not None and not isinstance(cell.value, str)   # numbers and dates
-            cell.font, cell.border, cell.alignment = W._BODY_FONT, W._BORDER, W._NUMBER if number else W._WRAP
+            cell.font, cell.border, cell.alignment = W.BODY_FONT, W.BORDER, W.NUMBER if number else W.WRAP
             if isinstance(cell.value, str):
-                lines = max(lines, W._lines(cell.value, col.width - 2))
+                lines = max(lines, W.text_lines(cell.value, col.width - 2))
         ws.row_dimensions[r].height = 13.5 * min(lines, 8) + 6 if lines > 1 else 19.5
     ws.freeze_panes = ws.cell(row=top + 1, column=1)
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
@@ -103,7 +104,7 @@ def tricky_frame() -> tuple[list[W.Col], pd.DataFrame]:
     cols = [W.Col("文本", "text", width=30), W.Col("金额", "number", "number"), W.Col("浮点", "floats", "number"),
             W.Col("整数", "int", "int", 8), W.Col("是否", "yesno", "yesno", 6), W.Col("列表", "list", "list", 10),
             W.Col("日期", "date", "date"), W.Col("时间", "datetime", "datetime", 17),
-            W.Col("类别", lambda r: W.KIND_ZH.get(r["kind"]), width=10), W.Col("缺列", "no_such_column")]
+            W.Col("类别", lambda r: KIND_ZH.get(r["kind"]), width=10), W.Col("缺列", "no_such_column")]
     return cols, frame
 
 
@@ -123,7 +124,7 @@ def test_streamed_table_equals_openpyxl_cells():
     ref = Workbook()
     reference_table(ref.active, "标题", "说明：=不是公式", cols, frame)
     fast = Workbook(write_only=True)
-    W._table(stream_sheet(fast, "Sheet"), "标题", "说明：=不是公式", cols, frame, TZ)
+    W.table(stream_sheet(fast, "Sheet"), "标题", "说明：=不是公式", cols, frame, TZ)
     a, b = saved(ref).active, saved(fast).active
     assert a.max_row == b.max_row == 3 + len(frame)
     for row_a, row_b in zip(a.iter_rows(), b.iter_rows()):
@@ -141,7 +142,7 @@ def test_empty_table_and_plain_rows_after_streamed_ones():
     cols, frame = tricky_frame()
     wb = Workbook(write_only=True)
     ws = stream_sheet(wb, "Sheet")
-    assert W._table(ws, "空", None, cols, frame.iloc[0:0], TZ) == 2
+    assert W.table(ws, "空", None, cols, frame.iloc[0:0], TZ) == 2
     ws.append(["after"])
     sheet = saved(wb).active
     assert [c.value for c in sheet[1]][:1] == ["空"] and sheet["A3"].value == "after"
@@ -152,7 +153,7 @@ def test_characters_xml_cannot_carry_are_dropped_not_fatal():
     cols = [W.Col("文本", "text")]
     frame = pd.DataFrame({"text": ["a\uffffb\ud800c\x01d\ufffe", "\uffff", "windows\r\nline\rends"]})
     wb = Workbook(write_only=True)
-    W._table(stream_sheet(wb, "Sheet"), "t", None, cols, frame, TZ)
+    W.table(stream_sheet(wb, "Sheet"), "t", None, cols, frame, TZ)
     sheet = saved(wb).active
     assert (sheet["A3"].value, sheet["A4"].value) == ("abcd", None)
     assert sheet["A5"].value == "windows\nline\nends"            # as openpyxl itself writes a CR

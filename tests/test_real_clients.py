@@ -47,7 +47,8 @@ def examined(data: bytes, name: str = "报表.xlsx", unit: str = "大通区", in
 
 def verdict(data: bytes, name: str = "报表.xlsx", unit: str = "大通区", mtime: dt.datetime | None = None):
     """examine + the expectations suites + decide, as the ingest flow does."""
-    from expectations.runner import queue, validate
+    from expectations.runner import queue
+    from expectations.validate import validate
 
     forms, issues = examined(data, name, unit)
     batches: dict = {}

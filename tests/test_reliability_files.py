@@ -39,7 +39,8 @@ def errors(issues):
 
 def verdict(data: bytes, name: str = "报表.xlsx", unit: str = "大通区"):
     """examine + the expectations suites + decide: the verdict the ingest flow would record."""
-    from expectations.runner import queue, validate
+    from expectations.runner import queue
+    from expectations.validate import validate
 
     forms, issues = issues_of(data, name, unit)
     batches: dict = {}

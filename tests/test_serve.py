@@ -195,7 +195,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
 
 def test_transient_faults_are_told_apart_from_permanent_ones(tmp_path):
     from flows.retries import transient_reason
-    from warehouse.db import WarehouseBusy
+    from warehouse.faults import WarehouseBusy
 
     locked = tmp_path / "publish"
     locked.mkdir()
@@ -214,7 +214,7 @@ def test_retry_policy_of_the_tasks_comes_from_operations_config():
     from flows.ingest import archive_task, load_task
     from flows.publish import read_task, receipts_task, workbook_task
     from flows.retries import retry_transient
-    from warehouse.db import WarehouseBusy
+    from warehouse.faults import WarehouseBusy
 
     ops = load_config().operations
     delays = [ops["retry_delay_seconds"] * 2 ** n for n in range(ops["retries"])]   # 5, 10, 20 s

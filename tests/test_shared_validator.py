@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from expectations import background, shared
-from expectations.runner import validate, validate_here
+from expectations.runner import validate_here
+from expectations.validate import validate
 from tests.test_expectations import batch  # noqa: F401  (the module's batch of every case)
 
 pytestmark = pytest.mark.usefixtures("without_the_runs_validator")   # each test keeps its own

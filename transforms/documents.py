@@ -18,26 +18,14 @@ import io
 import re
 import unicodedata
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 
-from transforms.sheet import CFB_MAGIC, DTD_DECLARATION, MAX_PARTS, ZIP_MAGIC
+from campaign.document_kinds import DEFAULT_LIMITS, OTHER, PLAN, SUMMARY, UPDATE
+from transforms.doc_container import DocumentError, check_zip_container
+from transforms.sheet import CFB_MAGIC, ZIP_MAGIC
 from transforms.issues import Issue, error, warning
 from transforms.text import decode_office_text
 
-PLAN, UPDATE, SUMMARY, OTHER = "实施方案", "工作动态信息", "总结报告", "其他"
-KINDS = (PLAN, UPDATE, SUMMARY, OTHER)
-EXTENSIONS = (".docx", ".doc", ".wps", ".pdf", ".ofd", ".txt")
-
-# Reading limits; the config file's [documents] section may override each.
-DEFAULT_LIMITS = {
-    "max_file_bytes": 20_000_000,          # larger files are not opened (their name still classifies them)
-    "max_uncompressed_bytes": 50_000_000,  # a .docx / .ofd inflating past this is a zip bomb
-    "max_pdf_pages": 300,                  # a longer PDF or OFD is not read (a 工作动态信息 has a few pages)
-    "read_pages": 3,                       # pages read for the heading; the 落款 is on the last page
-    "max_text_chars": 200_000,             # text kept for the heading and the date
-}
-_CHUNK = 1 << 20
 
 
 @dataclass
@@ -53,12 +41,6 @@ class DocumentRead:
     characters: int | None = None  # characters of text read
     reason: str | None = None      # why it could not be read (unreadable)
     issues: list[Issue] = field(default_factory=list)
-
-
-class DocumentError(Exception):
-    def __init__(self, rule: str, message: str, value: str | None = None):
-        super().__init__(message)
-        self.rule, self.message, self.value = rule, message, value
 
 
 # --- classification -------------------------------------------------------------------------
@@ -156,48 +138,6 @@ def heading_of(lines: list[str], styled: list[str] | tuple[str, ...] = ()) -> st
 
 
 # --- readers ---------------------------------------------------------------------------------
-
-def check_zip_container(data: bytes, max_uncompressed: int, required: str = "word/document.xml",
-                        what: str = "Word 文档") -> None:
-    """Refuse a zip bomb or an XML part with a DTD/entity declarations before a reader parses it (a
-    .docx for python-docx, an .ofd for ofdkit); `required`: the part that makes it `what`."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-        raise DocumentError("DOCUMENT_UNREADABLE", f"文件损坏或被截断（{type(exc).__name__}）") from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_PARTS:
-            raise DocumentError("FILE_TOO_LARGE", f"压缩包内有 {len(infos)} 个部件，超过上限 {MAX_PARTS}", str(len(infos)))
-        declared = sum(i.file_size for i in infos)
-        if declared > max_uncompressed:
-            raise DocumentError("FILE_TOO_LARGE", f"解压后 {declared} 字节，超过上限 {max_uncompressed}（疑似压缩炸弹）",
-                                str(declared))
-        if required.lower() not in {i.filename.lower().lstrip("/") for i in infos}:
-            raise DocumentError("DOCUMENT_UNREADABLE", f"压缩包里没有 {required}，不是 {what}")
-        inflated = 0
-        for info in infos:
-            if info.is_dir():
-                continue
-            xmlish = info.filename.lower().endswith((".xml", ".rels"))
-            tail = b""
-            try:
-                with zf.open(info) as fh:
-                    while chunk := fh.read(_CHUNK):
-                        inflated += len(chunk)
-                        if inflated > max_uncompressed:
-                            raise DocumentError("FILE_TOO_LARGE", f"解压后超过 {max_uncompressed} 字节（疑似压缩炸弹，"
-                                                "压缩包声明的大小不实）", str(inflated))
-                        if xmlish and b"<!" in tail + chunk and DTD_DECLARATION.search(tail + chunk):
-                            raise DocumentError("XML_ENTITIES", f"XML 部件 {info.filename} 含有 DTD/实体声明"
-                                                f"（正常 {what}不会有），可能是恶意文件", info.filename)
-                        tail = chunk[-32:]
-            except DocumentError:
-                raise
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
-                    zlib.error) as exc:
-                raise DocumentError("DOCUMENT_UNREADABLE", f"压缩包内 {info.filename} 已损坏（{type(exc).__name__}）") from None
-
 
 def _docx_lines(data: bytes, limits: dict) -> tuple[list[str], list[str], list[str], int]:
     """(body lines, top lines, styled top lines, characters) of a .docx.

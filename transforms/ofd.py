@@ -8,7 +8,7 @@ passes (zip bomb, DTD/entity declarations: documents.check_zip_container), and a
 than the page limit is not read. Pure: bytes in, lines out; every failure is a DocumentError."""
 from __future__ import annotations
 
-from transforms.documents import DocumentError, check_zip_container
+from transforms.doc_container import DocumentError, check_zip_container
 
 
 def ofd_text(data: bytes, limits: dict) -> tuple[list[str], int]:

@@ -11,6 +11,7 @@ from typing import Iterator
 import duckdb
 
 from campaign.forms import FORMS, NUMERIC_KINDS, YESNO, Form
+from warehouse.faults import WarehouseBusy, holder_of
 
 HERE = Path(__file__).parent
 WAREHOUSE_FILE = "campaign.duckdb"
@@ -85,8 +86,6 @@ def connect(path: Path, read_only: bool = False, attempts: int | None = None, wa
             if "lock" not in str(exc).lower():
                 raise
             if attempt >= attempts:
-                from warehouse.faults import holder_of
-
                 holder = holder_of(str(exc))
                 raise WarehouseBusy(f"warehouse {path} is locked by another process"
                                     f"{' (' + holder + ')' if holder else ''} after {attempts} attempts; "
@@ -97,10 +96,6 @@ def connect(path: Path, read_only: bool = False, attempts: int | None = None, wa
                            path, delay, attempt, attempts)
             time.sleep(delay)
     raise AssertionError("unreachable")
-
-
-class WarehouseBusy(RuntimeError):
-    """The warehouse file is held by another writer."""
 
 
 def _schema_ddl() -> list[str]:

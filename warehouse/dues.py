@@ -37,17 +37,3 @@ def add_dues_frames(con: duckdb.DuckDBPyConnection, frames):
     frames.contacts = contacts(con)
     frames.current_forms = current_form_files(con)
     return frames
-
-
-def read_outbox_frames(con: duckdb.DuckDBPyConnection, units: list[str]):
-    """What the receipts and the outbox are built from, without the consolidated figures an intake
-    run does not publish (city_stats, the ledger, ...: empty frames)."""
-    from warehouse import queries
-    from warehouse.documents import add_document_frames
-
-    empty = pd.DataFrame()
-    frames = queries.SummaryFrames(
-        city_stats=empty, unit_stats=empty, risk_ledger=empty, risk_reports=empty, county_qualification=empty,
-        reporting_status=queries.reporting_status(con, units), validation_issues=queries.validation_issues(con, units),
-        submissions=queries.submissions(con, units))
-    return add_dues_frames(con, add_document_frames(con, units, frames))

@@ -12,6 +12,11 @@ from pathlib import Path
 
 import duckdb
 
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse file is held by another writer."""
+
+
 MAX_LINE = 600
 
 _KINDS = (   # (errno values, words in a DuckDB / OS message, the name ops read)
@@ -44,8 +49,6 @@ def root_cause(exc: BaseException) -> BaseException:
 
 def kind_of(exc: BaseException) -> str | None:
     """'disk full', 'read-only file system', 'permission denied', 'warehouse held', or None."""
-    from warehouse.db import WarehouseBusy
-
     if isinstance(exc, WarehouseBusy):
         return "warehouse held"
     code = getattr(exc, "errno", None)

@@ -100,18 +100,6 @@ def submissions(con, units: list[str]) -> pd.DataFrame:
                        ORDER BY coalesce(list_position(?, unit), 9999), unit, received_at, inbox_path""", [units])
 
 
-def read_summary(con, units: list[str]) -> SummaryFrames:
-    from warehouse.documents import add_document_frames
-    from warehouse.dues import add_dues_frames
-
-    return add_dues_frames(con, add_document_frames(con, units, SummaryFrames(
-        city_stats=city_stats(con), unit_stats=unit_stats(con, units), risk_ledger=risk_ledger(con),
-        risk_reports=risk_reports(con, units), county_qualification=county_qualification(con, units),
-        reporting_status=reporting_status(con, units), validation_issues=validation_issues(con, units),
-        submissions=submissions(con, units), company_candidates=company_candidates(con),
-        credit_code_conflicts=credit_code_conflicts(con))))
-
-
 def headline(con) -> dict:
     """The figures the consolidate flow logs: the counties' 合计 per section and the ledger in brief."""
     totals = {section: {"screened": float(s), "problem_count": float(p), "people": float(pe), "amount": float(a)}
