@@ -55,6 +55,13 @@ class Config:
         value = self.raw["campaign"][key]
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
+    def screening_window(self) -> tuple[dt.date, dt.date]:
+        """The screening phase's first and last day: the scheduled runs fall inside it."""
+        start, end = self.date("screening_start"), self.date("screening_end")
+        if end < start:
+            raise ValueError(f"screening_end {end} is before screening_start {start} in {self.source}")
+        return start, end
+
     @property
     def forms_due(self) -> dt.date:
         return self.date("forms_due")

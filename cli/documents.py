@@ -36,15 +36,15 @@ def cmd_documents(args) -> int:
 
 
 def _list(args) -> int:
-    from cli.main import _analytics, _dirs
+    from cli.common import analytics_connection, prepare_command
     from campaign.config import load_config
     from warehouse.documents import documents_frame
 
-    _, data_dir = _dirs(args)
+    _, data_dir = prepare_command(args)
     config = load_config(args.config)
     if args.unit and config.unit_kind(args.unit) is None:
         raise InputError(f"{args.unit!r} is not a registry unit (see [units] in {config.source})")
-    con = _analytics(data_dir)
+    con = analytics_connection(data_dir)
     try:
         frame = documents_frame(con, config.units, args.unit)
     finally:
@@ -64,7 +64,7 @@ def _list(args) -> int:
 
 
 def _classify(args, ref: str, kind: str) -> int:
-    from cli.main import _dirs, _preflight
+    from cli.common import prepare_command, preflight
     from campaign.config import load_config
     from campaign.document_kinds import KINDS
     from warehouse import db
@@ -74,11 +74,11 @@ def _classify(args, ref: str, kind: str) -> int:
 
     if kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}: use one of {' | '.join(KINDS)}")
-    _, data_dir = _dirs(args)
+    _, data_dir = prepare_command(args)
     path = db.warehouse_path(data_dir)
     if not path.exists():
         raise InputError(f"no warehouse yet in {data_dir}: run `campaign ingest` first")
-    _preflight(data_dir)
+    preflight(data_dir)
     config = load_config(args.config)
     with RunLock(data_dir, wait_seconds=config.run_lock_wait):
         con = db.connect(path)

@@ -60,10 +60,8 @@ def intake_hours(config: Config) -> IntakeHours:
 def intake_rrule(config: Config) -> str:
     """DTSTART on the window's first day at `start`; one RRULE per group of hours with the same
     minutes; UNTIL the window's last day at `end` (local time of campaign.timezone)."""
-    from cli.serve import window
-
     hours = intake_hours(config)
-    (first, last), times = window(config), hours.times_of_day()
+    (first, last), times = config.screening_window(), hours.times_of_day()
     by_hour: dict[int, list[int]] = {}
     for t in times:
         by_hour.setdefault(t.hour, []).append(t.minute)
@@ -108,12 +106,10 @@ def hours_line(config: Config) -> str:
 
 def describe_intake(config: Config, n: int = 5, after: dt.datetime | None = None) -> str:
     """What `campaign serve --next` prints for the intake deployment."""
-    from cli.serve import window
-
     h = intake_hours(config)
     if not h.enabled:
         return f"deployment {FULL_NAME}: off ([intake_schedule] enabled = false); `campaign intake` runs by hand"
-    start, end = window(config)
+    start, end = config.screening_window()
     lines = [f"deployment {FULL_NAME}: {hours_line(config)}, {start} .. {end} "
              f"({len(h.times_of_day())} runs a day)",
              f"rrule: {intake_rrule(config)!r}"]

@@ -10,99 +10,32 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from cli import warm  # noqa: I001  (first: it keeps the environment as it was given)
-from cli import arguments, prefect_api
-from support import runtime
+from cli import warm  # noqa: F401, I001  (first: it keeps the environment as it was given)
+from cli import arguments
+from cli.common import (add_common_options, add_outbox_option, analytics_connection, flows_ready,
+                        preflight, prepare_command)
 from campaign.config import load_config
 from campaign.dates import parse_date_arg
 from campaign.errors import InboxMissing, InputError
 
 
-def _common(p: argparse.ArgumentParser, inbox: bool = True) -> None:
-    if inbox:
-        p.add_argument("--inbox", help="shared folder <inbox>/<unit>/<file>.xlsx (default: config paths.inbox)")
-    p.add_argument("--data-dir", help="warehouse, archive, publish/ and receipts/ (default: config paths.data_dir)")
-    p.add_argument("--config", help="config file (default: $CAMPAIGN_CONFIG or the packaged campaign/config.toml)")
-
-
-FLOW_COMMANDS = {"ingest", "intake", "demo", "nightly", "publish", "reprocess"}
-VALIDATING_COMMANDS = {"ingest", "intake", "demo", "nightly", "reprocess"}
-
-
-def _outbox_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--outbox", help="where units look for their receipts, 回执汇总 and 待办: <outbox>/<unit>/ "
-                        "(default: config paths.outbox, a relative one beside the inbox)")
-
-
-def _dirs(args) -> tuple[Path | None, Path]:
-    """Check every argument (one line, exit 2, nothing written), then set the process up: offline
-    defaults and, for a command that runs flows, its Prefect API (cli.prefect_api)."""
-    config = load_config(args.config)
-    arguments.check(args, config)
-    data_dir, inbox = arguments.data_dir_of(args, config), arguments.inbox_of(args, config)
-    args.resolved_data_dir = data_dir
-    warm.check_data_dir(data_dir)   # in a warm start (cli.warm): its data dir, or the command runs by itself
-    uses_prefect = args.command in FLOW_COMMANDS or (args.command == "serve" and args.next is None)
-    if uses_prefect:
-        prefect_api.check_user_api()
-    from warehouse import db
-
-    db.configure_backoff(config)   # the preflight's waits follow this run's [operations], not a default
-    runtime.configure(data_dir if uses_prefect else None)   # status, query, template: nothing written for Prefect
-    if args.command in FLOW_COMMANDS:
-        args.api = prefect_api.attach(data_dir)   # a private server boots while the flows are imported
-    if args.gx_child and _may_validate(args, inbox, data_dir, config):
-        from expectations import background
-
-        args.stack.enter_context(background.started(data_dir))   # GX imports on the other core meanwhile
-    return inbox, data_dir
-
-
-def _may_validate(args, inbox: Path | None, data_dir: Path, config) -> bool:
-    """Whether this command may validate a workbook: a demo or a reprocess does; a night or an
-    ingest only when its inbox holds a file not seen before (cli.inbox_news)."""
-    if args.command not in VALIDATING_COMMANDS:
-        return False
-    if args.command in ("nightly", "ingest", "intake"):
-        from cli.inbox_news import inbox_has_news
-
-        return inbox_has_news(inbox, data_dir, config)
-    return True
-
-
-def _flows_ready(args) -> None:
-    api = getattr(args, "api", None)
-    if api is not None:
-        api.ready()
-        args.stack.enter_context(prefect_api.hand_run_settings())   # until the command ends
-
-
-def _preflight(data_dir: Path) -> None:
-    """Fail in one line, before any flow starts, when another process holds the warehouse."""
-    from warehouse import db
-
-    path = db.warehouse_path(data_dir)
-    if path.exists():
-        db.connect(path).close()   # retries with back-off, then raises WarehouseBusy
-
-
 def cmd_ingest(args) -> int:
-    inbox, data_dir = _dirs(args)
-    _preflight(data_dir)
+    inbox, data_dir = prepare_command(args)
+    preflight(data_dir)
     from flows.ingest import ingest_flow
 
-    _flows_ready(args)
+    flows_ready(args)
     ingest_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)  # logs its summary
     return 0
 
 
 def cmd_intake(args) -> int:
     parse_date_arg(args.date)
-    inbox, data_dir = _dirs(args)
-    _preflight(data_dir)
+    inbox, data_dir = prepare_command(args)
+    preflight(data_dir)
     from flows.intake import intake_flow
 
-    _flows_ready(args)
+    flows_ready(args)
     result = intake_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, outbox=args.outbox,
                          date=args.date)
     print(result.summary())
@@ -110,8 +43,8 @@ def cmd_intake(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    _, data_dir = _dirs(args)
-    _preflight(data_dir)
+    _, data_dir = prepare_command(args)
+    preflight(data_dir)
     from cli.demo import write_demo_inbox
     from flows.nightly import nightly_flow
 
@@ -122,7 +55,7 @@ def cmd_demo(args) -> int:
     else:
         paths = write_demo_inbox(inbox, config)
         print(f"wrote demo inbox {inbox}: {len(paths)} files for {len(config.units)} units")
-    _flows_ready(args)
+    flows_ready(args)
     result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config,
                           outbox=args.outbox or str(data_dir / "demo-outbox"))
     print(f"warehouse: {data_dir / 'campaign.duckdb'} (analysts: {data_dir / 'analytics.duckdb'})")
@@ -132,11 +65,11 @@ def cmd_demo(args) -> int:
 
 def cmd_nightly(args) -> int:
     parse_date_arg(args.date)                  # a bad --date: one line, before anything runs
-    inbox, data_dir = _dirs(args)
-    _preflight(data_dir)
+    inbox, data_dir = prepare_command(args)
+    preflight(data_dir)
     from flows.nightly import nightly_flow
 
-    _flows_ready(args)
+    flows_ready(args)
     result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, date=args.date,
                           outbox=args.outbox)
     print(_published_line(result.published))   # the night's story (counts, rejected files) is in the log above
@@ -153,12 +86,12 @@ def _published_line(published) -> str:
 
 def cmd_publish(args) -> int:
     parse_date_arg(args.date)
-    _, data_dir = _dirs(args)
-    _preflight(data_dir)
+    _, data_dir = prepare_command(args)
+    preflight(data_dir)
     from flows.consolidate import consolidate_flow
     from flows.publish import publish_flow
 
-    _flows_ready(args)
+    flows_ready(args)
     consolidate_flow(data_dir=str(data_dir), config_path=args.config)   # views in step with the config file
     result = publish_flow(data_dir=str(data_dir), config_path=args.config, date=args.date, force=args.force,
                           outbox=args.outbox)
@@ -168,51 +101,18 @@ def cmd_publish(args) -> int:
     return 0
 
 
-def _analytics(data_dir: Path):
-    """A read-only connection to the analysts' snapshot (falls back to the warehouse before the first run)."""
-    from warehouse import db
-    from warehouse.snapshot import snapshot_path
-
-    for path in (snapshot_path(data_dir), db.warehouse_path(data_dir)):
-        if path.exists():
-            return db.connect(path, read_only=True)
-    raise InputError(f"no warehouse yet in {data_dir}: run `campaign ingest` or `campaign demo` first "
-                     f"(or give --data-dir)")
-
-
-def _one_line(message: str) -> str:
-    """DuckDB's message without its `LINE 1: ...` / `^^^` pointer lines, on one line."""
-    kept = [line.strip() for line in message.splitlines()
-            if line.strip() and not line.lstrip().startswith("LINE ") and set(line.strip()) != {"^"}]
-    return " ".join(kept)
-
-
 def cmd_query(args) -> int:
-    _, data_dir = _dirs(args)
-    import duckdb
-
-    try:   # one reading statement: the snapshot is the analysts', the live run log a temp table
-        statements = duckdb.extract_statements(args.sql)
-    except duckdb.Error as exc:
-        raise InputError(_one_line(str(exc))) from None
-    reading = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN, duckdb.StatementType.PRAGMA,
-               duckdb.StatementType.SET}   # SET / PRAGMA: this connection's settings and catalogue only
-    if len(statements) != 1 or statements[0].type not in reading:
-        kinds = ", ".join(s.type.name for s in statements) or "nothing"
-        raise InputError(f"query: one read-only statement (SELECT, WITH …, DESCRIBE, SHOW, EXPLAIN, PRAGMA, SET) "
-                         f"is expected, got {kinds}")
-    con = _analytics(data_dir)
+    _, data_dir = prepare_command(args)
+    from warehouse.analyst_query import check_read_only, run_query
     from warehouse.runlog import live_runs
 
+    check_read_only(args.sql)
+    con = analytics_connection(data_dir)
     note = live_runs(con, data_dir)   # `runs`: the warehouse's own run log, not the snapshot's copy
     if note and "runs" in args.sql.lower():
         print(f"note: {note}", file=sys.stderr)
     try:
-        try:
-            relation = con.sql(args.sql)
-            frame = relation.df() if relation is not None else None
-        except duckdb.Error as exc:   # the analyst's SQL: DuckDB's own message, on one line
-            raise InputError(_one_line(str(exc))) from None
+        frame = run_query(con, args.sql)
         if frame is None or frame.empty:
             columns = ", ".join(frame.columns) if frame is not None else ""
             print(f"(no rows{': ' + columns if columns else ''})")
@@ -224,7 +124,7 @@ def cmd_query(args) -> int:
 
 
 def cmd_status(args) -> int:
-    _, data_dir = _dirs(args)
+    _, data_dir = prepare_command(args)
     import datetime as dt
     from zoneinfo import ZoneInfo
 
@@ -238,7 +138,7 @@ def cmd_status(args) -> int:
         print(line, file=sys.stdout if ok else sys.stderr)
         return 0 if ok else 1
     today = parse_date_arg(args.date) if args.date else dt.datetime.now(ZoneInfo(config.timezone)).date()
-    con = _analytics(data_dir)
+    con = analytics_connection(data_dir)
     try:
         print(status_report(con, config, today, runlog.read_runs(data_dir)))
         from publish.dues import status_lines
@@ -251,18 +151,18 @@ def cmd_status(args) -> int:
 
 
 def cmd_reprocess(args) -> int:
-    _, data_dir = _dirs(args)
-    _preflight(data_dir)
+    _, data_dir = prepare_command(args)
+    preflight(data_dir)
     from flows.reprocess import reprocess_flow
 
-    _flows_ready(args)
+    flows_ready(args)
     result = reprocess_flow(data_dir=str(data_dir), unit=args.unit, since=args.since, config_path=args.config)
     print(result.summary())
     return 0
 
 
 def cmd_template(args) -> int:
-    _, data_dir = _dirs(args)
+    _, data_dir = prepare_command(args)
     from publish.layout import blank_workbook
 
     config = load_config(args.config)
@@ -280,7 +180,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    inbox, data_dir = _dirs(args)
+    inbox, data_dir = prepare_command(args)
     from cli.intake_schedule import describe_intake
     from cli.serve import describe_schedule, serve
 
@@ -307,31 +207,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="scan the inbox, archive, validate and load new files")
-    _common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("intake", help="new files -> receipts and the outbox within minutes: scan, archive, validate, load, "
                                       "then each unit's receipts, 回执汇总 and 待办 (no consolidation, no workbook)")
-    _common(p)
-    _outbox_option(p)
+    add_common_options(p)
+    add_outbox_option(p)
     p.add_argument("--date", help="count the days left to each due date from this date, YYYY-MM-DD (default: the "
                         "data date: the arrival date of the newest file received, within the screening window)")
     p.set_defaults(func=cmd_intake)
 
     p = sub.add_parser("demo", help="write the built-in demo inbox (every registry unit) and run the pipeline on it")
-    _common(p, inbox=False)
-    _outbox_option(p)
+    add_common_options(p, inbox=False)
+    add_outbox_option(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("nightly", help="run the nightly flow once, now: ingest + consolidate + publish (+ the outbox)")
-    _common(p)
-    _outbox_option(p)
+    add_common_options(p)
+    add_outbox_option(p)
     p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: the arrival date of the newest file "
                         "received, within the screening window)")
     p.set_defaults(func=cmd_nightly)
 
     p = sub.add_parser("publish", help="write the summary workbook (publish/summary_<date>.xlsx, latest.xlsx) and receipts")
-    _common(p, inbox=False)
+    add_common_options(p, inbox=False)
     p.add_argument("--date", help="data date of the published workbook, YYYY-MM-DD (default: the arrival date of the newest file "
                         "received, within the screening window)")
     p.add_argument("--force", action="store_true",
@@ -342,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help='one read-only SQL statement on the analysts\' snapshot: campaign query "SELECT ..."')
     p.add_argument("sql")
-    _common(p, inbox=False)
+    add_common_options(p, inbox=False)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("status", help="campaign day, last run, units not yet reported, rejected files awaiting a resend")
@@ -350,32 +250,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="watchdog for cron/monitoring: exit 1 when the last run failed or none completed within "
                         "[operations] check_window_hours (default 26)")
-    _common(p, inbox=False)
+    add_common_options(p, inbox=False)
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("reprocess", help="revalidate archived submissions with the current rules and config")
     p.add_argument("--unit", help="only this unit's files")
     p.add_argument("--since", help="only files received on or after this date (YYYY-MM-DD)")
-    _common(p, inbox=False)
+    add_common_options(p, inbox=False)
     p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser("template", help="write the official blank workbook(s) with drop-downs and number checks")
     p.add_argument("--unit", help="one registry unit (default: one workbook per registry unit)")
     p.add_argument("--out", help="output folder (default: <data-dir>/templates)")
-    _common(p, inbox=False)
+    add_common_options(p, inbox=False)
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("serve", help="serve the nightly flow as the scheduled Prefect deployment nightly/campaign-nightly "
                                      "(every night of the screening window at [schedule] hour:minute) and the intake "
                                      "intake/campaign-intake in office hours ([intake_schedule]); blocks")
-    _common(p)
-    _outbox_option(p)
+    add_common_options(p)
+    add_outbox_option(p)
     p.add_argument("--next", type=int, nargs="?", const=5, metavar="N",
                    help="only print the schedule and its next N run times (default 5), then exit")
     p.set_defaults(func=cmd_serve)
 
     from cli import documents
-    documents.add_parser(sub, _common)   # campaign documents [--unit U] | documents classify FILE KIND
+    documents.add_parser(sub, add_common_options)   # campaign documents [--unit U] | documents classify FILE KIND
     from cli.match import add_parser as add_match   # campaign match list|same|different|export|import
     add_match(sub)
     return parser
@@ -408,7 +308,7 @@ def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
     from warehouse import runlog
 
     runlog.FINISHED_IN_PROCESS.clear()   # which runs this invocation recorded (see _record_unstarted)
-    args.stack = ExitStack()   # settings that last while the command runs (see _flows_ready)
+    args.stack = ExitStack()   # settings that last while the command runs (see flows_ready)
     try:
         with args.stack:
             return args.func(args)

@@ -20,14 +20,14 @@ from campaign.errors import InputError
 
 def add_parser(sub) -> None:
     """Register `campaign match` on the CLI's sub-parsers (cli/main.py)."""
-    from cli.main import _common
+    from cli.common import add_common_options
 
     p = sub.add_parser("match", help="companies that may be one: list candidates, record same/different, "
                                      "export/import the decisions as CSV")
     msub = p.add_subparsers(dest="match_command", required=True)
     q = msub.add_parser("list", help="candidate pairs still open (with --all: the decided ones too)")
     q.add_argument("--all", action="store_true", help="also the pairs already decided")
-    _common(q, inbox=False)
+    add_common_options(q, inbox=False)
     for decision, text in (("same", "the two keys are one company: merged in the ledger from the next consolidation"),
                            ("different", "two different companies: kept apart and no longer proposed")):
         q = msub.add_parser(decision, help=text)
@@ -35,15 +35,15 @@ def add_parser(sub) -> None:
         q.add_argument("key_b", metavar="KEY_B")
         q.add_argument("--note", help="why (kept with the decision)")
         q.add_argument("--by", help="who decides (default: $CAMPAIGN_USER or the login name)")
-        _common(q, inbox=False)
+        add_common_options(q, inbox=False)
         q.set_defaults(decision=decision)
     q = msub.add_parser("export", help="write every decision in force to a CSV file (UTF-8, opens in Excel)")
     q.add_argument("file", metavar="FILE")
-    _common(q, inbox=False)
+    add_common_options(q, inbox=False)
     q = msub.add_parser("import", help="record the decisions of a CSV file as `match export` writes it")
     q.add_argument("file", metavar="FILE")
     q.add_argument("--by", help="who, where a row names nobody (default: $CAMPAIGN_USER or the login name)")
-    _common(q, inbox=False)
+    add_common_options(q, inbox=False)
     p.set_defaults(func=cmd_match)
 
 
@@ -57,22 +57,22 @@ def _who(args) -> str:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from cli.main import _dirs, _preflight
+    from cli.common import prepare_command, preflight
 
-    _, data_dir = _dirs(args)
+    _, data_dir = prepare_command(args)
     if args.match_command == "list":
         return _list(data_dir, args.all)
     if args.match_command == "export":
         return _export(data_dir, Path(args.file).expanduser())
-    _preflight(data_dir)
+    preflight(data_dir)
     return _write(args, data_dir)
 
 
 def _read_only(data_dir: Path):
     """The analysts' snapshot (refreshed by every run and every decision), never blocked by a run."""
-    from cli.main import _analytics
+    from cli.common import analytics_connection
 
-    return _analytics(data_dir)
+    return analytics_connection(data_dir)
 
 
 def _list(data_dir: Path, everything: bool) -> int:

@@ -48,16 +48,9 @@ def _hour_minute(config: Config) -> tuple[int, int]:
     return hour, minute
 
 
-def window(config: Config) -> tuple[dt.date, dt.date]:
-    start, end = config.date("screening_start"), config.date("screening_end")
-    if end < start:
-        raise ValueError(f"screening_end {end} is before screening_start {start} in {config.source}")
-    return start, end
-
-
 def schedule_rrule(config: Config) -> str:
     """`DTSTART:<start>T<hhmm>00` + `RRULE:FREQ=DAILY;UNTIL=<end>T<hhmm>00`, local time of config.timezone."""
-    (start, end), (hour, minute) = window(config), _hour_minute(config)
+    (start, end), (hour, minute) = config.screening_window(), _hour_minute(config)
     at = f"T{hour:02d}{minute:02d}00"
     return f"DTSTART:{start:%Y%m%d}{at}\nRRULE:FREQ=DAILY;UNTIL={end:%Y%m%d}{at}"
 
@@ -83,7 +76,7 @@ def next_run_times(config: Config, after: dt.datetime | None = None, n: int = 10
 
 def describe_schedule(config: Config, n: int = 5, after: dt.datetime | None = None) -> str:
     """What `campaign serve --next` prints: the window, the hour, the next run times."""
-    (start, end), (hour, minute) = window(config), _hour_minute(config)
+    (start, end), (hour, minute) = config.screening_window(), _hour_minute(config)
     nights = (end - start).days + 1
     lines = [f"deployment {FULL_NAME}: every night {start} .. {end} ({nights} nights) "
              f"at {hour:02d}:{minute:02d} {config.timezone}",
@@ -137,7 +130,7 @@ async def register(runner, config: Config, parameters: dict):
 
     from flows.nightly import nightly_flow
 
-    start, end = window(config)
+    start, end = config.screening_window()
     return await runner.aadd_flow(
         nightly_flow,
         name=DEPLOYMENT_NAME,
@@ -163,7 +156,7 @@ async def register_intake(runner, config: Config, parameters: dict):
 
     if not intake_hours(config).enabled:
         return None
-    start, end = window(config)
+    start, end = config.screening_window()
     return await runner.aadd_flow(
         intake_flow,
         name=INTAKE,

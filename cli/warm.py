@@ -24,7 +24,6 @@ import array
 import hashlib
 import json
 import os
-import shlex
 import signal
 import socket
 import struct
@@ -37,14 +36,14 @@ RECORD = Path("prefect") / "runner.json"
 OFF = "CAMPAIGN_NO_WARM"
 COMMANDS = {"nightly", "ingest", "intake", "publish", "reprocess", "demo", "status", "query"}
 _ROOT = Path(__file__).resolve().parents[1]
-_STAGES = ("campaign", "flows", "transforms", "expectations", "warehouse", "publish", "intake")
+_STAGES = ("cli", "flows", "publish", "expectations", "intake", "warehouse", "transforms", "campaign", "support")
 # What the imports read from the environment: a command whose values differ runs by itself.
 _SETTING_PREFIXES = ("PREFECT_", "CAMPAIGN_", "GX_", "PYTHON")
 _SETTING_KEYS = {"DO_NOT_TRACK", "HOME", "TZ", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE"}
 
 ORIGINAL_ENV = dict(os.environ)   # before runtime.configure(): what a runner is started with
 IN_RUN = False                    # True in a fork running a command for a client
-_DATA_DIR: Path | None = None     # ... for this data dir
+RUN_DATA_DIR: Path | None = None     # ... for this data dir
 
 
 class Refused(BaseException):
@@ -122,9 +121,9 @@ def _run_in_runner(argv: list[str], data_dir: Path, signals: _Signals) -> int | 
         sock.connect(record["socket"])
         request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
                    "data_dir": str(data_dir), "code": code_fingerprint(), "ignored": signals.ignored}
-        _send(sock, request, fds=[0, 1, 2])
+        send(sock, request, fds=[0, 1, 2])
         reader = sock.makefile("rb")
-        first = _receive(reader)
+        first = receive(reader)
     except Exception:   # no runner, a stale record, a refused connection: run here
         return None
     if "refused" in first:
@@ -135,7 +134,7 @@ def _run_in_runner(argv: list[str], data_dir: Path, signals: _Signals) -> int | 
     sock.settimeout(None)
     while True:
         try:
-            message = _receive(reader)
+            message = receive(reader)
         except InterruptedError:
             continue
         except (OSError, EOFError, ValueError):
@@ -148,7 +147,7 @@ def _run_in_runner(argv: list[str], data_dir: Path, signals: _Signals) -> int | 
             return int(message["exit"])
 
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class _Signals:
@@ -157,7 +156,7 @@ class _Signals:
     def __init__(self) -> None:
         self.pid: int | None = None
         self.held: list[int] = []
-        self.saved = {signum: signal.signal(signum, self.forward) for signum in _SIGNALS}
+        self.saved = {signum: signal.signal(signum, self.forward) for signum in SIGNALS}
         # what this command ignores (started in the background by a script), the fork ignores too
         self.ignored = [int(signum) for signum, handler in self.saved.items() if handler == signal.SIG_IGN]
 
@@ -188,7 +187,7 @@ def _umask() -> int:
     return mask
 
 
-def _send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> None:
+def send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> None:
     data = json.dumps(message).encode()
     data = struct.pack("!I", len(data)) + data
     if fds:
@@ -198,7 +197,7 @@ def _send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> N
         sock.sendall(data)
 
 
-def _receive(reader) -> dict:
+def receive(reader) -> dict:
     head = reader.read(4)
     if len(head) < 4:
         raise EOFError("connection closed")
@@ -209,182 +208,10 @@ def _receive(reader) -> dict:
     return json.loads(body)
 
 
-# --- the runner: kept by `campaign serve` ------------------------------------------------------
-
-def runner_main(data_dir: Path, socket_path: Path, parent_pid: int) -> None:
-    """Import what a hand run imports, then fork one process per command; never returns."""
-    from cli import prefect_api
-    from support import runtime
-    runtime.configure(data_dir)            # as the `campaign` command does for a flow command
-    if not os.environ.get("PREFECT_API_URL"):
-        url = prefect_api.recorded(data_dir)
-        if not url:
-            raise SystemExit("campaign warm runner: no Prefect server recorded for this data dir")
-        os.environ["PREFECT_API_URL"] = url
-    import cli.main  # noqa: F401  (and through it what every command imports)
-    import fastapi.encoders  # noqa: F401  (Prefect imports it at the first flow call)
-    import flows.consolidate  # noqa: F401
-    import flows.ingest  # noqa: F401
-    import flows.nightly  # noqa: F401
-    import flows.publish  # noqa: F401
-    import flows.reprocess  # noqa: F401
-    import warehouse.status  # noqa: F401
-
-    code = code_fingerprint()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(socket_path))
-    listener.listen(16)
-    listener.settimeout(1.0)
-    print("ready", flush=True)
-    while os.getppid() == parent_pid:      # serve gone (even killed): so is its runner
-        try:
-            conn, _ = listener.accept()
-        except socket.timeout:
-            _reap()
-            continue
-        if _peer_uid(conn) != os.getuid():
-            conn.close()
-            continue
-        sys.stdout.flush()
-        sys.stderr.flush()
-        if os.fork() == 0:                 # the child forks the run and exits: the run is nobody's zombie
-            try:
-                listener.close()
-                if os.fork() == 0:
-                    _serve_one(conn, Path(data_dir), code)
-            finally:
-                os._exit(0)
-        conn.close()
-        _reap()
-    os._exit(0)
-
-
-def _reap() -> None:
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
-    except ChildProcessError:
-        pass
-
-
-def _peer_uid(conn: socket.socket) -> int:
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
-
-
-def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
-    """In the fork: take the client's terminal, check, run the command, report its exit code."""
-    global IN_RUN, _DATA_DIR
-    os.setsid()                            # Ctrl-C in serve's terminal is not this run's
-    try:
-        request, fds = _request(conn)
-        reason, tell = _refusal(request, data_dir, code)
-        if not reason:
-            os.chdir(request["cwd"])
-    except (OSError, ValueError, KeyError, EOFError) as exc:   # e.g. the command's folder is gone: it says so itself
-        reason, tell = f"could not take the command ({exc})", False
-    if reason:
-        try:
-            _send(conn, {"refused": reason, "tell": tell})
-        except OSError:
-            pass
-        os._exit(0)
-    print(f"campaign serve: hand run `campaign {shlex.join(request['argv'])}` started warm (pid {os.getpid()})",
-          file=sys.stderr, flush=True)   # in serve's log
-    for target, fd in zip((0, 1, 2), fds):
-        os.dup2(fd, target)
-        os.close(fd)
-    os.umask(request["umask"])
-    os.environ.clear()
-    os.environ.update(request["env"])
-    sys.stdout.reconfigure(line_buffering=sys.stdout.isatty())
-    IN_RUN, _DATA_DIR = True, data_dir
-    signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)   # a Ctrl-C from now on reaches the command itself
-    _command_signals(request.get("ignored", []))
-    _send(conn, {"pid": os.getpid()})
-    result = 1
-    try:
-        _terminal_logging()
-        from cli.main import main
-
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
-        result = main(request["argv"], gx_child=True)
-    except SystemExit as exc:              # argparse's one-line errors
-        result = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    except Refused as exc:
-        _send(conn, {"refused": str(exc)})
-        os._exit(0)
-    except KeyboardInterrupt:              # Ctrl-C before the command's own handling began
-        print(f"campaign {request['argv'][0]}: interrupted", file=sys.stderr)
-        result = 130
-    except BaseException as exc:           # a bug of the warm start itself: the client hears of it
-        print(f"campaign {request['argv'][0]}: internal error in the warm start: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
-    from cli.main import exit_now
-
-    def report() -> None:
-        try:
-            _send(conn, {"exit": result})
-        except OSError:   # the command was killed meanwhile: nobody to tell
-            pass
-
-    exit_now(result, before_exit=report)
-
-
-def _command_signals(ignored: list[int]) -> None:
-    """The signal dispositions of the command, not of the runner: serve started by a script in the
-    background ignores SIGINT, and so would its runner and every fork, Ctrl-C or not."""
-    for signum in _SIGNALS:
-        if signum in ignored:
-            signal.signal(signum, signal.SIG_IGN)
-        else:
-            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
-
-
-def _request(conn: socket.socket) -> tuple[dict, list[int]]:
-    """The command's request and its stdin/stdout/stderr."""
-    conn.settimeout(30)
-    message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
-    while len(message) < 4:
-        message += conn.recv(4 - len(message)) or _gone()
-    size = struct.unpack("!I", message[:4])[0]
-    rest = message[4:]
-    while len(rest) < size:
-        rest += conn.recv(size - len(rest)) or _gone()
-    conn.settimeout(None)
-    if len(fds) != 3:
-        raise ValueError(f"{len(fds)} descriptors instead of 3")
-    return json.loads(rest), fds
-
-
-def _gone() -> bytes:
-    os._exit(0)   # the client left before it sent its request
-
-
 def check_data_dir(data_dir: Path) -> None:
     """In a fork: the command's data dir is the runner's (else its Prefect settings would be another's)."""
-    if IN_RUN and Path(data_dir).resolve() != _DATA_DIR:
-        raise Refused(f"data dir {data_dir} is not the runner's {_DATA_DIR}")
-
-
-def _refusal(request: dict, data_dir: Path, code: str) -> tuple[str | None, bool]:
-    if request.get("code") != code:   # the command hashed the code on disk now; `code` is the runner's at start
-        return "`campaign serve` runs older code (restart it to use its warm start)", True
-    if Path(request.get("data_dir", "")) != data_dir:
-        return f"data dir {request.get('data_dir')} is not the runner's {data_dir}", False
-    theirs, mine = settings_env(request["env"]), settings_env(ORIGINAL_ENV)
-    differ = sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
-    if differ:
-        return f"the environment's {', '.join(differ)} differ from serve's", False
-    return None, False
-
-
-def _terminal_logging() -> None:
-    """Prefect's console handler was made for the runner's stderr (no terminal, no colours): make it
-    again for the client's."""
-    from prefect.logging.configuration import setup_logging
-
-    setup_logging(incremental=False)
+    if IN_RUN and Path(data_dir).resolve() != RUN_DATA_DIR:
+        raise Refused(f"data dir {data_dir} is not the runner's {RUN_DATA_DIR}")
 
 
 @contextmanager
@@ -406,7 +233,7 @@ def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iter
     path, record = folder / "runner.sock", record_path(data_dir)
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.warm", str(Path(data_dir).resolve()), str(path), str(os.getpid())],
+            [sys.executable, "-m", "cli.warm_runner", str(Path(data_dir).resolve()), str(path), str(os.getpid())],
             env=ORIGINAL_ENV if env is None else env, cwd=_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=log_to, text=True)
     except OSError as exc:
@@ -435,9 +262,3 @@ def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iter
         except (OSError, ValueError):
             pass
         shutil.rmtree(folder, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    from cli import warm   # the module the CLI imports, not this __main__ copy
-
-    warm.runner_main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))

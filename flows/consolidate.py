@@ -12,7 +12,7 @@ from prefect.cache_policies import NONE
 
 from campaign.config import Config, load_config
 from flows.identity import identity_task
-from flows.ingest import _logger
+from support.run_context import run_logger
 from warehouse import db, queries, settings
 from warehouse.lock import RunLock
 
@@ -59,5 +59,5 @@ def consolidate_flow(data_dir: str | None = None, config_path: str | None = None
         sync_task(warehouse, config)
         identity_task(warehouse, config)   # merges and candidates of ledger companies (flows/identity.py)
         h = headline_task(warehouse)
-    _logger().info("consolidated %s\n%s", warehouse, describe(h))
+    run_logger().info("consolidated %s\n%s", warehouse, describe(h))
     return h

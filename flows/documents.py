@@ -18,6 +18,7 @@ from prefect.cache_policies import NONE
 from campaign.config import Config
 from campaign.obligations import document_settings
 from flows.retries import transient_retries
+from support.run_context import run_logger
 from intake.documents import is_document, read_archived
 from transforms.documents import DocumentRead, read_document
 from transforms.issues import error
@@ -113,13 +114,9 @@ def documents_task(docs: list, data_dir: Path, warehouse: Path, run_id: str, con
         load.record_verdicts(con, verdicts, run_id)
     finally:
         con.close()
-    logger = _logger()
+    logger = run_logger()
     for r, d in zip(docs, reads):
         logger.info("document %s: %s%s, %s", r.receipt.inbox_path, d.kind, "" if d.sure else " (unsure)",
                     d.status if d.status != "unreadable" else f"unreadable: {d.reason}")
     return verdicts
 
-
-def _logger():
-    from flows.ingest import _logger as ingest_logger
-    return ingest_logger()

@@ -7,7 +7,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from campaign.config import Config
-from flows.ingest import _logger
+from support.run_context import run_logger
 from transforms.identity import IdentitySettings
 from warehouse import db
 from warehouse.identity import refresh_identity
@@ -25,6 +25,6 @@ def identity_task(warehouse: Path, config: Config) -> None:
         f = refresh_identity(con, identity_settings(config))
     finally:
         con.close()
-    _logger().info("company identity: %d company keys, %d merged into another's ledger row, %d candidate pairs "
+    run_logger().info("company identity: %d company keys, %d merged into another's ledger row, %d candidate pairs "
                    "(%d open), %d names with conflicting credit codes, %d links refused by `different` (%.2f s)",
                    f.companies, f.merged_keys, f.candidates, f.open, f.code_conflicts, f.refused, f.seconds)

@@ -7,16 +7,13 @@ thousand files costs a handful of task runs and one validation per form.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import logging
 import time
-import uuid
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NONE
 from prefect.utilities.annotations import quote   # a batch's rows: Prefect must not walk every value
 
@@ -27,25 +24,15 @@ from flows.documents import documents_task, split_documents
 from flows.office import office_review_task, split_office
 from flows.parallel import Execution, ParseJob, Sealed, chunks, examine_chunk, parse_local
 from flows.retries import transient_retries
+from support.run_context import current_run_id, run_logger
 from intake.scan import Found, scan_inbox
 from transforms.issues import Issue
 from transforms.submission import Receipt, Verdict, decide
 from warehouse import db, load
 from warehouse.documents import sync_obligations
 from warehouse.lock import RunLock
-from warehouse.runlog import RunRecord
+from warehouse.runlog import RunRecord, utcnow
 from warehouse.snapshot import refresh_snapshot
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
-def _logger():
-    try:
-        return get_run_logger()
-    except Exception:  # called outside a run (plain function call in a script)
-        return logging.getLogger("campaign.ingest")
 
 
 @dataclass
@@ -98,7 +85,7 @@ class IngestResult:
 @task(name="scan-inbox", cache_policy=NONE)
 def scan_task(inbox: Path, config: Config) -> tuple[list[Found], list[tuple[str, str]]]:
     found, skips = scan_inbox(inbox, config.intake, utcnow())
-    _logger().info("scanned %s: %d candidate files, %d skipped", inbox, len(found), len(skips))
+    run_logger().info("scanned %s: %d candidate files, %d skipped", inbox, len(found), len(skips))
     return found, skips
 
 
@@ -129,7 +116,7 @@ def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> tuple[l
             sha, rel = archive_file(f.path, data_dir, expected=(f.size, f.mtime_ns) if f.mtime_ns else None)
         except OSError as exc:   # the file's problem; the archive's own faults (DataDirFault) fail the run
             reason = archive_skip_reason(exc)
-            _logger().warning("not read %s: %s (%s)", f.inbox_path, reason, exc)
+            run_logger().warning("not read %s: %s (%s)", f.inbox_path, reason, exc)
             unread.append((f.inbox_path, reason))
             continue
         receipt = Receipt(f.unit, f.file_name, f.inbox_path, sha, f.size, f.mtime, now, rel)
@@ -159,7 +146,7 @@ def _jobs(fresh: list[Received], data_dir: Path, config: Config, with_bytes: boo
 
 
 def _pending(fresh: list[Received], outcomes: list) -> list[Verdict]:
-    log = _logger()
+    log = run_logger()
     verdicts = []
     for r, (forms, issues, trace) in zip(fresh, outcomes):
         if trace:
@@ -204,7 +191,7 @@ def parse_task(received: list[Received], data_dir: Path, config: Config) -> list
         warm_up()   # import GX while the workers parse: the flow's process would only wait
     outcomes = parse_local(_jobs(fresh, data_dir, config), config.intake, ex)
     if fresh:
-        _logger().info("parsed %d files", len(fresh))
+        run_logger().info("parsed %d files", len(fresh))
     return _pending(fresh, outcomes)
 
 
@@ -273,10 +260,10 @@ def dask_parse(runner, fresh: list[Received], data_dir: Path, config: Config, ex
         try:
             outcomes += future.result()
         except Exception as exc:
-            _logger().warning("parse chunk failed on the cluster (%s): parsing its %d files here", exc, len(part))
+            run_logger().warning("parse chunk failed on the cluster (%s): parsing its %d files here", exc, len(part))
             outcomes += parse_local(part, config.intake, Execution(parallel_min_files=1))
     if fresh:
-        _logger().info("parsed %d files on the Dask cluster", len(fresh))
+        run_logger().info("parsed %d files on the Dask cluster", len(fresh))
     return _pending(fresh, outcomes)
 
 
@@ -299,7 +286,7 @@ def load_task(verdicts: list[Verdict], warehouse: Path, run_id: str) -> None:
         con.close()
     if verdicts:   # progress of a long night: what this batch added to the warehouse
         c = Counter(v.status for v in verdicts)
-        _logger().info("loaded %d files (%s)", len(verdicts), ", ".join(f"{n} {k}" for k, n in sorted(c.items())))
+        run_logger().info("loaded %d files (%s)", len(verdicts), ", ".join(f"{n} {k}" for k, n in sorted(c.items())))
 
 
 def prepare_warehouse(warehouse: Path, config: Config) -> None:
@@ -316,14 +303,6 @@ def prepare_warehouse(warehouse: Path, config: Config) -> None:
         sync_obligations(con, obligations(config))
     finally:
         con.close()
-
-
-def current_run_id() -> str:
-    try:
-        from prefect.runtime import flow_run
-        return str(flow_run.id) if flow_run.id else uuid.uuid4().hex
-    except Exception:
-        return uuid.uuid4().hex
 
 
 @flow(name="ingest", log_prints=True)
@@ -355,12 +334,12 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
             result = _ingest(run, inbox_dir, data, warehouse, config, ex, clock, timings, snapshot)
         except BaseException as exc:
             if run:
-                _logger().error("ingest failed: %s", run.fail(exc))
+                run_logger().error("ingest failed: %s", run.fail(exc))
             raise
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     from flows.story import rule_at
 
-    log = _logger()
+    log = run_logger()
     for v in result.verdicts:
         if v.status == "rejected":
             log.warning("rejected %s: %s", v.receipt.inbox_path, "; ".join(rule_at(i) for i in v.errors[:5]))

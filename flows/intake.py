@@ -7,8 +7,8 @@ No consolidation and no workbook (the night does those); the same run lock as ev
 so an intake never overlaps a night or a hand run; its own `runs` row (flow `intake`). `campaign
 serve` runs it on the office-hours schedule of `[intake_schedule]` (cli/intake_schedule.py).
 
-outbox_task also serves the nightly run and `campaign publish --outbox`: after their receipts are
-in place, the outbox is brought up to date the same way."""
+The outbox itself (flows/outbox.py) is brought up to date the same way after a night or a
+`campaign publish --outbox`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,17 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from prefect import flow, task
-from prefect.cache_policies import NONE
+from prefect import flow
 
 from campaign.config import Config, load_config
 from campaign.dates import parse_date_arg
 from flows.consolidate import sync_task
-from flows.ingest import IngestResult, _logger, current_run_id, ingest_flow, prepare_warehouse, utcnow
-from flows.retries import transient_retries
+from flows.ingest import IngestResult, ingest_flow, prepare_warehouse
+from flows.outbox import outbox_frames, outbox_of, outbox_task
+from flows.publish import data_date, places_task, receipts_task
+from support.run_context import current_run_id, run_logger
 from warehouse import db
 from warehouse.lock import RunInProgress, RunLock
-from warehouse.runlog import RunRecord
+from warehouse.runlog import RunRecord, utcnow
 from warehouse.snapshot import refresh_snapshot
 
 
@@ -48,21 +49,6 @@ class IntakeResult:
                 f"(days counted from {self.as_of}); {self.seconds:.1f} s")
 
 
-def outbox_of(outbox: str | Path | None, inbox: str | Path | None, config: Config) -> Path:
-    """--outbox, else the config's [paths] outbox (a relative one beside the inbox)."""
-    return Path(outbox).expanduser().resolve() if outbox else config.outbox_for(Path(inbox) if inbox else None)
-
-
-def _read(data: Path, config: Config):
-    from warehouse.summary import read_outbox_frames
-
-    con = db.connect(db.warehouse_path(data), read_only=True)
-    try:
-        return read_outbox_frames(con, config.units)
-    finally:
-        con.close()
-
-
 def _meta(config: Config, as_of: dt.date):
     from publish.workbook import PublishMeta
 
@@ -81,30 +67,9 @@ def _only(frames, units: set[str]):
                                if len(issues) else issues)
 
 
-@task(name="write-outbox", cache_policy=NONE, **transient_retries())   # a page open on the share: retried
-def outbox_task(frames, data: Path, outbox: Path, config: Config, as_of: dt.date, seen: set[str] | None = None):
-    """Every registry unit's folder and the office's (publish/outbox.py), from the receipts in <data>/receipts."""
-    from publish.outbox import OutboxMeta, write_outbox
-
-    meta = OutboxMeta(campaign_name=config.raw["campaign"]["name"], timezone=config.timezone, as_of=as_of,
-                      generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None), office=config.office)
-    kinds = {u: config.unit_kind(u) for u in config.units}
-    result = write_outbox(frames, Path(data) / "receipts", outbox, config.units, kinds, meta, seen)
-    _logger().info("outbox %s: %d files updated (%d unit folders, days counted from %s)", outbox,
-                   len(result.written), result.units, as_of)
-    return result
-
-
-def refresh_outbox(data: Path, outbox: Path, config: Config, as_of: dt.date, frames=None, seen=None):
-    """The outbox after a publish (nightly, `campaign publish --outbox`): its receipts are in place."""
-    return outbox_task(frames if frames is not None else _read(data, config), data, outbox, config, as_of, seen)
-
-
 def _answer(run: RunRecord, ingested: IngestResult, data: Path, outbox: Path, config: Config, date: str | None):
     """Receipts and marked copies of the units this run saw a new file of, then the outbox."""
-    from flows.publish import data_date, places_task, receipts_task
-
-    frames = _read(data, config)
+    frames = outbox_frames(data, config)
     as_of = data_date(date, config, frames)
     seen = {v.receipt.unit for v in ingested.verdicts}
     written: list[Path] = []
@@ -148,23 +113,11 @@ def intake_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
             refresh_snapshot(data, completed=row)
         run.finish_with(row)
     except BaseException as exc:
-        _logger().error("intake run %s failed: %s", run.run_id, run.fail(exc))
+        run_logger().error("intake run %s failed: %s", run.run_id, run.fail(exc))
         raise
     finally:
         lock.__exit__(None, None, None)
     result = IntakeResult(run.run_id, ingested, box, receipts, written, as_of,
                           (dt.datetime.now() - started).total_seconds())
-    _logger().info("%s\n%s", result.summary(), "\n".join(ingested.summary().splitlines()[1:]))
+    run_logger().info("%s\n%s", result.summary(), "\n".join(ingested.summary().splitlines()[1:]))
     return result
-
-
-def outbox_after_publish(data: Path, outbox: str | Path | None, inbox: str | Path | None, config: Config,
-                         as_of: dt.date) -> None:
-    """The outbox after a night or a publish, once its receipts are in place. A share that cannot be
-    written is logged and left to the next run: the night's workbook stands (intake_flow, whose whole
-    purpose the outbox is, fails instead)."""
-    box = outbox_of(outbox, inbox, config)
-    try:
-        refresh_outbox(data, box, config, as_of)
-    except Exception as exc:   # noqa: BLE001 — the night is done; the outbox is rewritten by the next run
-        _logger().error("the outbox %s was not brought up to date: %s (the next run tries again)", box, exc)

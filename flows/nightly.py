@@ -11,8 +11,10 @@ from flows.story import published_line
 from flows.artifacts import record_nightly_artifacts
 from campaign.dates import parse_date_arg
 from flows.consolidate import consolidate_flow
-from flows.ingest import IngestResult, current_run_id, ingest_flow, prepare_warehouse, utcnow
-from flows.intake import outbox_after_publish
+from flows.ingest import IngestResult, ingest_flow, prepare_warehouse
+from support.run_context import current_run_id
+from warehouse.runlog import utcnow
+from flows.outbox import outbox_after_publish
 from flows.publish import PublishResult, publish_flow
 from publish.files import PublishFailed
 from warehouse import db

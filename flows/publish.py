@@ -16,7 +16,8 @@ from prefect.cache_policies import NONE
 from campaign.config import Config, load_config
 from flows.story import published_line
 from campaign.dates import default_data_date, newest_arrival, parse_date_arg
-from flows.ingest import _logger, current_run_id
+from support.run_context import current_run_id, run_logger
+from flows.outbox import outbox_after_publish
 from flows.retries import operations_policy, transient_reason, transient_retries
 from publish.files import (LATEST, UPWARD_LATEST, PublishFailed, Staging, save_review, save_summary, save_upward,
                            summary_name, upward_name)
@@ -124,7 +125,7 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
     data = Path(data_dir) if data_dir else config.data_dir
     publish_dir, receipts_dir = data / "publish", data / "receipts"
     db.configure_backoff(config)
-    staging = Staging(*operations_policy(config), transient=transient_reason, log=lambda m: _logger().warning(m))
+    staging = Staging(*operations_policy(config), transient=transient_reason, log=lambda m: run_logger().warning(m))
     with RunLock(data, wait_seconds=config.run_lock_wait):
         frames = read_task(db.warehouse_path(data), config)
         meta = PublishMeta(data_date=data_date(date, config, frames),
@@ -162,13 +163,11 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
         if commit:
             staging.commit()
             if outbox:
-                from flows.intake import outbox_after_publish
-
                 outbox_after_publish(data, outbox, None, config, meta.data_date)
     result = PublishResult(meta.data_date, dated, latest, upward, upward_latest, receipts, writebacks=copies,
                            skipped=skipped,
                            receipts_written=len(written), staging=None if commit else staging)
-    _logger().info("%s", published_line(result))
-    _logger().info("%d receipts in %s, %d written (and %d marked copies)", len(receipts), receipts_dir,
+    run_logger().info("%s", published_line(result))
+    run_logger().info("%d receipts in %s, %d written (and %d marked copies)", len(receipts), receipts_dir,
                    len(written), len(copies))
     return result

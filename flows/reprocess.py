@@ -14,7 +14,8 @@ from prefect.utilities.annotations import quote
 
 from campaign.config import load_config
 from flows.documents import documents_task, split_documents
-from flows.ingest import Received, _logger, current_run_id, examine_task, load_task, prepare_warehouse
+from flows.ingest import Received, examine_task, load_task, prepare_warehouse
+from support.run_context import current_run_id, run_logger
 from transforms.submission import Receipt
 from warehouse import db
 from warehouse.lock import RunLock
@@ -78,10 +79,10 @@ def reprocess_flow(data_dir: str | None = None, unit: str | None = None, since: 
             refresh_snapshot(data, completed=row)
             run.finish_with(row)
         except BaseException as exc:
-            _logger().error("reprocess failed: %s", run.fail(exc))
+            run_logger().error("reprocess failed: %s", run.fail(exc))
             raise
     result = ReprocessResult(run_id, len(verdicts), [
         (v.receipt.inbox_path, before[v.receipt.inbox_path], v.status)
         for v in verdicts if before.get(v.receipt.inbox_path) != v.status])
-    _logger().info("\n%s", result.summary())
+    run_logger().info("\n%s", result.summary())
     return result

@@ -16,13 +16,13 @@ campaign/config.toml.
 from __future__ import annotations
 
 import errno
-import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from prefect.tasks import exponential_backoff
 
+from support.run_context import run_logger
 from warehouse.faults import WarehouseBusy
 
 DEFAULT_RETRIES = 3
@@ -60,15 +60,6 @@ def transient_reason(exc: BaseException) -> str | None:
     return None
 
 
-def _log():
-    try:
-        from prefect import get_run_logger
-
-        return get_run_logger()
-    except Exception:
-        return logging.getLogger("campaign.retries")
-
-
 def retry_transient(task, task_run, state) -> bool:
     """Prefect `retry_condition_fn`: retry transient faults only, and say what and why."""
     try:
@@ -78,10 +69,10 @@ def retry_transient(task, task_run, state) -> bool:
         reason = transient_reason(exc)
         attempt = getattr(task_run, "run_count", 0) or 1
         if reason is None:
-            _log().error("%s failed (%s: %s); not a transient fault, so it is not retried",
+            run_logger("campaign.retries").error("%s failed (%s: %s); not a transient fault, so it is not retried",
                          task.name, type(exc).__name__, exc)
             return False
-        _log().warning("%s failed: %s (%s: %s); retrying with back-off (attempt %d of %d failed)",
+        run_logger("campaign.retries").warning("%s failed: %s (%s: %s); retrying with back-off (attempt %d of %d failed)",
                        task.name, reason, type(exc).__name__, exc, attempt, task.retries + 1)
         return True
 

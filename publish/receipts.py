@@ -161,7 +161,7 @@ def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campai
 RECEIPT_STEM_BYTES = 120    # of the sender's file name in a receipt's name: the whole stays far below 255 bytes
 
 
-def _safe_part(text: str, max_bytes: int) -> str:
+def safe_part(text: str, max_bytes: int) -> str:
     """A name part that is one path component, printable and bounded in bytes."""
     from intake.names import bounded
 
@@ -176,8 +176,8 @@ def _local_naive(value: dt.datetime) -> str:
 def receipt_path(receipts_dir: Path, unit: str, file_name: str, sha256: str) -> Path:
     """receipts/<unit>/<file stem>_<sha8>.html: a unit or file name can never climb out of receipts/,
     and a long name (76 CJK characters, 255 ASCII bytes) is cut to a bounded stem."""
-    return (Path(receipts_dir) / _safe_part(Path(unit).name, 150)
-            / f"{_safe_part(Path(file_name).stem, RECEIPT_STEM_BYTES)}_{sha256[:8]}.html")
+    return (Path(receipts_dir) / safe_part(Path(unit).name, 150)
+            / f"{safe_part(Path(file_name).stem, RECEIPT_STEM_BYTES)}_{sha256[:8]}.html")
 
 
 def receipt_paths(frames: SummaryFrames, receipts_dir: Path) -> list[Path]:

@@ -41,9 +41,9 @@ _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 def writeback_name(file_name: str, sha256: str) -> str:
     """<stem, at most MAX_STEM characters>_<sha256[:8]>_标注.xlsx (beside the HTML receipt)."""
-    from publish.receipts import RECEIPT_STEM_BYTES, _safe_part
+    from publish.receipts import RECEIPT_STEM_BYTES, safe_part
 
-    stem = _safe_part(Path(file_name).stem[:MAX_STEM], RECEIPT_STEM_BYTES)   # one bounded path component
+    stem = safe_part(Path(file_name).stem[:MAX_STEM], RECEIPT_STEM_BYTES)   # one bounded path component
     return f"{stem}_{sha256[:8]}_标注.xlsx"
 
 

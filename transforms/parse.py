@@ -237,7 +237,7 @@ def _table_end(grid: list[list[Any]], start: int, stop: int) -> int:
 # values
 
 @lru_cache(maxsize=None)
-def _field_names(name: str) -> tuple[str, str, str]:
+def field_names(name: str) -> tuple[str, str, str]:
     """(exact Decimal, normalised text, cell reference) field names of a column: built once, shared by
     every record (fewer strings to build, and to pickle back from a parse worker)."""
     return f"{name}__dec", f"{name}__text", f"{name}__cell"
@@ -253,7 +253,7 @@ def _plan(form: Form, cols: dict[str, int]) -> Plan:
     for col in form.columns:
         c = cols.get(col.name)
         out.append((col.name, c, column_letters(c) if c is not None else "", col.kind in NUMERIC_KINDS,
-                    *_field_names(col.name)))
+                    *field_names(col.name)))
     return out
 
 
@@ -314,8 +314,8 @@ def frame_columns(form: Form) -> tuple[str, ...]:
     for col in form.columns:
         columns.append(col.name)
         if col.kind in NUMERIC_KINDS:
-            columns += list(_field_names(col.name)[:2])
-        columns.append(_field_names(col.name)[2])
+            columns += list(field_names(col.name)[:2])
+        columns.append(field_names(col.name)[2])
     return tuple(columns)
 
 

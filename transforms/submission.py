@@ -191,12 +191,12 @@ def oversized_numbers(records: list[FormRecord]) -> list[Issue]:
     """VALUE_TOO_LARGE: a number the warehouse cannot hold (e.g. an 18-digit ID typed into 涉及金额)."""
     from campaign.forms import FORMS_BY_CODE
     from transforms.issues import error
-    from transforms.parse import _field_names
+    from transforms.parse import field_names
 
     out = []
     for rec in records:
         for col in FORMS_BY_CODE[rec.form].numeric_columns:
-            dec_key, _, cell_key = _field_names(col.name)
+            dec_key, _, cell_key = field_names(col.name)
             for row in rec.records:
                 dec, ref = row[dec_key], row[cell_key]
                 if dec is not None and abs(dec) >= _OVERFLOW:

@@ -11,6 +11,7 @@ from typing import Iterator
 import duckdb
 
 from campaign.forms import FORMS, NUMERIC_KINDS, YESNO, Form
+from support.run_context import run_logger
 from warehouse.faults import WarehouseBusy, holder_of
 
 HERE = Path(__file__).parent
@@ -59,17 +60,6 @@ def configure_backoff(config) -> None:
     _BACKOFF[:] = [int(ops.get("retries", 3)) + 1, float(ops.get("retry_delay_seconds", 5))]
 
 
-def _log():
-    try:
-        from prefect import get_run_logger
-
-        return get_run_logger()
-    except Exception:
-        import logging
-
-        return logging.getLogger("campaign.warehouse")
-
-
 def connect(path: Path, read_only: bool = False, attempts: int | None = None, wait: float | None = None
             ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; if another process holds its write lock, retry with back-off (each wait
@@ -92,7 +82,7 @@ def connect(path: Path, read_only: bool = False, attempts: int | None = None, wa
                                     f"close it (or wait for the running job) and retry [{' '.join(str(exc).split())}]"
                                     ) from None
             delay = wait * 2 ** (attempt - 1)
-            _log().warning("warehouse %s is held by another process; retrying in %.0f s (attempt %d of %d failed)",
+            run_logger("campaign.warehouse").warning("warehouse %s is held by another process; retrying in %.0f s (attempt %d of %d failed)",
                            path, delay, attempt, attempts)
             time.sleep(delay)
     raise AssertionError("unreachable")

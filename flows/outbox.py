@@ -1,0 +1,61 @@
+"""The outbox, where the units look (publish/outbox.py writes it): brought up to date by an intake
+(flows/intake.py), after a night's or a hand publish (flows/publish.py), from the receipts in
+<data>/receipts and the warehouse."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from campaign.config import Config
+from flows.retries import transient_retries
+from support.run_context import run_logger
+from publish.outbox import OutboxMeta, write_outbox
+from warehouse import db
+from warehouse.summary import read_outbox_frames
+
+
+def outbox_of(outbox: str | Path | None, inbox: str | Path | None, config: Config) -> Path:
+    """--outbox, else the config's [paths] outbox (a relative one beside the inbox)."""
+    return Path(outbox).expanduser().resolve() if outbox else config.outbox_for(Path(inbox) if inbox else None)
+
+
+def outbox_frames(data: Path, config: Config):
+    """What the receipts and the outbox are built from, read from the warehouse."""
+    con = db.connect(db.warehouse_path(data), read_only=True)
+    try:
+        return read_outbox_frames(con, config.units)
+    finally:
+        con.close()
+
+
+@task(name="write-outbox", cache_policy=NONE, **transient_retries())   # a page open on the share: retried
+def outbox_task(frames, data: Path, outbox: Path, config: Config, as_of: dt.date, seen: set[str] | None = None):
+    """Every registry unit's folder and the office's (publish/outbox.py), from the receipts in <data>/receipts."""
+    meta = OutboxMeta(campaign_name=config.raw["campaign"]["name"], timezone=config.timezone, as_of=as_of,
+                      generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None), office=config.office)
+    kinds = {u: config.unit_kind(u) for u in config.units}
+    result = write_outbox(frames, Path(data) / "receipts", outbox, config.units, kinds, meta, seen)
+    run_logger().info("outbox %s: %d files updated (%d unit folders, days counted from %s)", outbox,
+                   len(result.written), result.units, as_of)
+    return result
+
+
+def refresh_outbox(data: Path, outbox: Path, config: Config, as_of: dt.date, frames=None, seen=None):
+    """The outbox after a publish (nightly, `campaign publish --outbox`): its receipts are in place."""
+    return outbox_task(frames if frames is not None else outbox_frames(data, config), data, outbox, config, as_of, seen)
+
+
+def outbox_after_publish(data: Path, outbox: str | Path | None, inbox: str | Path | None, config: Config,
+                         as_of: dt.date) -> None:
+    """The outbox after a night or a publish, once its receipts are in place. A share that cannot be
+    written is logged and left to the next run: the night's workbook stands (intake_flow, whose whole
+    purpose the outbox is, fails instead)."""
+    box = outbox_of(outbox, inbox, config)
+    try:
+        refresh_outbox(data, box, config, as_of)
+    except Exception as exc:   # noqa: BLE001 — the night is done; the outbox is rewritten by the next run
+        run_logger().error("the outbox %s was not brought up to date: %s (the next run tries again)", box, exc)
