@@ -51,6 +51,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from campaign.forms import FORM1, FORM2, FORM3, Form
+from cli.demo_documents import demo_documents
 from publish.layout import write_form
 
 CENT = Decimal("0.01")
@@ -308,196 +309,237 @@ def _when(date: dt.date, rng: random.Random) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, rng.randint(9, 17), rng.randint(0, 59), rng.randint(0, 59))
 
 
-def _plan(config, seed: int = 2018) -> list[DemoFile]:
-    rng = random.Random(seed)
-    start, due = config.date("screening_start"), config.forms_due
-    if due < start:
-        start, due = due, start
+class _Plan:
+    """The state every scenario draws on: one `random.Random` (drawn in a fixed order, so the same
+    seed gives the same bytes), the units' figures and leads, and the files planned so far."""
 
-    def day(back: int) -> dt.date:
+    def __init__(self, config, seed: int):
+        rng = self.rng = random.Random(seed)
+        start, due = config.date("screening_start"), config.forms_due
+        self.start, self.due = (due, start) if due < start else (start, due)
+        self.names = _Names(rng)
+        self.counties, self.departments = config.counties, config.departments
+        self.units = self.counties + self.departments
+        self.kinds = {u: "county" for u in self.counties} | {u: "department" for u in self.departments}
+        self.fillers = {u: _FILLERS[i % len(_FILLERS)] for i, u in enumerate(self.units)}
+        self.phones = {u: (f"0554-{rng.randint(2, 6)}{rng.randint(100000, 999999)}" if rng.random() < 0.7
+                           else f"1{rng.choice([35, 39, 52, 58, 87])}{rng.randint(10000000, 99999999)}")
+                       for u in self.units}
+        self.leads = self._leads()
+        added_unit = _at(self.counties, 6)
+        self.form1 = {unit: _form1_rows(rng, 0.75 if self.kinds[unit] == "county" else 0.35,
+                                        [(FORM1.sections[0], "其他：养生保健")] if unit == added_unit else [])
+                      for unit in self.units}
+        qualify = {_at(self.counties, i) for i in (1, 3, 4)} - {None}   # 附件3: 无非法集资区县 (0 cases, 否, 否)
+        self.form3 = {u: [_form3_row(u, u in qualify, rng)] for u in self.counties}
+        self.files: list[DemoFile] = []
+
+    def day(self, back: int) -> dt.date:
         """A date `back` days before the due date, kept inside the screening window."""
-        return max(start, min(due, due - dt.timedelta(days=back)))
+        return max(self.start, min(self.due, self.due - dt.timedelta(days=back)))
 
-    names = _Names(rng)
-    counties, departments = config.counties, config.departments
-    units = counties + departments
-    kinds = {u: "county" for u in counties} | {u: "department" for u in departments}
-    fillers = {u: _FILLERS[i % len(_FILLERS)] for i, u in enumerate(units)}
-    phones = {u: (f"0554-{rng.randint(2, 6)}{rng.randint(100000, 999999)}" if rng.random() < 0.7
-                  else f"1{rng.choice([35, 39, 52, 58, 87])}{rng.randint(10000000, 99999999)}") for u in units}
+    def _leads(self) -> dict[str, list[dict[str, Any]]]:
+        """附件2 of every unit: the shared companies (by registry position), then its own."""
+        counties, departments, rng = self.counties, self.departments, self.rng
+        leads: dict[str, list[dict[str, Any]]] = {u: [] for u in self.units}
+        for idx, reporters in _SHARE_PLAN:
+            reporters = [u for u in (_at(counties if kind == "county" else departments, i) for kind, i in reporters) if u]
+            if len(reporters) < 2:
+                continue
+            canonical, variants, (industry, mode, internet) = _SHARED[idx]
+            base = _company(rng, canonical, industry, mode, internet, cross=idx in (0, 3))
+            for k, unit in enumerate(reporters):
+                row = dict(base)
+                if k:
+                    row["company_name"] = variants[(k - 1) % len(variants)]
+                    if idx == 3:    # the two reports of 中鑫财富 disagree on the amount and people
+                        row["amount"] = (base["amount"] * Decimal("1.2")).quantize(CENT)
+                        row["unpaid"] = min(row["unpaid"], row["amount"])
+                        row["people"] = base["people"] + rng.randint(10, 80)
+                leads[unit].append(row)
+        for unit in self.units:
+            own = rng.randint(2, 5) if self.kinds[unit] == "county" else rng.randint(1, 3)
+            for _ in range(own):
+                name, industry, mode, internet = self.names.draw()
+                leads[unit].append(_company(rng, name, industry, mode, internet))
+            rng.shuffle(leads[unit])
+        return leads
 
-    # --- shared leads: who reports what (by position in the registry) -----------------------
-    def at(seq: list[str], i: int) -> str | None:
-        return seq[i] if i < len(seq) else None
-
-    share_plan = [  # (shared index, [reporting units in order: first uses the canonical name])
-        (0, [at(counties, 0), at(departments, 0), at(departments, 3)]),
-        (1, [at(counties, 6), at(counties, 5)]),
-        (2, [at(counties, 2), at(departments, 1)]),
-        (3, [at(counties, 1), at(departments, 2)]),
-        (4, [at(counties, 3), at(departments, 6)]),
-    ]
-    leads: dict[str, list[dict[str, Any]]] = {u: [] for u in units}
-    for idx, reporters in share_plan:
-        reporters = [u for u in reporters if u]
-        if len(reporters) < 2:
-            continue
-        canonical, variants, (industry, mode, internet) = _SHARED[idx]
-        cross = idx in (0, 3)
-        base = _company(rng, canonical, industry, mode, internet, cross=cross)
-        for k, unit in enumerate(reporters):
-            row = dict(base)
-            if k:
-                row["company_name"] = variants[(k - 1) % len(variants)]
-                if idx == 3:    # the two reports of 中鑫财富 disagree on the amount and people
-                    row["amount"] = (base["amount"] * Decimal("1.2")).quantize(CENT)
-                    row["unpaid"] = min(row["unpaid"], row["amount"])
-                    row["people"] = base["people"] + rng.randint(10, 80)
-            leads[unit].append(row)
-    for unit in units:
-        own = rng.randint(2, 5) if kinds[unit] == "county" else rng.randint(1, 3)
-        for _ in range(own):
-            name, industry, mode, internet = names.draw()
-            leads[unit].append(_company(rng, name, industry, mode, internet))
-        rng.shuffle(leads[unit])
-
-    # --- 附件1 figures ------------------------------------------------------------------------
-    added_unit = at(counties, 6)
-    form1: dict[str, list[dict[str, Any]]] = {}
-    for unit in units:
-        added = [(FORM1.sections[0], "其他：养生保健")] if unit == added_unit else []
-        form1[unit] = _form1_rows(rng, 0.75 if kinds[unit] == "county" else 0.35, added)
-
-    # --- 附件3: the 2nd, 4th and 5th counties qualify as 无非法集资区县 (0 cases, 否, 否) -------
-    qualify = {at(counties, i) for i in (1, 3, 4)} - {None}
-    form3 = {u: [_form3_row(u, u in qualify, rng)] for u in counties}
-
-    # --- files ----------------------------------------------------------------------------------
-    files: list[DemoFile] = []
-
-    def footer(unit: str, date: dt.date) -> dict[str, Any]:
-        return {"filler": fillers[unit][0], "phone": phones[unit], "date": date}
-
-    def sheets_for(unit: str, date: dt.date, *, f1=None, f2=None, totals1=None, origin=(1, 1),
+    def sheets_for(self, unit: str, date: dt.date, *, f1=None, f2=None, totals1=None, origin=(1, 1),
                    titles: dict[str, str] | None = None, order: tuple[str, ...] | None = None,
                    blank_form3: bool = False) -> list[_Sheet]:
-        foot = footer(unit, date)
+        foot = {"filler": self.fillers[unit][0], "phone": self.phones[unit], "date": date}
         titles = titles or {}
         out = {
-            "附件1": _Sheet(FORM1, f1 if f1 is not None else form1[unit], titles.get("附件1"), foot, origin, totals1),
-            "附件2": _Sheet(FORM2, f2 if f2 is not None else leads[unit], titles.get("附件2"), foot, origin),
+            "附件1": _Sheet(FORM1, f1 if f1 is not None else self.form1[unit], titles.get("附件1"), foot, origin, totals1),
+            "附件2": _Sheet(FORM2, f2 if f2 is not None else self.leads[unit], titles.get("附件2"), foot, origin),
         }
-        if kinds[unit] == "county":
-            out["附件3"] = _Sheet(FORM3, form3[unit], titles.get("附件3"), foot, origin)
+        if self.kinds[unit] == "county":
+            out["附件3"] = _Sheet(FORM3, self.form3[unit], titles.get("附件3"), foot, origin)
         elif blank_form3:
             out["附件3"] = _Sheet(FORM3, [{}], titles.get("附件3"), None, origin)
         return [out[code] for code in (order or tuple(out))]
 
-    def add(unit: str, name: str, verdict: str, rule: str | None, note: str, date: dt.date | None,
+    def add(self, unit: str, name: str, verdict: str, rule: str | None, note: str, date: dt.date | None,
             sheets: list[_Sheet] | None = None, warnings: tuple[str, ...] = (),
             raw: Callable[[], bytes] | None = None) -> None:
-        when = _when(date, rng) if date else None
-        author = fillers[unit][0]
+        when = _when(date, self.rng) if date else None
+        author = self.fillers[unit][0]
         build = raw or (lambda s=sheets, a=author, w=when: _workbook_bytes(s, a, w))
-        files.append(DemoFile(unit, name, verdict, rule, note, date,
-                              tuple(s.form.code for s in (sheets or [])), warnings, build, when))
+        self.files.append(DemoFile(unit, name, verdict, rule, note, date,
+                                   tuple(s.form.code for s in (sheets or [])), warnings, build, when))
 
-    for i, unit in enumerate(counties):
-        date = day(rng.randint(0, 9))
-        if i == 0:
-            add(unit, f"{unit}.xlsx", "accepted", None, "规范填报，三张表齐全 clean workbook, 3 sheets", date,
-                sheets_for(unit, date))
-            owner = fillers[unit][1]
-            files.append(DemoFile(unit, f"~${unit}.xlsx", "ignored", "LOCK_FILE",
-                                  "Excel 锁定文件 Excel owner/lock file, not a workbook", None,
-                                  build=lambda o=owner: _lock_file_bytes(o), when=files[-1].when))
-        elif i == 1:
-            messy1 = _messy_rows(rng, form1[unit], FORM1)
-            sums = {s: sum((r["amount"] for r in form1[unit] if r["section"] == s), Decimal(0)) for s in FORM1.sections}
-            totals = {s: {"amount": f"{v:,.2f}"} for s, v in sums.items()}   # 合计 typed as text too
-            add(unit, f"{unit}.xlsx", "accepted", None,
-                "数字以文本存储（'12.00'、'1,234.50'、全角'１２'），空值写作—、/、无 numbers as text, blank markers",
-                date, sheets_for(unit, date, f1=messy1, f2=_messy_rows(rng, leads[unit], FORM2), totals1=totals))
-        elif i == 2:
-            add(unit, f"{unit}风险排查.xlsx", "accepted", None,
-                "工作表改名并重排（附件3、附件1、附件2） sheets renamed and reordered", date,
-                sheets_for(unit, date, titles={"附件1": "附件1 统计表", "附件2": "Sheet1", "附件3": "Sheet2"},
-                           order=("附件3", "附件1", "附件2")))
-        elif i == 3:
-            add(unit, f"{unit}.xlsx", "accepted", None, "表格前有两行空行和一列空列（从B3开始） tables offset to B3",
-                date, sheets_for(unit, date, origin=(3, 2)))
-        elif i == 4:
-            first = day(rng.randint(7, 10))
-            later = max(date, first + dt.timedelta(days=rng.randint(3, 6)))
-            later = min(later, due)
-            early_f1 = [dict(r) for r in form1[unit]]
-            fix = next((r for r in early_f1 if r["screened"] > r["problem_count"]), early_f1[0])
-            fix["screened"] += 1 if fix["screened"] == fix["problem_count"] else -1   # fixed later
-            early_f2 = leads[unit][:-1]                           # the company the correction adds
-            add(unit, f"{unit}_{first:%Y%m%d}.xlsx", "superseded", "SUPERSEDED",
-                "首次报送，数据有效，被更正版取代 first submission, valid, superseded", first,
-                sheets_for(unit, first, f1=early_f1, f2=early_f2))
-            add(unit, f"{unit}_{later:%Y%m%d}（更正）.xlsx", "accepted", None,
-                "更正后重新报送：补报一家企业、更正排查机构数 corrected resubmission (later footer date)", later,
-                sheets_for(unit, later))
-        elif i == 5:
-            for s in sheets_for(unit, date):
-                add(unit, f"{unit}_{s.form.code}.xlsx", "accepted", None,
-                    f"三张表分三个文件报送：{s.form.code} forms sent as separate files", date, [s])
-        elif i == 6:
-            add(unit, f"{unit}.xlsx", "accepted", None,
-                "重点领域增加一行“其他：养生保健”，合计含该行 added row in 重点领域", date, sheets_for(unit, date))
-        elif i == 7:
-            draft = day(rng.randint(8, 12))
-            sums = sum((r["amount"] for r in form1[unit] if r["section"] == FORM1.sections[0]), Decimal(0))
-            wrong = {FORM1.sections[0]: {"amount": sums + 100}}
-            add(unit, f"{unit}_初稿.xlsx", "rejected", "SUM_MISMATCH",
-                "附件1 重点领域合计的涉及金额比各行之和多100.00 重点领域 合计 amount off by 100.00", draft,
-                sheets_for(unit, draft, totals1=wrong))
-            final = min(due, max(date, draft + dt.timedelta(days=2)))
-            add(unit, f"{unit}.xlsx", "accepted", None, "更正后的规范文件 the corrected clean file", final,
-                sheets_for(unit, final))
-        else:
-            add(unit, f"{unit}.xlsx", "accepted", None, "规范填报 clean", date, sheets_for(unit, date))
 
-    formula_name = '=HYPERLINK("http://www.hn-jinfu.example","淮南金福理财咨询有限公司")'
-    for i, unit in enumerate(departments):
-        date = day(rng.randint(0, 10))
-        if i == 0:
-            add(unit, f"{unit}.xlsx", "accepted", None, "部门规范填报，附件3 空白模板 clean; blank 附件3 template left in",
-                date, sheets_for(unit, date, blank_form3=True), warnings=("FOOTER_DATE_MISSING",))
-        elif i == 1:
-            f2 = list(leads[unit]) + [_company(rng, formula_name, "民间投融资中介", "代客理财，承诺月息2%", "线上")]
-            add(unit, f"{unit}.xlsx", "accepted", None,
-                "企业名称以“=HYPERLINK(”开头（文本，非公式） company name starting with '=' stored as text",
-                date, sheets_for(unit, date, f2=f2), warnings=("FORMULA_LIKE_TEXT",))
-        elif i == 4:
-            bad_day = day(rng.randint(8, 12))
-            bad = [dict(r) for r in leads[unit]]
-            bad[0]["cross_province"] = "Y"
-            add(unit, f"{unit}_{bad_day:%m%d}.xlsx", "rejected", "ENUM_VALUE",
-                "附件2 第1行“是否跨省”填写为“Y” 是否跨省 = 'Y' in row 1", bad_day,
-                sheets_for(unit, bad_day, f2=bad))
-            good = min(due, max(date, bad_day + dt.timedelta(days=1)))
-            add(unit, f"{unit}.xlsx", "accepted", None, "更正后的规范文件 the corrected clean file", good,
-                sheets_for(unit, good))
-        elif i == 8:
-            short = "旅游委" if unit == "市旅游发展委员会" else unit
-            add(unit, f"{short}.xlsx", "accepted", None, "部门规范填报 clean", date, sheets_for(unit, date))
-            good = files[-1]
-            later = min(due, date + dt.timedelta(days=2))
-            add(unit, f"{short}（修改稿）.xlsx", "rejected", "UNREADABLE_FILE",
-                "损坏文件：zip 被截断（只有前60%字节） truncated zip (first 60% of a workbook)", later,
-                raw=lambda g=good: (lambda b: b[: len(b) * 6 // 10])(g.build()))
-            files[-1].forms = ()
-        else:
-            add(unit, f"{unit}.xlsx", "accepted", None, "部门规范填报 clean", date, sheets_for(unit, date))
-    from cli.demo_documents import demo_documents   # 实施方案, 工作动态信息, 总结报告 (no draw from rng)
+def _at(seq: list[str], i: int) -> str | None:
+    return seq[i] if i < len(seq) else None
 
-    for unit, name, kind, when, build, note in demo_documents(config):
-        files.append(DemoFile(unit, name, "document", None, note or kind, when, build=build,
-                              when=dt.datetime(when.year, when.month, when.day, 10, 0), document_kind=kind))
-    return files
+
+# the companies several units report (index into _SHARED, reporters in order: the first uses the
+# canonical name), by registry position
+_SHARE_PLAN = [
+    (0, [("county", 0), ("department", 0), ("department", 3)]),
+    (1, [("county", 6), ("county", 5)]),
+    (2, [("county", 2), ("department", 1)]),
+    (3, [("county", 1), ("department", 2)]),
+    (4, [("county", 3), ("department", 6)]),
+]
+
+
+# --------------------------------------------------------------------------------------
+# the scenarios: what the unit at each registry position sends (the others send a clean file)
+
+def _clean_with_lock_file(p: _Plan, unit: str, date: dt.date) -> None:
+    p.add(unit, f"{unit}.xlsx", "accepted", None, "规范填报，三张表齐全 clean workbook, 3 sheets", date,
+          p.sheets_for(unit, date))
+    owner = p.fillers[unit][1]
+    p.files.append(DemoFile(unit, f"~${unit}.xlsx", "ignored", "LOCK_FILE",
+                            "Excel 锁定文件 Excel owner/lock file, not a workbook", None,
+                            build=lambda o=owner: _lock_file_bytes(o), when=p.files[-1].when))
+
+
+def _numbers_as_text(p: _Plan, unit: str, date: dt.date) -> None:
+    messy1 = _messy_rows(p.rng, p.form1[unit], FORM1)
+    sums = {s: sum((r["amount"] for r in p.form1[unit] if r["section"] == s), Decimal(0)) for s in FORM1.sections}
+    totals = {s: {"amount": f"{v:,.2f}"} for s, v in sums.items()}   # 合计 typed as text too
+    p.add(unit, f"{unit}.xlsx", "accepted", None,
+          "数字以文本存储（'12.00'、'1,234.50'、全角'１２'），空值写作—、/、无 numbers as text, blank markers",
+          date, p.sheets_for(unit, date, f1=messy1, f2=_messy_rows(p.rng, p.leads[unit], FORM2), totals1=totals))
+
+
+def _sheets_renamed(p: _Plan, unit: str, date: dt.date) -> None:
+    p.add(unit, f"{unit}风险排查.xlsx", "accepted", None,
+          "工作表改名并重排（附件3、附件1、附件2） sheets renamed and reordered", date,
+          p.sheets_for(unit, date, titles={"附件1": "附件1 统计表", "附件2": "Sheet1", "附件3": "Sheet2"},
+                       order=("附件3", "附件1", "附件2")))
+
+
+def _offset_tables(p: _Plan, unit: str, date: dt.date) -> None:
+    p.add(unit, f"{unit}.xlsx", "accepted", None, "表格前有两行空行和一列空列（从B3开始） tables offset to B3",
+          date, p.sheets_for(unit, date, origin=(3, 2)))
+
+
+def _corrected_resend(p: _Plan, unit: str, date: dt.date) -> None:
+    first = p.day(p.rng.randint(7, 10))
+    later = min(max(date, first + dt.timedelta(days=p.rng.randint(3, 6))), p.due)
+    early_f1 = [dict(r) for r in p.form1[unit]]
+    fix = next((r for r in early_f1 if r["screened"] > r["problem_count"]), early_f1[0])
+    fix["screened"] += 1 if fix["screened"] == fix["problem_count"] else -1   # fixed later
+    early_f2 = p.leads[unit][:-1]                           # the company the correction adds
+    p.add(unit, f"{unit}_{first:%Y%m%d}.xlsx", "superseded", "SUPERSEDED",
+          "首次报送，数据有效，被更正版取代 first submission, valid, superseded", first,
+          p.sheets_for(unit, first, f1=early_f1, f2=early_f2))
+    p.add(unit, f"{unit}_{later:%Y%m%d}（更正）.xlsx", "accepted", None,
+          "更正后重新报送：补报一家企业、更正排查机构数 corrected resubmission (later footer date)", later,
+          p.sheets_for(unit, later))
+
+
+def _three_files(p: _Plan, unit: str, date: dt.date) -> None:
+    for sheet in p.sheets_for(unit, date):
+        p.add(unit, f"{unit}_{sheet.form.code}.xlsx", "accepted", None,
+              f"三张表分三个文件报送：{sheet.form.code} forms sent as separate files", date, [sheet])
+
+
+def _added_row(p: _Plan, unit: str, date: dt.date) -> None:
+    p.add(unit, f"{unit}.xlsx", "accepted", None,
+          "重点领域增加一行“其他：养生保健”，合计含该行 added row in 重点领域", date, p.sheets_for(unit, date))
+
+
+def _draft_with_wrong_total(p: _Plan, unit: str, date: dt.date) -> None:
+    draft = p.day(p.rng.randint(8, 12))
+    sums = sum((r["amount"] for r in p.form1[unit] if r["section"] == FORM1.sections[0]), Decimal(0))
+    wrong = {FORM1.sections[0]: {"amount": sums + 100}}
+    p.add(unit, f"{unit}_初稿.xlsx", "rejected", "SUM_MISMATCH",
+          "附件1 重点领域合计的涉及金额比各行之和多100.00 重点领域 合计 amount off by 100.00", draft,
+          p.sheets_for(unit, draft, totals1=wrong))
+    final = min(p.due, max(date, draft + dt.timedelta(days=2)))
+    p.add(unit, f"{unit}.xlsx", "accepted", None, "更正后的规范文件 the corrected clean file", final,
+          p.sheets_for(unit, final))
+
+
+def _clean_county(p: _Plan, unit: str, date: dt.date) -> None:
+    p.add(unit, f"{unit}.xlsx", "accepted", None, "规范填报 clean", date, p.sheets_for(unit, date))
+
+
+def _blank_form3_left_in(p: _Plan, unit: str, date: dt.date) -> None:
+    p.add(unit, f"{unit}.xlsx", "accepted", None, "部门规范填报，附件3 空白模板 clean; blank 附件3 template left in",
+          date, p.sheets_for(unit, date, blank_form3=True), warnings=("FOOTER_DATE_MISSING",))
+
+
+_FORMULA_NAME = '=HYPERLINK("http://www.hn-jinfu.example","淮南金福理财咨询有限公司")'
+
+
+def _formula_like_name(p: _Plan, unit: str, date: dt.date) -> None:
+    f2 = list(p.leads[unit]) + [_company(p.rng, _FORMULA_NAME, "民间投融资中介", "代客理财，承诺月息2%", "线上")]
+    p.add(unit, f"{unit}.xlsx", "accepted", None,
+          "企业名称以“=HYPERLINK(”开头（文本，非公式） company name starting with '=' stored as text",
+          date, p.sheets_for(unit, date, f2=f2), warnings=("FORMULA_LIKE_TEXT",))
+
+
+def _wrong_yes_no_then_fixed(p: _Plan, unit: str, date: dt.date) -> None:
+    bad_day = p.day(p.rng.randint(8, 12))
+    bad = [dict(r) for r in p.leads[unit]]
+    bad[0]["cross_province"] = "Y"
+    p.add(unit, f"{unit}_{bad_day:%m%d}.xlsx", "rejected", "ENUM_VALUE",
+          "附件2 第1行“是否跨省”填写为“Y” 是否跨省 = 'Y' in row 1", bad_day,
+          p.sheets_for(unit, bad_day, f2=bad))
+    good = min(p.due, max(date, bad_day + dt.timedelta(days=1)))
+    p.add(unit, f"{unit}.xlsx", "accepted", None, "更正后的规范文件 the corrected clean file", good,
+          p.sheets_for(unit, good))
+
+
+def _truncated_later_edit(p: _Plan, unit: str, date: dt.date) -> None:
+    short = "旅游委" if unit == "市旅游发展委员会" else unit
+    p.add(unit, f"{short}.xlsx", "accepted", None, "部门规范填报 clean", date, p.sheets_for(unit, date))
+    good = p.files[-1]
+    later = min(p.due, date + dt.timedelta(days=2))
+    p.add(unit, f"{short}（修改稿）.xlsx", "rejected", "UNREADABLE_FILE",
+          "损坏文件：zip 被截断（只有前60%字节） truncated zip (first 60% of a workbook)", later,
+          raw=lambda g=good: (lambda b: b[: len(b) * 6 // 10])(g.build()))
+    p.files[-1].forms = ()
+
+
+def _clean_department(p: _Plan, unit: str, date: dt.date) -> None:
+    p.add(unit, f"{unit}.xlsx", "accepted", None, "部门规范填报 clean", date, p.sheets_for(unit, date))
+
+
+# registry position -> scenario (the module docstring names them by the default registry's units);
+# each unit's footer date is drawn first, then its scenario draws what it needs
+COUNTY_SCENARIOS = {0: _clean_with_lock_file, 1: _numbers_as_text, 2: _sheets_renamed, 3: _offset_tables,
+                    4: _corrected_resend, 5: _three_files, 6: _added_row, 7: _draft_with_wrong_total}
+DEPARTMENT_SCENARIOS = {0: _blank_form3_left_in, 1: _formula_like_name, 4: _wrong_yes_no_then_fixed,
+                        8: _truncated_later_edit}
+
+
+def _plan(config, seed: int = 2018) -> list[DemoFile]:
+    p = _Plan(config, seed)
+    for i, unit in enumerate(p.counties):
+        COUNTY_SCENARIOS.get(i, _clean_county)(p, unit, p.day(p.rng.randint(0, 9)))
+    for i, unit in enumerate(p.departments):
+        DEPARTMENT_SCENARIOS.get(i, _clean_department)(p, unit, p.day(p.rng.randint(0, 10)))
+    for unit, name, kind, when, build, note in demo_documents(config):   # no draw from rng
+        p.files.append(DemoFile(unit, name, "document", None, note or kind, when, build=build,
+                                when=dt.datetime(when.year, when.month, when.day, 10, 0), document_kind=kind))
+    return p.files
 
 
 def demo_manifest(config, seed: int = 2018) -> list[dict[str, Any]]:
