@@ -123,7 +123,7 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
     except BaseException as exc:           # a bug of the warm start itself: the client hears of it
         print(f"campaign {request['argv'][0]}: internal error in the warm start: {type(exc).__name__}: {exc}",
               file=sys.stderr)
-    from cli.main import exit_now
+    from cli.exits import exit_now
 
     def report() -> None:
         try:

@@ -329,7 +329,7 @@ def test_prefects_drain_progress_at_exit_is_not_the_commands_last_line(caplog):
     its workers send what is left to a slow server; a worker dropping items is still said."""
     import logging
 
-    from cli.main import quiet_drain_progress
+    from cli.exits import quiet_drain_progress
 
     quiet_drain_progress()
     with caplog.at_level(logging.WARNING):
