@@ -18,6 +18,8 @@ from flows.story import published_line
 from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from support.run_context import current_run_id, run_logger
 from flows.outbox import outbox_after_publish
+from flows.parallel import Execution
+from flows.publish_pool import draw_copies
 from flows.retries import operations_policy, transient_reason, transient_retries
 from publish.files import (LATEST, UPWARD_LATEST, PublishFailed, Staging, save_review, save_summary, save_upward,
                            summary_name, upward_name)
@@ -100,11 +102,13 @@ def places_task(frames: SummaryFrames, data: Path) -> dict:
 
 @task(name="write-receipts", cache_policy=NONE, **transient_retries())
 def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, force: bool = False,
-                  staging: Staging | None = None, files: dict | None = None, data: Path | None = None
-                  ) -> tuple[list[Path], list[Path]]:
-    """The marked copies (write-back receipts), then the HTML receipts that point to them."""
+                  staging: Staging | None = None, files: dict | None = None, data: Path | None = None,
+                  execution: Execution | None = None) -> tuple[list[Path], list[Path]]:
+    """The marked copies (write-back receipts; many: in a process pool, flows/publish_pool.py),
+    then the HTML receipts that point to them."""
     names, copies = write_writebacks(frames, files or {}, receipts_dir, data or receipts_dir.parent,
-                                     meta.office, force, staging)
+                                     meta.office, force, staging,
+                                     draw_all=None if execution is None else lambda jobs: draw_copies(jobs, execution))
     pages = write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone, force,
                            staging, office=meta.office, files=files, writebacks=names)
     return pages, copies
@@ -152,7 +156,8 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                     dated, latest, upward, upward_latest = workbook_task(frames, publish_dir, meta, stamped, staging,
                                                                          places)
                 written, copies = ([], []) if unchanged else receipts_task(frames, receipts_dir, meta, force,
-                                                                           staging, files, data)
+                                                                           staging, files, data,
+                                                                           Execution.from_config(config))
                 night.published(stamped, dated)
         except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
             staging.discard()

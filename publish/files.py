@@ -50,6 +50,22 @@ def atomic_write(path: Path, data: bytes) -> Path:
     return path
 
 
+WRITERS = 4   # fsync is most of a small file's write (≈ 1.3 ms here); a few in flight overlap ≈ 5×
+
+
+def write_many(items, staging: "Staging | None" = None) -> list[Path]:
+    """Write (path, bytes) pairs, each as atomic_write or staging.write does, a few at a time
+    (the fsyncs overlap, the bytes are already built); the paths in the order given."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = list(items)
+    one = (lambda pair: staging.write(*pair)) if staging is not None else (lambda pair: atomic_write(*pair))
+    if len(items) < 2:
+        return [one(pair) for pair in items]
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="publish-write") as pool:
+        return list(pool.map(one, items))
+
+
 class Staging:
     """Publish all-or-nothing: every output of the night (dated summary, latest.xlsx, receipts,
     snapshot) is first written complete under a temporary name in its own folder; only when all

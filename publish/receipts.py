@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from publish.files import atomic_write
+from publish.files import write_many
 from publish.receipt_documents import document_next_step, document_verdict, is_document
 from warehouse.queries import SummaryFrames
 
@@ -224,7 +224,7 @@ def write_receipts(frames: SummaryFrames, receipts_dir: Path, campaign_name: str
     by_file = {k: g.to_dict("records") for k, g in issues.groupby(["unit", "sha256"])} if len(issues) else {}
     current = current_files(frames, tz)
     files, writebacks = files or {}, writebacks or {}
-    written = []
+    changed: list[tuple[Path, bytes]] = []
     for sub in frames.submissions.to_dict("records"):
         found = [] if sub["status"] == "duplicate" else by_file.get((sub["unit"], sub["sha256"]), [])
         fp = files.get(sub["sha256"])
@@ -235,6 +235,5 @@ def write_receipts(frames: SummaryFrames, receipts_dir: Path, campaign_name: str
                                        else next_steps(sub, current.get(sub["unit"], []))),
                             marked_copy=None if sub["status"] == "duplicate" else writebacks.get(sub["sha256"]))
         if force or not _unchanged(path, html):
-            data = html.encode("utf-8")
-            written.append(staging.write(path, data) if staging is not None else atomic_write(path, data))
-    return written
+            changed.append((path, html.encode("utf-8")))
+    return write_many(changed, staging)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -227,17 +228,38 @@ def wants_copy(sub: Mapping[str, Any]) -> bool:
     return sub.get("status") == "rejected" or (sub.get("status") == "accepted" and bool(sub.get("warning_count")))
 
 
-def write_writebacks(frames, files: Mapping, receipts_dir: Path, data_dir: Path, office: Mapping | None = None,
-                     force: bool = False, staging=None) -> tuple[dict[str, str], list[Path]]:
-    """A marked copy for every file that wants one, in receipts/<unit>/, written when what it
-    would say changed. Returns (sha256 -> the copy's file name, the paths written)."""
-    from publish.files import atomic_write
+@dataclass(frozen=True)
+class CopyJob:
+    """One marked copy to draw: everything marked_copy needs, picklable (a worker process draws it)."""
+    path: Path                   # where the copy goes
+    archive: str | None          # the unit's archived file (read where the copy is drawn)
+    issues: list
+    places: dict
+    verdict: str                 # "<file name>：<verdict>", the 问题清单's first line
+    office: dict | None
+    sheets: list | None          # the grid the pipeline read (a workbook openpyxl cannot load)
+    stamp: str
+
+
+def draw_copy(job: CopyJob) -> bytes:
+    """The marked copy's bytes (run in the flow's process or in a worker: no state, same result)."""
+    try:
+        data = Path(job.archive).read_bytes() if job.archive else b""
+    except OSError:
+        data = b""
+    return marked_copy(data, job.issues, job.places, job.verdict, job.office, job.sheets, stamp=job.stamp)
+
+
+def copy_jobs(frames, files: Mapping, receipts_dir: Path, data_dir: Path, office: Mapping | None = None,
+              force: bool = False) -> tuple[dict[str, str], list[CopyJob]]:
+    """(sha256 -> the copy's file name of every file that wants one, the copies to draw: those whose
+    stamp — what the copy would say — differs from the copy in place, or all with `force`)."""
     from publish.receipts import receipt_path, verdict_text
 
     issues = frames.validation_issues
     by_file = {k: g.to_dict("records") for k, g in issues.groupby(["unit", "sha256"])} if len(issues) else {}
     names: dict[str, str] = {}
-    written: list[Path] = []
+    jobs: list[CopyJob] = []
     docs = getattr(frames, "documents", None)
     documents = set(docs["sha256"]) if docs is not None and "sha256" in docs else set()
     for sub in frames.submissions.to_dict("records"):
@@ -255,11 +277,21 @@ def write_writebacks(frames, files: Mapping, receipts_dir: Path, data_dir: Path,
         stamp = _stamp(found, places, verdict, office)
         if not force and _stamp_of(path) == stamp:
             continue
-        try:
-            data = (Path(data_dir) / sub["archive_path"]).read_bytes()
-        except (OSError, TypeError):
-            data = b""
-        body = marked_copy(data, found, places, f"{sub['file_name']}：{verdict}", office,
-                           fp.sheets if fp is not None else None, stamp=stamp)
-        written.append(staging.write(path, body) if staging is not None else atomic_write(path, body))
-    return names, written
+        archive = sub["archive_path"]
+        jobs.append(CopyJob(path, str(Path(data_dir) / archive) if isinstance(archive, str) else None, found, places,
+                            f"{sub['file_name']}：{verdict}", dict(office) if office is not None else None,
+                            fp.sheets if fp is not None else None, stamp))
+    return names, jobs
+
+
+def write_writebacks(frames, files: Mapping, receipts_dir: Path, data_dir: Path, office: Mapping | None = None,
+                     force: bool = False, staging=None, draw_all=None) -> tuple[dict[str, str], list[Path]]:
+    """A marked copy for every file that wants one, in receipts/<unit>/, written when what it
+    would say changed. Returns (sha256 -> the copy's file name, the paths written).
+    draw_all(jobs) -> their bytes in order (flows/publish.py: a process pool on a big night);
+    default: drawn one by one here."""
+    from publish.files import write_many
+
+    names, jobs = copy_jobs(frames, files, receipts_dir, data_dir, office, force)
+    bodies = draw_all(jobs) if draw_all is not None and jobs else [draw_copy(job) for job in jobs]
+    return names, write_many(zip((job.path for job in jobs), bodies), staging)

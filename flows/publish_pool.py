@@ -1,0 +1,58 @@
+"""The marked copies of a big night, drawn in a process pool.
+
+A marked copy is openpyxl loading and saving the unit's whole workbook (≈ 0.1 s each, pure
+Python): a first night at N = 3,000 draws ≈ 250 of them. They are independent, so a pool of
+`[execution] parse_workers` processes (0 = one per core) draws them when there are at least
+`parallel_min_files` to draw; fewer are drawn in the flow's own process (a pool's start costs
+more than it saves). Each copy is drawn by the same pure function wherever it runs
+(publish.writeback.draw_copy) and written by the flow in order, so the copies are the same
+whichever way they were drawn. A pool that cannot start or loses a worker does not stop the
+publish: what it did not draw is drawn here.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable, Sequence
+
+from flows.parallel import Execution
+from publish.writeback import CopyJob, draw_copy
+from support.processes import die_with_parent, main_not_reimported
+
+log = logging.getLogger("campaign.publish")
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Workers forked from a server (never a fork of the flow's process: Prefect's threads hold locks)."""
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["publish.writeback"])   # openpyxl imported once, before the fork
+    except ValueError:
+        ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+                               initargs=(os.getpid(),))
+
+
+def draw_copies(jobs: Sequence[CopyJob], ex: Execution) -> list[bytes]:
+    """Every job's bytes, in order: in a pool for many, else here."""
+    if ex.workers <= 1 or len(jobs) < ex.parallel_min_files:
+        return [draw_copy(job) for job in jobs]
+    out: list[bytes] = []
+    try:
+        # small chunks keep both workers busy to the end; a copy's job is small to send
+        size = max(1, min(8, math.ceil(len(jobs) / (ex.workers * 4))))
+        with _pool(min(ex.workers, len(jobs))) as pool:
+            with main_not_reimported():   # workers start on the first submits
+                results = pool.map(draw_copy, jobs, chunksize=size)
+            for body in results:
+                out.append(body)
+    except (BrokenProcessPool, OSError) as exc:
+        log.warning("the marked-copy worker processes failed (%s); drawing the %d left in the flow's process",
+                    type(exc).__name__, len(jobs) - len(out))
+    return out + [draw_copy(job) for job in jobs[len(out):]]
+
+
