@@ -12,6 +12,7 @@ from typing import Any
 
 from campaign.config_schema import validate
 from campaign.errors import InputError
+from campaign.obligations import obligations
 
 DEFAULT_CONFIG = Path(__file__).with_name("config.toml")
 
@@ -137,8 +138,6 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         raise InputError(f"config {source}: not valid TOML ({exc})") from None
     validate(raw, source)   # one line naming the key and value, before anything runs
     config = Config(raw=raw, source=source)
-    from campaign.obligations import obligations
-
     try:
         obligations(config)   # [obligations] is nested: its own reader checks it, now rather than mid-run
     except ValueError as exc:

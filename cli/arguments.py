@@ -141,7 +141,7 @@ def _not_a_real_campaign(args, config) -> None:
     """`campaign demo` typed where the real campaign lives (its config's data dir) would load the
     demo's made-up units into the real warehouse and publish them: refused. A data dir the demo
     made before (it holds demo-inbox/) is the demo's."""
-    from warehouse import db
+    from warehouse import db   # DuckDB: only the demo's check needs it
 
     data_dir = data_dir_of(args, config)
     if db.warehouse_path(data_dir).is_file() and not (data_dir / "demo-inbox").is_dir():
@@ -152,7 +152,7 @@ def _not_a_real_campaign(args, config) -> None:
 def _a_campaign(args, config) -> None:
     """publish and reprocess work on what the nights loaded: a data dir without a warehouse is a
     typo (or the night has not run yet), and would otherwise become a new, empty campaign."""
-    from warehouse import db
+    from warehouse import db   # DuckDB: only publish's and reprocess's check needs it
 
     data_dir = data_dir_of(args, config)
     if not db.warehouse_path(data_dir).is_file():

@@ -14,7 +14,7 @@ def run() -> None:
         raise SystemExit(130) from None
     if code is not None:
         raise SystemExit(code)
-    from cli.main import run as run_here
+    from cli.main import run as run_here   # the whole CLI (pandas, ...): only when no warm start ran it
 
     run_here()
 

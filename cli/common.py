@@ -43,14 +43,14 @@ def prepare_command(args) -> tuple[Path | None, Path]:
     uses_prefect = args.command in FLOW_COMMANDS or (args.command == "serve" and args.next is None)
     if uses_prefect:
         prefect_api.check_user_api()
-    from warehouse import db
+    from warehouse import db   # DuckDB: only once every argument has been checked
 
     db.configure_backoff(config)   # the preflight's waits follow this run's [operations], not a default
     runtime.configure(data_dir if uses_prefect else None)   # status, query, template: nothing written for Prefect
     if args.command in FLOW_COMMANDS:
         args.api = prefect_api.attach(data_dir)   # a private server boots while the flows are imported
     if args.gx_child and _may_validate(args, inbox, data_dir, config):
-        from expectations import background
+        from expectations import background   # multiprocessing etc.: only a validating command starts the GX child
 
         args.stack.enter_context(background.started(data_dir))   # GX imports on the other core meanwhile
     return inbox, data_dir
@@ -62,7 +62,7 @@ def _may_validate(args, inbox: Path | None, data_dir: Path, config) -> bool:
     if args.command not in VALIDATING_COMMANDS:
         return False
     if args.command in ("nightly", "ingest", "intake"):
-        from cli.inbox_news import inbox_has_news
+        from cli.inbox_news import inbox_has_news   # DuckDB: only a night, ingest or intake asks
 
         return inbox_has_news(inbox, data_dir, config)
     return True
@@ -77,7 +77,7 @@ def flows_ready(args) -> None:
 
 def preflight(data_dir: Path) -> None:
     """Fail in one line, before any flow starts, when another process holds the warehouse."""
-    from warehouse import db
+    from warehouse import db   # DuckDB: not at every command's start (`--help`, a typo)
 
     path = db.warehouse_path(data_dir)
     if path.exists():
@@ -86,8 +86,8 @@ def preflight(data_dir: Path) -> None:
 
 def analytics_connection(data_dir: Path):
     """A read-only connection to the analysts' snapshot (falls back to the warehouse before the first run)."""
-    from warehouse import db
-    from warehouse.snapshot import snapshot_path
+    from warehouse import db   # DuckDB: not at every command's start (`--help`, a typo)
+    from warehouse.snapshot import snapshot_path   # DuckDB, as above
 
     for path in (snapshot_path(data_dir), db.warehouse_path(data_dir)):
         if path.exists():

@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from campaign.config import load_config
+from campaign.document_kinds import KINDS
 from campaign.errors import InputError
+from cli.common import analytics_connection, preflight, prepare_command
+from warehouse.lock import RunLock
 
 _STATUS_ZH = {"accepted": "已收", "unreadable": "无法读取", "duplicate": "重复"}
 
@@ -36,9 +40,7 @@ def cmd_documents(args) -> int:
 
 
 def _list(args) -> int:
-    from cli.common import analytics_connection, prepare_command
-    from campaign.config import load_config
-    from warehouse.documents import documents_frame
+    from warehouse.documents import documents_frame   # DuckDB: not when the parser imports this module
 
     _, data_dir = prepare_command(args)
     config = load_config(args.config)
@@ -64,13 +66,9 @@ def _list(args) -> int:
 
 
 def _classify(args, ref: str, kind: str) -> int:
-    from cli.common import prepare_command, preflight
-    from campaign.config import load_config
-    from campaign.document_kinds import KINDS
-    from warehouse import db
-    from warehouse.documents import find_documents, set_kind_by_hand
-    from warehouse.lock import RunLock
-    from warehouse.snapshot import refresh_snapshot
+    from warehouse import db   # DuckDB: not when the parser imports this module
+    from warehouse.documents import find_documents, set_kind_by_hand   # DuckDB, as above
+    from warehouse.snapshot import refresh_snapshot   # DuckDB, as above
 
     if kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}: use one of {' | '.join(KINDS)}")

@@ -10,12 +10,14 @@ from campaign.config import load_config
 from campaign.dates import parse_date_arg
 from campaign.errors import InputError
 from cli.common import analytics_connection, flows_ready, preflight, prepare_command
+from cli.intake_schedule import describe_intake
+from publish.dues import status_lines
 
 
 def cmd_ingest(args) -> int:
     inbox, data_dir = prepare_command(args)
     preflight(data_dir)
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest_flow   # Prefect: not before prepare_command (runtime.configure)
 
     flows_ready(args)
     ingest_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config)  # logs its summary
@@ -26,7 +28,7 @@ def cmd_intake(args) -> int:
     parse_date_arg(args.date)
     inbox, data_dir = prepare_command(args)
     preflight(data_dir)
-    from flows.intake import intake_flow
+    from flows.intake import intake_flow   # Prefect: not before prepare_command (runtime.configure)
 
     flows_ready(args)
     result = intake_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, outbox=args.outbox,
@@ -38,8 +40,8 @@ def cmd_intake(args) -> int:
 def cmd_demo(args) -> int:
     _, data_dir = prepare_command(args)
     preflight(data_dir)
-    from cli.demo import write_demo_inbox
-    from flows.nightly import nightly_flow
+    from cli.demo import write_demo_inbox   # openpyxl: only the demo writes its inbox's workbooks
+    from flows.nightly import nightly_flow   # Prefect: not before prepare_command (runtime.configure)
 
     inbox = data_dir / "demo-inbox"
     config = load_config(args.config)
@@ -60,7 +62,7 @@ def cmd_nightly(args) -> int:
     parse_date_arg(args.date)                  # a bad --date: one line, before anything runs
     inbox, data_dir = prepare_command(args)
     preflight(data_dir)
-    from flows.nightly import nightly_flow
+    from flows.nightly import nightly_flow   # Prefect: not before prepare_command (runtime.configure)
 
     flows_ready(args)
     result = nightly_flow(inbox=str(inbox), data_dir=str(data_dir), config_path=args.config, date=args.date,
@@ -81,8 +83,8 @@ def cmd_publish(args) -> int:
     parse_date_arg(args.date)
     _, data_dir = prepare_command(args)
     preflight(data_dir)
-    from flows.consolidate import consolidate_flow
-    from flows.publish import publish_flow
+    from flows.consolidate import consolidate_flow   # Prefect: not before prepare_command (runtime.configure)
+    from flows.publish import publish_flow   # Prefect: not before prepare_command (runtime.configure)
 
     flows_ready(args)
     consolidate_flow(data_dir=str(data_dir), config_path=args.config)   # views in step with the config file
@@ -96,8 +98,8 @@ def cmd_publish(args) -> int:
 
 def cmd_query(args) -> int:
     _, data_dir = prepare_command(args)
-    from warehouse.analyst_query import check_read_only, run_query
-    from warehouse.runlog import live_runs
+    from warehouse.analyst_query import check_read_only, run_query   # DuckDB: not at every command's start
+    from warehouse.runlog import live_runs   # DuckDB, as above
 
     check_read_only(args.sql)
     con = analytics_connection(data_dir)
@@ -121,9 +123,9 @@ def cmd_status(args) -> int:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from warehouse.status import status_report
+    from warehouse.status import status_report   # DuckDB: not at every command's start
 
-    from warehouse import runlog
+    from warehouse import runlog   # DuckDB, as above
 
     config = load_config(args.config)
     if args.check:   # the watchdog: the warehouse's run log only, exit 1 when the night needs a look
@@ -134,8 +136,7 @@ def cmd_status(args) -> int:
     con = analytics_connection(data_dir)
     try:
         print(status_report(con, config, today, runlog.read_runs(data_dir)))
-        from publish.dues import status_lines
-        from warehouse.summary import read_outbox_frames
+        from warehouse.summary import read_outbox_frames   # DuckDB, as above
 
         print("\n" + "\n".join(status_lines(read_outbox_frames(con, config.units), today, config.office)))   # 催报
     finally:
@@ -146,7 +147,7 @@ def cmd_status(args) -> int:
 def cmd_reprocess(args) -> int:
     _, data_dir = prepare_command(args)
     preflight(data_dir)
-    from flows.reprocess import reprocess_flow
+    from flows.reprocess import reprocess_flow   # Prefect: not before prepare_command (runtime.configure)
 
     flows_ready(args)
     result = reprocess_flow(data_dir=str(data_dir), unit=args.unit, since=args.since, config_path=args.config)
@@ -156,7 +157,7 @@ def cmd_reprocess(args) -> int:
 
 def cmd_template(args) -> int:
     _, data_dir = prepare_command(args)
-    from publish.layout import blank_workbook
+    from publish.layout import blank_workbook   # openpyxl: only the template writes a workbook
 
     config = load_config(args.config)
     units = [args.unit] if args.unit else config.units
@@ -174,8 +175,7 @@ def cmd_template(args) -> int:
 
 def cmd_serve(args) -> int:
     inbox, data_dir = prepare_command(args)
-    from cli.intake_schedule import describe_intake
-    from cli.serve import describe_schedule, serve
+    from cli.serve import describe_schedule, serve   # Prefect (cli.serve imports it): after prepare_command
 
     if args.next is not None:   # only show the schedules: the night's and the office hours' intake
         config = load_config(args.config)

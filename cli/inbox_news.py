@@ -10,16 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from campaign.config import Config
+from intake.scan import scan_inbox
+from warehouse import db, load
+from warehouse.runlog import utcnow
 
 
 def inbox_has_news(inbox: Path, data_dir: Path, config: Config) -> bool:
     """False only when every candidate file is one the warehouse has recorded at the same path,
     size and modification time (what the archive step passes without reading it); any doubt
     (no warehouse yet, the warehouse busy, an unreadable inbox) answers True."""
-    from intake.scan import scan_inbox
-    from warehouse import db, load
-    from warehouse.runlog import utcnow
-
     try:
         found, _ = scan_inbox(inbox, config.intake, utcnow())
         if not found:

@@ -10,10 +10,12 @@ from contextlib import ExitStack
 
 from cli import warm  # noqa: F401, I001  (first: it keeps the environment as it was given)
 from cli import arguments
+from cli.crashlog import write_traceback
 from cli.exits import exit_now
 from cli.parser import build_parser
 from campaign.config import load_config
 from campaign.errors import InboxMissing, InputError
+from warehouse.lock import RunInProgress
 
 
 def _in_words(exc: Exception) -> str:
@@ -28,11 +30,9 @@ def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
     command begins (expectations.background), as the `campaign` command does."""
     args = build_parser().parse_args(argv)
     args.gx_child = gx_child
-    from publish.files import PublishFailed
-    from warehouse.faults import WarehouseBusy
-    from warehouse.lock import RunInProgress
-
-    from warehouse import runlog
+    from publish.files import PublishFailed   # openpyxl: only once argparse took the command line
+    from warehouse.faults import WarehouseBusy, describe_fault, kind_of, root_cause   # DuckDB, as above
+    from warehouse import runlog   # DuckDB, as above
 
     runlog.FINISHED_IN_PROCESS.clear()   # which runs this invocation recorded (see _record_unstarted)
     args.stack = ExitStack()   # settings that last while the command runs (see flows_ready)
@@ -54,13 +54,9 @@ def main(argv: list[str] | None = None, gx_child: bool = False) -> int:
         return 0
     except Exception as exc:   # a bug of ours: one line here, the traceback in a file
         _record_unstarted(args, exc)
-        from warehouse.faults import describe_fault, kind_of, root_cause
-
         if kind_of(root_cause(exc)):   # a named fault of the data dir (disk full, ...), not a bug: no traceback
             print(f"campaign {args.command}: {describe_fault(exc)}", file=sys.stderr)
             return 2
-        from cli.crashlog import write_traceback
-
         where = write_traceback(exc, args.command, getattr(args, "resolved_data_dir", None))
         first = str(exc).splitlines()[0] if str(exc) else ""
         print(f"campaign {args.command}: internal error {type(exc).__name__}: {first} "
@@ -74,8 +70,8 @@ def _record_unstarted(args, exc: BaseException) -> None:
         return
     if isinstance(exc, InputError) and not isinstance(exc, InboxMissing):
         return   # a typing mistake is no run
-    from warehouse import db
-    from warehouse.runlog import record_unstarted
+    from warehouse import db   # DuckDB: as in main(), not at module level
+    from warehouse.runlog import record_unstarted   # DuckDB, as above
 
     try:
         data_dir = arguments.data_dir_of(args, load_config(args.config))

@@ -15,13 +15,15 @@ import getpass
 import os
 from pathlib import Path
 
+from campaign.config import load_config
 from campaign.errors import InputError
+from cli.common import add_common_options, analytics_connection, preflight, prepare_command
+from transforms.text import decode_office_text
+from warehouse.lock import RunLock
 
 
 def add_parser(sub) -> None:
     """Register `campaign match` on the CLI's sub-parsers (cli/main.py)."""
-    from cli.common import add_common_options
-
     p = sub.add_parser("match", help="companies that may be one: list candidates, record same/different, "
                                      "export/import the decisions as CSV")
     msub = p.add_subparsers(dest="match_command", required=True)
@@ -57,8 +59,6 @@ def _who(args) -> str:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from cli.common import prepare_command, preflight
-
     _, data_dir = prepare_command(args)
     if args.match_command == "list":
         return _list(data_dir, args.all)
@@ -70,8 +70,6 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 def _read_only(data_dir: Path):
     """The analysts' snapshot (refreshed by every run and every decision), never blocked by a run."""
-    from cli.common import analytics_connection
-
     return analytics_connection(data_dir)
 
 
@@ -94,7 +92,7 @@ def _list(data_dir: Path, everything: bool) -> int:
 
 
 def _export(data_dir: Path, target: Path) -> int:
-    from warehouse.identity import export_csv
+    from warehouse.identity import export_csv   # DuckDB: not when the parser imports this module
 
     con = _read_only(data_dir)
     try:
@@ -112,8 +110,6 @@ def _export(data_dir: Path, target: Path) -> int:
 def _csv_text(path: Path) -> str:
     """The CSV's text: UTF-8 as `match export` writes it, or GB18030 (GBK), which Excel on a
     Chinese Windows writes when the clerk saves the edited file as plain "CSV (逗号分隔)"."""
-    from transforms.text import decode_office_text
-
     try:
         text = decode_office_text(path.read_bytes())
     except OSError as exc:
@@ -124,11 +120,9 @@ def _csv_text(path: Path) -> str:
 
 
 def _write(args, data_dir: Path) -> int:
-    from campaign.config import load_config
-    from warehouse import db
-    from warehouse.identity import import_csv, record_decision
-    from warehouse.lock import RunLock
-    from warehouse.snapshot import refresh_snapshot
+    from warehouse import db   # DuckDB: not when the parser imports this module
+    from warehouse.identity import import_csv, record_decision   # DuckDB, as above
+    from warehouse.snapshot import refresh_snapshot   # DuckDB, as above
 
     config = load_config(args.config)
     text = None

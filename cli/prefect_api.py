@@ -25,6 +25,8 @@ import urllib.request
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+from campaign.errors import InputError
+
 RECORD = "server.json"
 
 
@@ -180,8 +182,6 @@ class Api:
 def check_user_api(tries: int = 2) -> None:
     """A PREFECT_API_URL the user set must answer, or the run would fail at its first flow call
     with Prefect's traceback (a mistyped port, a server not started): one line, nothing written."""
-    from campaign.errors import InputError
-
     url = os.environ.get("PREFECT_API_URL")
     if not url:
         return

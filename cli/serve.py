@@ -32,6 +32,10 @@ from typing import Iterator
 from prefect.schedules import Schedule
 
 from campaign.config import Config, load_config
+from cli import prefect_api, warm
+from cli.intake_schedule import (DEPLOYMENT_NAME as INTAKE, FULL_NAME as INTAKE_NAME, describe_intake, hours_line,
+                                 intake_hours, intake_schedule)
+from expectations import shared
 
 FLOW_NAME = "nightly"
 DEPLOYMENT_NAME = "campaign-nightly"
@@ -128,7 +132,7 @@ async def register(runner, config: Config, parameters: dict):
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.flows import EntrypointType
 
-    from flows.nightly import nightly_flow
+    from flows.nightly import nightly_flow   # the pipeline (DuckDB, pandas, ...): not for `serve --next`
 
     start, end = config.screening_window()
     return await runner.aadd_flow(
@@ -151,8 +155,7 @@ async def register_intake(runner, config: Config, parameters: dict):
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.flows import EntrypointType
 
-    from flows.intake import intake_flow
-    from cli.intake_schedule import DEPLOYMENT_NAME as INTAKE, hours_line, intake_hours, intake_schedule
+    from flows.intake import intake_flow   # the pipeline, as above
 
     if not intake_hours(config).enabled:
         return None
@@ -198,7 +201,6 @@ def api_server() -> Iterator[str]:
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
         return
-    from cli import prefect_api
     port = prefect_api.free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT__SERVER_EPHEMERAL"}
@@ -248,8 +250,6 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
     parameters = deployment_parameters(config, config_path, inbox, data_dir, outbox)
 
     async def main() -> None:
-        from cli.intake_schedule import FULL_NAME as INTAKE_NAME, describe_intake
-
         runner = make_runner()
         deployment_id = await register(runner, config, parameters)
         intake_id = await register_intake(runner, config, parameters)
@@ -263,9 +263,6 @@ def serve(config_path: str | os.PathLike | None = None, inbox: str | os.PathLike
               f"starts warm), or\n"
               f"  PREFECT_API_URL={api} prefect deployment run {FULL_NAME}", flush=True)
         await _run(runner, stop, ready)
-
-    from cli import prefect_api, warm
-    from expectations import shared
 
     data = Path(parameters["data_dir"])
     with api_server() as api, shared.kept(data):   # hand runs of this data dir validate in its warm GX

@@ -91,7 +91,7 @@ def _data_dir(argv: list[str]) -> Path | None:
     if data:
         return Path(data).expanduser().resolve()
     try:
-        from campaign.config import load_config
+        from campaign.config import load_config   # client half: the stdlib only, unless --data-dir is missing
 
         return load_config(_option(argv, "--config", len("--co"))).data_dir
     except Exception:   # a broken config: the command itself says so, in one line
@@ -226,7 +226,7 @@ def kept(data_dir: Path, log_to=None, env: dict[str, str] | None = None) -> Iter
     import tempfile
     import threading
 
-    from support.processes import write_private_record
+    from support.processes import write_private_record   # serve's half: the client never loads it
 
     log = logging.getLogger("cli.warm")
     folder = Path(tempfile.mkdtemp(prefix="campaign-warm-"))   # mode 0700: only this user reaches the socket

@@ -12,13 +12,13 @@ import struct
 import sys
 from pathlib import Path
 
-from cli import warm
+from cli import prefect_api, warm
+from cli.exits import exit_now
+from support import runtime
 
 
 def runner_main(data_dir: Path, socket_path: Path, parent_pid: int) -> None:
     """Import what a hand run imports, then fork one process per command; never returns."""
-    from cli import prefect_api
-    from support import runtime
     runtime.configure(data_dir)            # as the `campaign` command does for a flow command
     if not os.environ.get("PREFECT_API_URL"):
         url = prefect_api.recorded(data_dir)
@@ -108,7 +108,7 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
     result = 1
     try:
         _terminal_logging()
-        from cli.main import main
+        from cli.main import main   # loaded by runner_main after runtime.configure
 
         signal.pthread_sigmask(signal.SIG_UNBLOCK, warm.SIGNALS)
         result = main(request["argv"], gx_child=True)
@@ -123,7 +123,6 @@ def _serve_one(conn: socket.socket, data_dir: Path, code: str) -> None:
     except BaseException as exc:           # a bug of the warm start itself: the client hears of it
         print(f"campaign {request['argv'][0]}: internal error in the warm start: {type(exc).__name__}: {exc}",
               file=sys.stderr)
-    from cli.exits import exit_now
 
     def report() -> None:
         try:

@@ -20,7 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from campaign.forms import FORMS_BY_CODE
 from transforms.issues import Issue
+from transforms.parse import form_frame, totals_frame
 from transforms.text import normalize_label
 
 SUITES_DIR = Path(__file__).with_name("suites")
@@ -40,8 +42,6 @@ def queue(batches: dict[str, list[FormRows]], submission: int, unit: str, forms)
     """Add a submission's counting forms (transforms.submission.FormRecord) to the batch, per suite.
 
     An ignored form (a department's 附件3, a blank form) is not validated."""
-    from campaign.forms import FORMS_BY_CODE
-
     for f in forms:
         if not f.counts:
             continue
@@ -109,9 +109,6 @@ def _combine(name: str, items: list[FormRows]) -> pd.DataFrame:
     """One frame of every queued submission's rows, built once for the batch, the bookkeeping columns
     added once (a frame per file would cost more than parsing and validating the files)."""
     import numpy as np
-
-    from campaign.forms import FORMS_BY_CODE
-    from transforms.parse import form_frame, totals_frame
 
     records = [rec for item in items for rec in item.records]
     frame = totals_frame(records) if name.endswith("_totals") else form_frame(records, FORMS_BY_CODE[SUITE_FORM[name]])

@@ -20,7 +20,7 @@ from campaign.obligations import document_settings
 from flows.retries import transient_retries
 from support.run_context import run_logger
 from intake.documents import is_document, read_archived
-from transforms.documents import DocumentRead, read_document
+from transforms.documents import DocumentRead, classify, read_document
 from transforms.issues import error
 from transforms.submission import Verdict, decide
 from warehouse import db, load
@@ -56,8 +56,6 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _timed_out(file_name: str, seconds: float) -> DocumentRead:
-    from transforms.documents import classify
-
     kind, sure, _ = classify(file_name, None)
     stem = file_name.rsplit(".", 1)[0]
     return DocumentRead("?", "unreadable", kind, sure, title=stem, reason=f"读取超过 {seconds:g} 秒仍未完成（文件异常）",

@@ -19,6 +19,9 @@ from prefect.utilities.annotations import quote   # a batch's rows: Prefect must
 
 from campaign.config import Config, load_config
 from campaign.obligations import obligations
+from expectations.runner import queue
+from expectations.validate import validate, warm_up
+from flows.story import rule_at, split_skips, unit_lines
 from intake.archive import archive_file, archive_skip_reason
 from flows.documents import documents_task, split_documents
 from flows.office import office_review_task, split_office
@@ -26,10 +29,13 @@ from flows.parallel import Execution, ParseJob, Sealed, chunks, examine_chunk, p
 from flows.retries import transient_retries
 from support.run_context import current_run_id, run_logger
 from intake.scan import Found, scan_inbox
+from transforms.credit_code import province_review
+from transforms.identity import IdentitySettings
 from transforms.issues import Issue
 from transforms.submission import Receipt, Verdict, decide
 from warehouse import db, load
 from warehouse.documents import sync_obligations
+from warehouse.housekeeping import remove_leftovers
 from warehouse.lock import RunLock
 from warehouse.runlog import RunRecord, utcnow
 from warehouse.snapshot import refresh_snapshot
@@ -60,8 +66,6 @@ class IngestResult:
 
     def summary(self) -> str:
         """Plain-text run summary: verdicts per unit, then every rejected file with its reasons."""
-        from flows.story import rule_at, split_skips, unit_lines
-
         lines = [f"ingest run {self.run_id}"] + unit_lines(self.verdicts)
         for v in self.verdicts:
             if v.status == "rejected":
@@ -156,8 +160,6 @@ def _pending(fresh: list[Received], outcomes: list) -> list[Verdict]:
 
 
 def _queued(pending: list[Verdict]) -> dict:
-    from expectations.runner import queue
-
     batches: dict = {}
     for idx, v in enumerate(pending):
         queue(batches, idx, v.receipt.unit, v.forms)
@@ -187,7 +189,6 @@ def parse_task(received: list[Received], data_dir: Path, config: Config) -> list
     fresh = [r for r in received if r.status == "new"]
     ex = Execution.from_config(config)
     if fresh and ex.workers > 1 and len(fresh) >= ex.parallel_min_files:
-        from expectations.validate import warm_up
         warm_up()   # import GX while the workers parse: the flow's process would only wait
     outcomes = parse_local(_jobs(fresh, data_dir, config), config.intake, ex)
     if fresh:
@@ -198,8 +199,6 @@ def parse_task(received: list[Received], data_dir: Path, config: Config) -> list
 @task(name="validate", cache_policy=NONE)
 def validate_task(pending: list[Verdict], config: Config) -> list[Verdict]:
     """Run the expectations once per form over the whole batch; then every file's verdict."""
-    from expectations.validate import validate
-
     batches = _queued(pending)
     found = validate(batches, float(config.sum_tolerance)) if batches else []
     return _decided(pending, found + _province_review(pending, config))
@@ -207,9 +206,6 @@ def validate_task(pending: list[Verdict], config: Config) -> list[Verdict]:
 
 def _province_review(pending: list[Verdict], config: Config) -> list[tuple[int, Issue]]:
     """CREDIT_CODE_PROVINCE: a credit code registered outside [identity] home_province, 是否跨省 = 否."""
-    from transforms.credit_code import province_review
-    from transforms.identity import IdentitySettings
-
     home = IdentitySettings.from_raw(config.raw.get("identity"), str(config.source)).home_province
     return province_review([v.forms for v in pending], home)
 
@@ -229,8 +225,6 @@ def parse_chunk_task(jobs: list[ParseJob], intake: dict) -> list:
 
 @task(name="validate-batch", cache_policy=NONE)
 def validate_batch_task(batches: Sealed, sum_tolerance: float) -> list[tuple[int, Issue]]:
-    from expectations.validate import validate
-
     return validate(batches.value, sum_tolerance)
 
 
@@ -292,8 +286,6 @@ def load_task(verdicts: list[Verdict], warehouse: Path, run_id: str) -> None:
 def prepare_warehouse(warehouse: Path, config: Config) -> None:
     """Schema and registry up to date, leftovers of killed runs removed (the caller holds the run lock).
     A held warehouse is waited for with the config's back-off, each wait logged."""
-    from warehouse.housekeeping import remove_leftovers
-
     db.configure_backoff(config)
     remove_leftovers(warehouse.parent)
     con = db.connect(warehouse)
@@ -337,8 +329,6 @@ def ingest_flow(inbox: str | None = None, data_dir: str | None = None, config_pa
                 run_logger().error("ingest failed: %s", run.fail(exc))
             raise
     result.timings = {k: round(v, 3) for k, v in timings.items()}
-    from flows.story import rule_at
-
     log = run_logger()
     for v in result.verdicts:
         if v.status == "rejected":

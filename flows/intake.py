@@ -24,6 +24,7 @@ from flows.consolidate import sync_task
 from flows.ingest import IngestResult, ingest_flow, prepare_warehouse
 from flows.outbox import outbox_frames, outbox_of, outbox_task
 from flows.publish import data_date, places_task, receipts_task
+from publish.workbook import PublishMeta
 from support.run_context import current_run_id, run_logger
 from warehouse import db
 from warehouse.lock import RunInProgress, RunLock
@@ -50,8 +51,6 @@ class IntakeResult:
 
 
 def _meta(config: Config, as_of: dt.date):
-    from publish.workbook import PublishMeta
-
     return PublishMeta(data_date=as_of, generated_at=dt.datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None),
                        timezone=config.timezone, campaign_name=config.raw["campaign"]["name"],
                        risk=dict(config.risk), office=config.office)

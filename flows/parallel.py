@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Iterator
 
 from support.processes import die_with_parent, main_not_reimported
+from transforms.issues import error
 
 log = logging.getLogger("campaign.ingest")
 
@@ -93,15 +94,13 @@ Outcome = tuple[list, list, str | None]
 
 
 def internal_error(exc_name: str):
-    from transforms.issues import error
-
     return error("INTERNAL_ERROR", f"处理该文件时程序出错（{exc_name}），请联系运维。"
                  f" The pipeline failed on this file; ops: see the run log.")
 
 
 def examine_job(job: ParseJob, intake: dict) -> Outcome:
     """Parse one file (transforms.submission.examine): never raises."""
-    from transforms.submission import examine
+    from transforms.submission import examine   # pandas: not at module level, see the docstring
 
     try:
         data = job.data if job.data is not None else Path(job.path).read_bytes()

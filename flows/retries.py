@@ -22,6 +22,7 @@ from typing import Any
 
 from prefect.tasks import exponential_backoff
 
+from campaign.config import load_config
 from support.run_context import run_logger
 from warehouse.faults import WarehouseBusy
 
@@ -81,8 +82,6 @@ def operations_policy(config=None) -> tuple[int, float]:
     """(retries, first delay in seconds) from the config's [operations] section."""
     if config is None:
         try:
-            from campaign.config import load_config
-
             config = load_config()
         except Exception:
             return DEFAULT_RETRIES, DEFAULT_DELAY_SECONDS

@@ -12,6 +12,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from warehouse.faults import DataDirFault, kind_of
+
 CHUNK = 1 << 20
 
 
@@ -75,8 +77,6 @@ class InboxReadError(OSError):
 
 
 def _data_dir_fault(exc: OSError, what: str) -> Exception:
-    from warehouse.faults import DataDirFault, kind_of
-
     where = os.fsdecode(exc.filename) if exc.filename else what
     return DataDirFault(f"{kind_of(exc) or 'storage error'}: could not write the archive ({where}: "
                         f"{exc.strerror or exc}, errno {exc.errno})")

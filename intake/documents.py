@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from transforms.documents import read_document
+
 
 def is_document(file_name: str, extensions: tuple[str, ...]) -> bool:
     return "." in file_name and ("." + file_name.rsplit(".", 1)[-1].lower()) in extensions
@@ -14,6 +16,4 @@ def is_document(file_name: str, extensions: tuple[str, ...]) -> bool:
 
 def read_archived(path: str, file_name: str, limits: dict):
     """Read, classify and date an archived document (transforms.documents.read_document)."""
-    from transforms.documents import read_document
-
     return read_document(Path(path).read_bytes(), file_name, limits)

@@ -21,7 +21,7 @@ class PublishFailed(RuntimeError):
     def from_os_error(cls, exc: OSError, publish_dir: Path) -> "PublishFailed":
         where = os.fsdecode(exc.filename2 or exc.filename) if (exc.filename2 or exc.filename) else str(publish_dir)
         reason = exc.strerror or str(exc)
-        from warehouse.faults import kind_of
+        from warehouse.faults import kind_of   # DuckDB (warehouse.faults): only once a write has failed
 
         kind = kind_of(exc)
         return cls(f"{kind + ': ' if kind else ''}could not write {where}: {reason} (errno {exc.errno}). "

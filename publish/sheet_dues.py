@@ -4,6 +4,7 @@ unit's latest footer to call, and the office's contact. Rows from publish/dues.p
 build_workbook with one line, right after the forms."""
 from __future__ import annotations
 
+from campaign.dates import zh_date
 from publish.dues import dues_frame, office_contact
 from publish.tables import Col, table
 
@@ -11,9 +12,6 @@ SHEET_DUES = "催报清单"
 
 
 def dues_sheet(ws, frames, meta) -> None:
-
-    from campaign.dates import zh_date
-
     frame = dues_frame(frames, meta.data_date, meta.office)
     cols = [Col("序号", "_n", "int", 5), Col("单位", "unit", width=16), Col("类别", "kind_zh", width=8),
             Col("最近截止日期", "first_due", "date", 15), Col("剩余/逾期", "when", width=11),

@@ -9,6 +9,7 @@ import re
 from typing import Any, Mapping
 
 from campaign.forms import FORMS_BY_CODE
+from transforms.formats import request
 
 # rule code -> (问题, 应当怎样)
 RULES: dict[str, tuple[str, str]] = {
@@ -109,8 +110,6 @@ def expected(issue: Mapping[str, Any]) -> str:
     the file — a file not taken (UNSUPPORTED_FORMAT) by what it is (transforms/formats.py): an
     archive is unpacked and its files sent one by one, never “resave as .xlsx”."""
     if str(issue.get("rule")) == "UNSUPPORTED_FORMAT":
-        from transforms.formats import request
-
         value = str(issue.get("value") or "").strip().lower()
         suffix = value if value.startswith(".") else ("." + value.rsplit(".", 1)[-1] if "." in value else "")
         return request(suffix)[0] + "。"
@@ -136,9 +135,7 @@ _UNITS = {"money": "万元", "people": "人", "count": "个"}
 
 def _label_of(name: str) -> tuple[str, str | None, str]:
     """(printed label, unit, kind) of a form column's English name; other names as they are."""
-    from campaign.forms import FORMS_BY_CODE as forms
-
-    for form in forms.values():
+    for form in FORMS_BY_CODE.values():
         for col in form.columns:
             if col.name == name:
                 label = col.label

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any, Iterable
 
 from transforms.issues import Issue, warning
+from transforms.sheet import column_letters
 from transforms.text import company_key, normalize_label
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"          # 31 characters: no I, O, S, V, Z
@@ -96,8 +97,6 @@ def annotate(records: list[dict[str, Any]], sheet, mapping: dict[int, tuple[str 
     sheet: the transforms.sheet.Sheet; mapping: the form's header (grid column -> labels), where
     an added 统一社会信用代码 column is looked for. Returns the CREDIT_CODE_INVALID warnings
     (the cell and what it held)."""
-    from transforms.sheet import column_letters
-
     col = code_column(mapping)
     letters = column_letters(col) if col is not None else None
     issues: list[Issue] = []

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 from campaign.document_kinds import DEFAULT_LIMITS, OTHER, PLAN, SUMMARY, UPDATE
 from transforms.doc_container import DocumentError, check_zip_container
+from transforms.doc_titles import TOP_LINES, docx_blocks, is_title_style, title_of
+from transforms.ofd import ofd_text
 from transforms.sheet import CFB_MAGIC, ZIP_MAGIC
 from transforms.issues import Issue, error, warning
 from transforms.text import decode_office_text
@@ -132,8 +134,6 @@ def heading_of(lines: list[str], styled: list[str] | tuple[str, ...] = ()) -> st
     """The title among a document's first lines (transforms/doc_titles.py): a styled title, else a
     short line with a kind mark near the top (a title broken over two lines joined), else the first
     short line that is no sentence; never an 附件 mark, a document number, a page number or a date."""
-    from transforms.doc_titles import title_of
-
     return title_of(lines, lambda text: bool(_kinds_in(text)), styled)
 
 
@@ -146,8 +146,6 @@ def _docx_lines(data: bytes, limits: dict) -> tuple[list[str], list[str], list[s
     title): the first of every place text sits, table cells too (transforms/doc_titles.py);
     styled: those of them styled as a title or heading."""
     import docx   # python-docx
-
-    from transforms.doc_titles import TOP_LINES, docx_blocks, is_title_style
 
     check_zip_container(data, int(limits["max_uncompressed_bytes"]))
     try:
@@ -269,8 +267,6 @@ def read_document(data: bytes, file_name: str, limits: dict | None = None) -> Do
         elif fmt == "pdf":
             lines, pages = _pdf_text(data, limits)
         elif fmt == "ofd":
-            from transforms.ofd import ofd_text
-
             lines, pages = ofd_text(data, limits)
         elif fmt == "txt" and suffix == ".txt":
             lines = _txt_lines(data, limits)

@@ -16,7 +16,9 @@ from typing import Any
 
 import python_calamine
 
-from transforms.issues import Issue, error
+from transforms.formulas import recalculate, shift_formula
+from transforms.issues import Issue, error, warning
+from transforms.legacy import OdsScanner, check_xls
 from transforms.sheet import (CFB_MAGIC, DEFAULT_MAX_CELLS, DTD_DECLARATION, ENCRYPTED_MARK, MAX_FORMULA_CELLS,
                               HUGE, MAX_FORMULAS, MAX_PARTS, ZIP_MAGIC, Sheet, SheetScan, WorkbookError, cell_ref,
                               column_number, encrypted, too_large, unreadable)
@@ -98,7 +100,6 @@ class _SheetScanner:
         for r, c, si in s.shared_cells:        # shared formulas: the master's text, moved to the cell
             master = s.shared.get(si)
             if master and (r, c) not in s.formulas and len(s.formulas) < MAX_FORMULAS:
-                from transforms.formulas import shift_formula
                 s.formulas[(r, c)] = shift_formula(master[2], r - master[0], c - master[1])
         return s
 
@@ -283,7 +284,6 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
     if data.startswith(CFB_MAGIC):
         if ENCRYPTED_MARK in data:
             raise encrypted()
-        from transforms.legacy import check_xls
         return "xls", _limit_cells(check_xls(data, max_uncompressed), max_cells)
     if not data.startswith(ZIP_MAGIC):
         what = "文件为空 / empty file" if not data else "不是 Excel 文件 / not an Excel file"
@@ -314,7 +314,6 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
             # worksheet parts; every XML part when the sheet list could not be mapped (nothing unscanned
             # can then be handed to the reader as a sheet)
             if kind == "ods":     # the tables are in content.xml (OpenDocument)
-                from transforms.legacy import OdsScanner
                 scanner = OdsScanner() if name == "content.xml" else None
             else:
                 is_sheet = name in parts or re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) or (not parts and xmlish)
@@ -409,8 +408,6 @@ def read_workbook(data: bytes, max_uncompressed: int = 200_000_000, max_cells: i
     content is data). Plain sums saved with a stale or no cached value are recomputed
     (transforms.formulas) where the file carries its formulas: .xlsx/.xlsm and .ods; calamine gives
     no formulas for .xls, whose cached values are read as they are."""
-    from transforms.formulas import recalculate
-
     kind, scans = workbook_scan(data, max_uncompressed, max_cells)
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -450,8 +447,6 @@ def read_workbook(data: bytes, max_uncompressed: int = 200_000_000, max_cells: i
 def recalculated_issues(sheets: list[Sheet], form_titles: dict[str, list[tuple[int, str]]]) -> list[Issue]:
     """FORMULA_RECALCULATED, one warning per plain sum whose saved value was stale (or missing):
     the value Excel/WPS shows when it opens the file is used. Reported for sheets holding a form."""
-    from transforms.issues import warning
-
     issues: list[Issue] = []
     for sheet in sheets:
         if not sheet.recalculated or sheet.name not in form_titles:

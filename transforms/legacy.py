@@ -18,6 +18,7 @@ import io
 import struct
 from xml.parsers import expat
 
+from transforms.formulas import odf_formula
 from transforms.sheet import (MAX_FORMULA_CELLS, MAX_FORMULAS, MAX_MERGES, SheetScan, WorkbookError, encrypted,
                               too_large, unreadable)
 
@@ -227,7 +228,6 @@ class OdsScanner:
             if has_value or formula or self.cell_content:
                 s.max_row, s.max_col = max(s.max_row, r + rows - 1), max(s.max_col, c + cols - 1)
             if formula and rows == 1 and cols == 1:
-                from transforms.formulas import odf_formula
                 text = odf_formula(formula)
                 if text and len(s.formulas) < MAX_FORMULAS:
                     s.formulas[(r, c)] = "=" + text

@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pandas as pd
 
+from campaign.forms import FORMS_BY_CODE
+from transforms.formats import unsupported_message
 from transforms.issues import ERROR, Issue, error, warning
+from transforms.sheet import DEFAULT_MAX_CELLS, WorkbookError, split_ref
 from transforms.text import normalize_label
-from transforms.parse import ParsedWorkbook
+from transforms.parse import ParsedWorkbook, field_names, form_frame, parse_workbook, totals_frame
 from transforms.plausibility import amount_per_person_issues
 
 
@@ -43,13 +46,10 @@ class FormRecord:
 
     @property
     def rows(self) -> pd.DataFrame:
-        from campaign.forms import FORMS_BY_CODE
-        from transforms.parse import form_frame
         return form_frame(self.records, FORMS_BY_CODE[self.form])
 
     @property
     def totals(self) -> pd.DataFrame:
-        from transforms.parse import totals_frame
         return totals_frame(self.total_records)
 
 
@@ -148,18 +148,13 @@ def examine(data: bytes, file_name: str, unit: str, unit_kind: str | None, intak
 
     Returns the parsed workbook (None when it could not be read), its forms, and the issues so
     far. Never raises for bad input: every problem becomes an issue."""
-    from transforms.grid import read_workbook, recalculated_issues, uncached_formula_issues
-    from transforms.sheet import DEFAULT_MAX_CELLS, WorkbookError, split_ref
-    from transforms.issues import error
-    from transforms.parse import parse_workbook
+    from transforms.grid import read_workbook, recalculated_issues, uncached_formula_issues   # calamine: only a read needs it
 
     suffix = ("." + file_name.rsplit(".", 1)[-1].lower()) if "." in file_name else ""
     if unit_kind is None:
         return None, [], [error("UNKNOWN_UNIT", f"“{unit}”不是报送单位名单中的单位文件夹；请放入本单位文件夹后重新报送。"
                                 f" Folder '{unit}' is not a registry unit.", value=unit)]
-    if suffix not in intake["accepted_extensions"]:
-        from transforms.formats import unsupported_message   # an archive: send its files, not a resaved workbook
-
+    if suffix not in intake["accepted_extensions"]:   # an archive: send its files, not a resaved workbook
         message = unsupported_message(suffix, intake["accepted_extensions"], intake["legacy_extensions"])
         return None, [], [error("UNSUPPORTED_FORMAT", message, value=suffix or file_name)]
     if len(data) > int(intake["max_file_bytes"]):
@@ -189,10 +184,6 @@ _OVERFLOW = MAX_STORABLE + Decimal("0.005")     # rounded to the cent on load
 
 def oversized_numbers(records: list[FormRecord]) -> list[Issue]:
     """VALUE_TOO_LARGE: a number the warehouse cannot hold (e.g. an 18-digit ID typed into 涉及金额)."""
-    from campaign.forms import FORMS_BY_CODE
-    from transforms.issues import error
-    from transforms.parse import field_names
-
     out = []
     for rec in records:
         for col in FORMS_BY_CODE[rec.form].numeric_columns:

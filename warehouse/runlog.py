@@ -22,6 +22,7 @@ import duckdb
 
 from warehouse import db
 from warehouse.faults import describe_fault
+from warehouse.snapshot import snapshot_path
 
 PENDING_DIR = "runs-pending"
 COLUMNS = ["run_id", "flow", "started_at", "finished_at", "outcome", "inbox", "files_seen", "accepted", "rejected",
@@ -150,8 +151,6 @@ class RunRecord:
 def read_runs(data_dir: Path) -> tuple[list[dict], str | None]:
     """Every run, newest first, from the warehouse's run log plus pending rows; and a note when the
     warehouse could not be read (held by a run writing now) and the snapshot's copy was used."""
-    from warehouse.snapshot import snapshot_path
-
     rows: dict[str, dict] = {}
     note = None
     sources = [(db.warehouse_path(data_dir), None),

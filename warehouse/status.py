@@ -6,6 +6,8 @@ import datetime as dt
 
 import duckdb
 
+from warehouse.documents import owing
+
 
 def campaign_day(config, today: dt.date) -> str:
     start, end = config.date("screening_start"), config.date("screening_end")
@@ -53,7 +55,6 @@ def status_report(con: duckdb.DuckDBPyConnection, config, today: dt.date, runs: 
                              WHERE current_file IS NULL GROUP BY unit ORDER BY unit""").fetchall()
     lines += ["", f"units without accepted data for a required form: {len(missing)}"]
     lines += [f"  {unit}: {forms}" for unit, forms in missing]
-    from warehouse.documents import owing
     owed = owing(con)
     lines += ["", f"units that still owe a document (实施方案 / 工作动态信息 / 总结报告): {len(owed)}"]
     lines += [f"  {unit} 尚缺 {what}" for unit, what in owed]   # not "unit:": that names a missing form
