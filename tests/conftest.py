@@ -1,18 +1,28 @@
-"""Shared test set-up: offline defaults, ONE real Prefect API server for the whole test run,
-fixture paths.
+"""Shared test set-up: offline defaults, ONE real Prefect API server and a warm GX validator for
+the tests that run flows (the paths and helpers tests share are in tests/helpers.py).
 
-The server is started once, by the pytest process that runs first (the xdist controller, or the
-only process with `-n 0`), in the background while the tests are collected; every xdist worker
-inherits its address in PREFECT_API_URL (set before any of them imports Prefect) and waits for it
-in the `prefect_harness` fixture. So a run starts one server, not one per worker, and no test
-pays for a start-up of its own. Each worker has its own Prefect home; tests use tmp_path, never
-fixed paths or ports."""
+Neither is started for a test run that does not need it: `./run test tests/test_parser.py` starts
+no server and imports no GX. A module any of whose tests requests `prefect_harness` is a module
+that runs flows; each of its tests gets the server and the validator (`_services_of_flow_modules`).
+
+The server's address is fixed before anything imports Prefect (Prefect reads PREFECT_API_URL at
+import): the first pytest process (the xdist controller, or the only one with `-n 0`) picks a free
+port in pytest_configure and every xdist worker inherits it. The first process whose test needs
+the server starts it on that port (a lock file in the run's shared folder: one server a run, not
+one per worker) and leaves it running when it exits; the first pytest process stops it at the
+end of the run, after every worker has sent its last logs. Each process that needs the validator
+keeps its own (a worker may leave before the other). Each worker has its own Prefect home; tests
+use tmp_path, never fixed paths or ports."""
 from __future__ import annotations
 
+import atexit
+import fcntl
 import os
+import signal
 import tempfile
-from contextlib import ExitStack
+import time
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -23,33 +33,88 @@ if os.environ.get("PYTEST_XDIST_WORKER") or "PREFECT_HOME" not in os.environ:
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="campaign-prefect-home-")
 runtime.configure()
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 SERVER_TIMEOUT = 900      # a loaded 2-core machine can take minutes to boot a Prefect server
-_server: prefect_api.PrivateServer | None = None
-_session = ExitStack()    # what the run keeps until it ends (the warm validator)
+RUN_DIR_ENV = "CAMPAIGN_TEST_RUN_DIR"   # the run's shared folder: the server's lock and pid
+_server: prefect_api.PrivateServer | None = None   # the server, if this process started it
 
 
 def pytest_configure(config):
-    global _server
-    if hasattr(config, "workerinput"):      # an xdist worker: the controller started the server
+    if hasattr(config, "workerinput"):      # an xdist worker: the controller chose the address
         return
-    home = tempfile.mkdtemp(prefix="campaign-test-prefect-server-")   # its database: fresh for every run
-    _server = prefect_api.PrivateServer(light=True, env={"PREFECT_HOME": home})
-    os.environ["PREFECT_API_URL"] = _server.api_url   # wins over any server of the user's shell
-    _keep_a_validator()
+    os.environ[RUN_DIR_ENV] = tempfile.mkdtemp(prefix="campaign-test-run-")
+    # wins over any server of the user's shell; nothing answers there until a test needs it
+    os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{prefect_api.free_port()}/api"
 
 
-def _keep_a_validator() -> None:
-    """One warm GX validator for the whole run, as `campaign serve` keeps one (expectations.shared),
-    named by CAMPAIGN_VALIDATOR to every process: the `campaign` commands the tests start validate
+def _start_the_runs_server(url: str) -> None:
+    """Start the run's server on the address chosen in pytest_configure, unless a process did."""
+    global _server
+    run_dir = Path(os.environ[RUN_DIR_ENV])
+    with open(run_dir / "prefect.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        pid_file = run_dir / "prefect.pid"
+        if pid_file.exists():
+            return
+        home = tempfile.mkdtemp(prefix="campaign-test-prefect-server-")   # its database: fresh for every run
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        with patch.object(prefect_api, "free_port", return_value=port):   # PrivateServer picks its own port
+            _server = prefect_api.PrivateServer(light=True, env={"PREFECT_HOME": home})
+        atexit.unregister(_server.stop)   # it outlives this worker; the first process stops it
+        pid_file.write_text(str(_server.proc.pid), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """The run's real Prefect API server (SQLite in a temporary home), once it answers."""
+    url = os.environ["PREFECT_API_URL"]
+    _start_the_runs_server(url)
+    if _server is not None:
+        _server.wait(SERVER_TIMEOUT)
+    else:
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while not prefect_api.answers(url, timeout=2):
+            assert time.monotonic() < deadline, f"the test run's Prefect server did not answer on {url}"
+            time.sleep(0.2)
+    yield url
+
+
+@pytest.fixture(scope="session")
+def warm_validator(tmp_path_factory):
+    """A warm GX validator, as `campaign serve` keeps one (expectations.shared), named by
+    CAMPAIGN_VALIDATOR to this process and the `campaign` commands its tests start: they validate
     there instead of importing GX in a child of their own (5 s of a core each). The tests of
     serve's own validator unset it (`without_the_runs_validator`)."""
     from expectations import shared
 
-    record = _session.enter_context(shared.kept(Path(tempfile.mkdtemp(prefix="campaign-test-validator-"))))
-    if record is not None:
-        os.environ[shared.ENV] = str(record)
+    with shared.kept(tmp_path_factory.mktemp("validator")) as record:
+        if record is not None:
+            os.environ[shared.ENV] = str(record)
+        yield record
+        os.environ.pop(shared.ENV, None)
+
+
+_flow_modules: dict[str, bool] = {}
+
+
+@pytest.fixture(autouse=True)
+def _services_of_flow_modules(request):
+    """Every test of a module that runs flows (one of its tests requests prefect_harness) gets the
+    server and the validator: its other tests run `campaign` commands too."""
+    name = request.node.path.name
+    if name not in _flow_modules:
+        _flow_modules[name] = any("prefect_harness" in item.fixturenames
+                                  for item in request.session.items if item.path.name == name)
+    if _flow_modules[name]:
+        request.getfixturevalue("prefect_harness")
+        request.getfixturevalue("warm_validator")
+
+
+@pytest.fixture
+def without_the_runs_validator(monkeypatch):
+    """This test's validations do not go to the test run's warm validator (see warm_validator)."""
+    from expectations import shared
+
+    monkeypatch.delenv(shared.ENV, raising=False)
 
 
 # `--dist loadfile --no-loadscope-reorder` (pyproject): each file runs whole on one worker, handed
@@ -66,18 +131,27 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_unconfigure(config):
-    _session.close()
-    if _server is not None:
+    if hasattr(config, "workerinput"):
+        return                               # the first process stops the server, once every worker is done
+    if _server is not None:                  # started here (`-n 0`)
         _drain_prefect_workers()
         _server.stop()
+        return
+    pid_file = Path(os.environ.get(RUN_DIR_ENV, "/nonexistent")) / "prefect.pid"
+    if pid_file.exists():                    # started by a worker, which has exited
+        _stop(int(pid_file.read_text(encoding="utf-8")))
 
 
-@pytest.fixture
-def without_the_runs_validator(monkeypatch):
-    """This test's validations do not go to the test run's warm validator (see _keep_a_validator)."""
-    from expectations import shared
-
-    monkeypatch.delenv(shared.ENV, raising=False)
+def _stop(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)                  # raises once it is gone (init reaps an orphan)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _drain_prefect_workers() -> None:
@@ -92,22 +166,6 @@ def _drain_prefect_workers() -> None:
 
     for service in (APILogWorker, EventsWorker):
         service.drain_all(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def prefect_harness():
-    """The run's real Prefect API server (SQLite in a temporary home), once it answers."""
-    url = os.environ["PREFECT_API_URL"]
-    if _server is not None:
-        _server.wait(SERVER_TIMEOUT)
-    else:
-        import time
-
-        deadline = time.monotonic() + SERVER_TIMEOUT
-        while not prefect_api.answers(url, timeout=2):
-            assert time.monotonic() < deadline, f"the test run's Prefect server did not answer on {url}"
-            time.sleep(0.2)
-    yield url
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,27 +2,16 @@
 verdict in ../shared/fixtures/expected.json (computed independently of this parser)."""
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
 import shutil
 
 import duckdb
 import pytest
 
-from tests.conftest import SHARED_FIXTURES
+from tests.helpers import SHARED_FIXTURES, restore_mtimes
 
 pytestmark = pytest.mark.skipif(not (SHARED_FIXTURES / "expected.json").exists(),
                                 reason="../shared/fixtures is not beside this checkout")
-
-
-def restore_mtimes(inbox_root, files):
-    """git keeps no modification times: set each file's mtime from intended_mtime_local ('2018-07-16 16:00 (UTC+8)')."""
-    for f in files:
-        stamp, _, zone = f["intended_mtime_local"].partition(" (UTC")
-        offset = dt.timezone(dt.timedelta(hours=int(zone.rstrip(")") or 0)))
-        when = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M").replace(tzinfo=offset).timestamp()
-        os.utime(inbox_root / f["path"], (when, when))
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import io
 import os
 import zipfile
 
-import duckdb
 import openpyxl
 import pytest
 
 from cli.demo_documents import chinese_date, docx_bytes, pdf_bytes
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 from transforms.documents import OTHER, PLAN, SUMMARY, UPDATE, classify, dates_in, read_document
+from tests.helpers import cli, q
 
 
 def at(day: str, hour: int = 10) -> float:
@@ -153,25 +153,6 @@ def inbox(tmp_path):
     return box
 
 
-def q(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def cli(*argv) -> tuple[int, str, str]:
-    """`campaign ...` in this process, its output captured here only (pytest's capsys would leave
-    Prefect's log handler writing to a closed stream after the test)."""
-    from contextlib import redirect_stderr, redirect_stdout
-
-    from cli.main import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        rc = main(list(argv))
-    return rc, out.getvalue(), err.getvalue()
 
 
 def test_documents_beside_forms_obligations_assessment_and_hand_kinds(prefect_harness, inbox, tmp_path):

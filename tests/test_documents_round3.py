@@ -10,12 +10,12 @@ import io
 import re
 import zipfile
 
-import duckdb
 import pytest
 
 from cli.demo_documents import chinese_date, docx_bytes, pdf_bytes
 from tests.builders import drop
 from transforms.documents import OTHER, PLAN, SUMMARY, UPDATE, DEFAULT_LIMITS, heading_of, read_document
+from tests.helpers import q
 
 OFD_NS = "http://www.ofdspec.org/2016"
 
@@ -330,14 +330,6 @@ def test_a_config_that_lists_no_ofd_still_takes_an_ofd_as_a_document(config):
 
 # --- through the flow -------------------------------------------------------------------------------------------
 
-def _q(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_an_ofd_in_a_unit_folder_goes_through_the_night(prefect_harness, tmp_path):
     from flows.nightly import nightly_flow
 
@@ -355,7 +347,7 @@ def test_an_ofd_in_a_unit_folder_goes_through_the_night(prefect_harness, tmp_pat
     verdicts = {v.receipt.inbox_path: v.status for v in result.ingest.verdicts}
     assert verdicts == {"田家庵区/田家庵区专项排查方案.ofd": "accepted", "市公安局/市公安局.ofd": "accepted",
                         "寿县/寿县总结报告.ofd": "rejected", "大通区/大通区材料.zip": "rejected"}
-    docs = {r[0]: r[1:] for r in _q(db, """SELECT inbox_path, format, kind, title, doc_date, date_source, status, pages
+    docs = {r[0]: r[1:] for r in q(db, """SELECT inbox_path, format, kind, title, doc_date, date_source, status, pages
                                           FROM documents""")}
     assert docs["田家庵区/田家庵区专项排查方案.ofd"] == (
         "ofd", PLAN, "田家庵区防范和处置非法集资专项排查实施方案", dt.date(2018, 5, 12), "text", "accepted", 2)
@@ -364,9 +356,9 @@ def test_an_ofd_in_a_unit_folder_goes_through_the_night(prefect_harness, tmp_pat
     # the truncated one: registered by its name, unreadable, not counted
     assert docs["寿县/寿县总结报告.ofd"][1:3] == (SUMMARY, "寿县总结报告") and docs["寿县/寿县总结报告.ofd"][5] == "unreadable"
     assert "大通区/大通区材料.zip" not in docs
-    issues = dict(_q(db, "SELECT file_name, rule FROM validation_issues WHERE severity = 'error'"))
+    issues = dict(q(db, "SELECT file_name, rule FROM validation_issues WHERE severity = 'error'"))
     assert issues == {"寿县总结报告.ofd": "DOCUMENT_UNREADABLE", "大通区材料.zip": "UNSUPPORTED_FORMAT"}
-    assert _q(db, """SELECT unit, obligation, received FROM obligations
+    assert q(db, """SELECT unit, obligation, received FROM obligations
                      WHERE (unit, obligation) IN (('田家庵区', '实施方案'), ('市公安局', '工作动态信息'),
                                                   ('寿县', '总结报告')) ORDER BY unit""") == [
         ("寿县", SUMMARY, 0), ("市公安局", UPDATE, 1), ("田家庵区", PLAN, 1)]

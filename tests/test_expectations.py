@@ -360,6 +360,6 @@ def test_a_dead_gx_child_leaves_the_validation_to_this_process(batch, config, ca
 def test_a_batch_the_gx_child_fails_on_is_validated_here_and_fails_loudly(caplog):
     """A bug of ours in a batch fails in the child, then again here, with its real traceback."""
     with background.started():
-        with pytest.raises(KeyError):
+        with pytest.raises(KeyError, match="no_such_suite"):
             validate({"no_such_suite": [FormRows(0, "大通区", [{"x": 1}])]}, 0.005)
     assert "validation process failed (KeyError" in caplog.text

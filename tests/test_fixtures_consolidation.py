@@ -1,30 +1,18 @@
 """Acceptance over the shared fixture inbox: the nightly flow's views and workbook vs expected.json."""
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
 import shutil
-from pathlib import Path
 
 import openpyxl
 import pytest
 
 from campaign.forms import FORM1
+from tests.helpers import SHARED_FIXTURES, restore_mtimes
 
-SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
 pytestmark = pytest.mark.skipif(not (SHARED_FIXTURES / "expected.json").exists(),
                                 reason="shared fixtures (../shared/fixtures) not present")
-
-
-def restore_mtimes(inbox: Path, expected: dict) -> None:
-    """git keeps no mtimes: put back each file's intended local time, e.g. '2018-07-16 16:00 (UTC+8)'."""
-    for f in expected["files"]:
-        text, zone = f["intended_mtime_local"].split(" (UTC")
-        offset = dt.timezone(dt.timedelta(hours=float(zone.rstrip(")"))))
-        ts = dt.datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=offset).timestamp()
-        os.utime(inbox / Path(f["path"]).relative_to("inbox"), (ts, ts))
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +22,7 @@ def fixture_run(prefect_harness, tmp_path_factory):
     expected = json.loads((SHARED_FIXTURES / "expected.json").read_text(encoding="utf-8"))
     inbox = tmp_path_factory.mktemp("fixtures") / "inbox"
     shutil.copytree(SHARED_FIXTURES / "inbox", inbox)
-    restore_mtimes(inbox, expected)
+    restore_mtimes(inbox.parent, expected["files"])
     data = tmp_path_factory.mktemp("fixture-data")
     result = nightly_flow(inbox=str(inbox), data_dir=str(data))
     return expected["consolidation"], expected["numeric_columns_form1"], result, data

@@ -8,12 +8,11 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from tests.builders import OLD, company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
-from tests.test_operations import config_variant
+from tests.helpers import config_file, q
 
 D1, D2, D3, D4 = (dt.date(2018, 6, d) for d in (1, 2, 3, 4))
 LABEL_FIELDS = ("screened", "problem_count", "people", "amount", "rectified", "cleaned", "prosecuted", "unremediated")
@@ -26,27 +25,19 @@ def county_file(county: str, seed: int, companies: list[dict], cases=0, f1_total
                            "附件2": form2_grid(companies), "附件3": form3_grid(county, cases=cases)})
 
 
-def q(data: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(data / "analytics.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def changes(data: Path, night: dt.date, kind: str | None = None) -> list[tuple]:
     sql = "SELECT kind, unit, subject, field, before, after, delta, note FROM night_changes WHERE data_date = ?"
-    rows = q(data, sql + (" AND kind = ?" if kind else "") + " ORDER BY seq", [night] + ([kind] if kind else []))
+    rows = q(data / "analytics.duckdb", sql + (" AND kind = ?" if kind else "") + " ORDER BY seq", [night] + ([kind] if kind else []))
     return rows
 
 
 def dump(data: Path, nights: list[dt.date] | None = None) -> dict:
     """Every history view (and the publish records without their run stamps), night by night."""
     where = "" if nights is None else f" WHERE data_date IN ({', '.join(repr(str(d)) for d in nights)})"
-    out = {v: q(data, f"SELECT * EXCLUDE (last_received_at) FROM {v}{where} ORDER BY ALL")
-           if v == "reporting_status_history" else q(data, f"SELECT * FROM {v}{where} ORDER BY ALL")
+    out = {v: q(data / "analytics.duckdb", f"SELECT * EXCLUDE (last_received_at) FROM {v}{where} ORDER BY ALL")
+           if v == "reporting_status_history" else q(data / "analytics.duckdb", f"SELECT * FROM {v}{where} ORDER BY ALL")
            for v in HISTORY_VIEWS}
-    out["published_nights"] = q(data, f"SELECT * EXCLUDE (run_id, published_at) FROM published_nights{where} "
+    out["published_nights"] = q(data / "analytics.duckdb", f"SELECT * EXCLUDE (run_id, published_at) FROM published_nights{where} "
                                       "ORDER BY ALL")
     return out
 
@@ -60,8 +51,8 @@ def live_vs_history(data: Path, night: dt.date) -> None:
                        ("risk_reports", "unit, company_key, amount, people, unpaid, refund_status, outcome"),
                        ("county_qualification", "county, criminal_cases, qualifies, reported"),
                        ("reporting_status", "unit, form, status, current_file")):
-        live = q(data, f"SELECT {cols} FROM {view} ORDER BY ALL")
-        kept = q(data, f"SELECT {cols} FROM {view}_history WHERE data_date = ? ORDER BY ALL", [night])
+        live = q(data / "analytics.duckdb", f"SELECT {cols} FROM {view} ORDER BY ALL")
+        kept = q(data / "analytics.duckdb", f"SELECT {cols} FROM {view}_history WHERE data_date = ? ORDER BY ALL", [night])
         assert kept == live, view
 
 
@@ -88,7 +79,7 @@ def test_nights_over_a_changing_inbox(nights, tmp_path):
         "附件1": form1_grid(form1_values(seed=2)), "附件2": form2_grid([company("淮南市丁公司")])}))
     run(D1)
     live_vs_history(data, D1)
-    assert q(data, "SELECT data_date, previous_date, companies FROM published_nights") == [(D1, None, 3)]
+    assert q(data / "analytics.duckdb", "SELECT data_date, previous_date, companies FROM published_nights") == [(D1, None, 3)]
     entered = {r[2] for r in changes(data, D1, "ledger_entered")}
     assert entered == {"安徽甲公司", "大通乙公司", "淮南丁公司"} or len(entered) == 3
     assert {(r[1], r[2]) for r in changes(data, D1, "submission_new")} == {("大通区", "大通区.xlsx"),
@@ -104,7 +95,7 @@ def test_nights_over_a_changing_inbox(nights, tmp_path):
     run(D2)
     live_vs_history(data, D2)
     assert dump(data, [D1]) == night1
-    assert q(data, "SELECT previous_date FROM published_nights WHERE data_date = ?", [D2]) == [(D1,)]
+    assert q(data / "analytics.duckdb", "SELECT previous_date FROM published_nights WHERE data_date = ?", [D2]) == [(D1,)]
     assert [(r[1], r[2]) for r in changes(data, D2, "submission_rejected")] == [("凤台县", "凤台县.xlsx")]
     assert [(r[1], r[2]) for r in changes(data, D2, "submission_new")] == [("寿县", "寿县.xlsx")]
     figures = {r[3]: r for r in changes(data, D2, "ledger_figure")}
@@ -175,7 +166,7 @@ def test_nights_over_a_changing_inbox(nights, tmp_path):
     assert dump(data) == before
 
     # reprocess with a looser rule: 凤台县's first file becomes accepted; the kept nights stay as published
-    loose = config_variant(tmp_path, {'sum_tolerance = "0.005"': 'sum_tolerance = "10000000"'})
+    loose = str(config_file(tmp_path, keys={"sum_tolerance": "10000000"}))
     reprocess_flow(data_dir=str(data), config_path=loose)
     run(D4, loose)
     assert dump(data, [D1, D2, D3]) == before
@@ -187,7 +178,7 @@ def test_nights_over_a_changing_inbox(nights, tmp_path):
     publish_flow(data_dir=str(data), date="2018-06-07", config_path=loose)
     from warehouse.snapshot import refresh_snapshot
     refresh_snapshot(data)       # publish alone does not refresh the analysts' copy
-    prev = dict(q(data, "SELECT data_date, previous_date FROM published_nights"))
+    prev = dict(q(data / "analytics.duckdb", "SELECT data_date, previous_date FROM published_nights"))
     assert prev[dt.date(2018, 6, 10)] == dt.date(2018, 6, 7) and prev[dt.date(2018, 6, 7)] == D4
     assert {r[0] for r in changes(data, dt.date(2018, 6, 10))} <= {"unit_owes"}
 
@@ -198,13 +189,13 @@ def test_trajectory_view(nights):
         drop(inbox, "大通区", f"大通区-{night.day}.xlsx",
              county_file("大通区", 1, [company("安徽甲公司", "100.00", 10, unpaid)]), mtime=OLD + night.day)
         run(night)
-    rows = q(data, """SELECT data_date, unpaid, unpaid_change, unpaid_since_first, nights, first_date
+    rows = q(data / "analytics.duckdb", """SELECT data_date, unpaid, unpaid_change, unpaid_since_first, nights, first_date
                       FROM risk_ledger_trajectory WHERE company_name = '安徽甲公司' ORDER BY data_date""")
     assert rows == [(D1, Decimal("50.00"), None, Decimal("0.00"), 3, D1),
                     (D2, Decimal("80.00"), Decimal("30.00"), Decimal("30.00"), 3, D1),
                     (D3, Decimal("80.00"), Decimal("0.00"), Decimal("30.00"), 3, D1)]
     # the README's query: companies whose 未兑付资金 grew since 6月1日
-    grew = q(data, """
+    grew = q(data / "analytics.duckdb", """
         WITH now AS (SELECT * FROM risk_ledger_history
                      WHERE data_date = (SELECT max(data_date) FROM published_nights)),
              then_ AS (SELECT * FROM risk_ledger_history

@@ -16,6 +16,7 @@ from transforms import credit_code as cc
 from transforms.identity import Company, IdentitySettings, find_candidates, parse_name, resolve
 from transforms.parse import parse_workbook
 from transforms.text import company_key
+from tests.helpers import cli, q
 
 SETTINGS = IdentitySettings()
 
@@ -214,35 +215,21 @@ def night(prefect_harness, tmp_path_factory):
     return inbox, data
 
 
-def _sql(data: Path, q: str, *params):
-    from warehouse import db
-    con = db.connect(db.warehouse_path(data), read_only=True)
-    try:
-        return con.execute(q, list(params)).fetchall()
-    finally:
-        con.close()
-
-
-def _cli(*argv) -> int:
-    from cli.main import main
-    return main(list(argv))
-
-
 JUBAO = ("淮南聚宝盆投资咨询有限公司", "淮南聚宝盆投资咨询有限责任公司", "聚宝盆投资咨询有限公司。")
 
 
 def test_candidates_listed_and_codes_merge(night):
     _, data = night
-    cands = _sql(data, "SELECT key_a, key_b, decision, units_a, units_b, reason FROM company_candidates ORDER BY 1, 2")
+    cands = q(data / "campaign.duckdb", "SELECT key_a, key_b, decision, units_a, units_b, reason FROM company_candidates ORDER BY 1, 2")
     pairs = {frozenset(r[:2]) for r in cands}
     assert pairs == {frozenset(p) for p in [(JUBAO[0], JUBAO[1]), (JUBAO[0], JUBAO[2]), (JUBAO[1], JUBAO[2])]}
     assert all(r[2] == "open" for r in cands) and all(r[5] for r in cands)
     # same valid code, two spellings: one ledger company, the other key an alias
-    rows = _sql(data, "SELECT company_key, n_units, aliases, credit_code, amount FROM risk_ledger WHERE credit_code = ?",
-                CODE_HENGLI)
+    rows = q(data / "campaign.duckdb",
+             "SELECT company_key, n_units, aliases, credit_code, amount FROM risk_ledger WHERE credit_code = ?", [CODE_HENGLI])
     assert len(rows) == 1 and rows[0][1] == 2 and len(rows[0][2]) == 1 and rows[0][4] == D("600.00")
-    assert _sql(data, "SELECT alias_key, how FROM company_aliases")[0][1].startswith("统一社会信用代码相同")
-    assert _sql(data, "SELECT company_key, codes FROM credit_code_conflicts") == \
+    assert q(data / "campaign.duckdb", "SELECT alias_key, how FROM company_aliases")[0][1].startswith("统一社会信用代码相同")
+    assert q(data / "campaign.duckdb", "SELECT company_key, codes FROM credit_code_conflicts") == \
         [("淮南同名企业有限公司", sorted([CODE_X1, CODE_X2]))]
 
 
@@ -260,16 +247,16 @@ def test_same_decision_merges_ledger_and_survives_rerun_and_reprocess(night, tmp
     from flows.reprocess import reprocess_flow
 
     inbox, data = night
-    assert _cli("match", "same", JUBAO[0], JUBAO[1], "--data-dir", str(data), "--by", "王科长") == 0
-    assert _cli("match", "same", JUBAO[1], JUBAO[2], "--data-dir", str(data), "--by", "王科长") == 0
-    assert _cli("match", "different", "淮南鼎盛投资管理有限公司", "淮南鼎丰投资管理有限公司", "--data-dir", str(data)) == 0
+    assert cli("match", "same", JUBAO[0], JUBAO[1], "--data-dir", str(data), "--by", "王科长")[0] == 0
+    assert cli("match", "same", JUBAO[1], JUBAO[2], "--data-dir", str(data), "--by", "王科长")[0] == 0
+    assert cli("match", "different", "淮南鼎盛投资管理有限公司", "淮南鼎丰投资管理有限公司", "--data-dir", str(data))[0] == 0
     # a contradicting decision is one line and exit 2
-    assert _cli("match", "different", JUBAO[0], JUBAO[2], "--data-dir", str(data)) == 2
-    assert _cli("match", "same", "淮南不存在有限公司", JUBAO[0], "--data-dir", str(data)) == 2
+    assert cli("match", "different", JUBAO[0], JUBAO[2], "--data-dir", str(data))[0] == 2
+    assert cli("match", "same", "淮南不存在有限公司", JUBAO[0], "--data-dir", str(data))[0] == 2
 
     def ledger():
-        return _sql(data, "SELECT company_key, reporting_units, n_units, n_reports, amount, people, unpaid, "
-                          "cross_province, disagreement, aliases FROM risk_ledger WHERE company_key LIKE '%聚宝盆%'")
+        return q(data / "campaign.duckdb", "SELECT company_key, reporting_units, n_units, n_reports, amount, people, unpaid, "
+                 "cross_province, disagreement, aliases FROM risk_ledger WHERE company_key LIKE '%聚宝盆%'")
 
     expected_units = sorted(["田家庵区", "大通区", "市公安局"])
     nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-26")       # the next consolidation
@@ -282,10 +269,10 @@ def test_same_decision_merges_ledger_and_survives_rerun_and_reprocess(night, tmp
         assert cross is True and disagree is True
         assert sorted([key, *aliases]) == sorted(JUBAO)
         # each unit's own figures stay in risk_reports
-        assert sorted(_sql(data, "SELECT unit, amount FROM risk_reports WHERE company_key LIKE '%聚宝盆%'")) == \
+        assert sorted(q(data / "campaign.duckdb", "SELECT unit, amount FROM risk_reports WHERE company_key LIKE '%聚宝盆%'")) == \
             sorted([("大通区", D("1200.00")), ("市公安局", D("900.00")), ("田家庵区", D("1000.00"))])
-        assert _sql(data, "SELECT count(*) FROM company_candidates WHERE decision = 'open'") == [(0,)]
-        assert {r[0] for r in _sql(data, "SELECT decided_by FROM match_decisions")} >= {"王科长"}
+        assert q(data / "campaign.duckdb", "SELECT count(*) FROM company_candidates WHERE decision = 'open'") == [(0,)]
+        assert {r[0] for r in q(data / "campaign.duckdb", "SELECT decided_by FROM match_decisions")} >= {"王科长"}
         reprocess_flow(data_dir=str(data))                                       # decisions untouched
         nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-27")
 
@@ -298,15 +285,15 @@ def test_same_decision_merges_ledger_and_survives_rerun_and_reprocess(night, tmp
 
     # CSV export -> import into another warehouse with the same reports: the same decisions
     out = tmp_path / "decisions.csv"
-    assert _cli("match", "export", str(out), "--data-dir", str(data)) == 0
+    assert cli("match", "export", str(out), "--data-dir", str(data))[0] == 0
     other = tmp_path / "other"
     nightly_flow(inbox=str(inbox), data_dir=str(other), date="2018-07-25")
-    assert _cli("match", "import", str(out), "--data-dir", str(other)) == 0
+    assert cli("match", "import", str(out), "--data-dir", str(other))[0] == 0
     decided = "SELECT key_a, key_b, decision, decided_by FROM match_decisions_current ORDER BY 1, 2"
-    assert _sql(other, decided) == _sql(data, decided) and len(_sql(data, decided)) == 3
-    assert _cli("match", "import", str(out), "--data-dir", str(other)) == 0      # again: nothing new
-    assert len(_sql(other, "SELECT * FROM match_decisions")) == 3
+    assert q(other / "campaign.duckdb", decided) == q(data / "campaign.duckdb", decided) and len(q(data / "campaign.duckdb", decided)) == 3
+    assert cli("match", "import", str(out), "--data-dir", str(other))[0] == 0      # again: nothing new
+    assert len(q(other / "campaign.duckdb", "SELECT * FROM match_decisions")) == 3
     excel = tmp_path / "decisions-excel.csv"   # edited in Excel on a Chinese Windows, saved as "CSV": GBK
     excel.write_bytes(out.read_text(encoding="utf-8-sig").encode("gbk"))
-    assert _cli("match", "import", str(excel), "--data-dir", str(other)) == 0
-    assert len(_sql(other, "SELECT * FROM match_decisions")) == 3                 # the same keys, read right
+    assert cli("match", "import", str(excel), "--data-dir", str(other))[0] == 0
+    assert len(q(other / "campaign.duckdb", "SELECT * FROM match_decisions")) == 3                 # the same keys, read right

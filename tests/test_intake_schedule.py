@@ -5,30 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import io
 import re
 import threading
-from contextlib import redirect_stderr, redirect_stdout
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from campaign.config import DEFAULT_CONFIG, load_config
 from campaign.errors import InputError
-from tests.test_serve import config_with
+from tests.helpers import cli, config_file, window_config
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-def with_hours(path: Path, **keys) -> Path:
-    """The config at `path` with these [intake_schedule] keys (TOML values as written)."""
-    text = path.read_text(encoding="utf-8")
-    for key, value in keys.items():
-        text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
-        assert n == 1, key
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_the_notice_window_office_hours_on_weekdays_only():
@@ -55,37 +42,31 @@ def test_hours_days_and_window_come_from_the_config(tmp_path):
     from cli.intake_schedule import intake_run_times
 
     start, end = dt.date(2024, 2, 26), dt.date(2024, 3, 3)       # Monday .. Sunday, across a leap day
-    path = with_hours(config_with(tmp_path, start, end), every_minutes="30", start='"08:30"', end='"17:00"',
-                      weekdays='["Mon", "wed", "Saturday"]')
+    path = config_file(tmp_path, "hours.toml", source=window_config(tmp_path, start, end),
+                       keys={"every_minutes": 30, "start": "08:30", "end": "17:00", "weekdays": ["Mon", "wed", "Saturday"]})
     times = [t.astimezone(TZ).replace(tzinfo=None)
              for t in intake_run_times(load_config(path), after=dt.datetime(2024, 1, 1, tzinfo=TZ), n=500)]
     slots = [dt.time(8, 30)] + [dt.time(h, m) for h in range(9, 17) for m in (0, 30)] + [dt.time(17, 0)]
     assert times == [dt.datetime.combine(day, t) for day in (dt.date(2024, 2, 26), dt.date(2024, 2, 28),
                                                               dt.date(2024, 3, 2)) for t in slots]
-    off = with_hours(path, enabled="false")
+    off = config_file(tmp_path, "off.toml", source=path, keys={"enabled": False})
     assert intake_run_times(load_config(off), after=dt.datetime(2024, 1, 1, tzinfo=TZ)) == []
 
 
 @pytest.mark.parametrize("key, value, says", [
-    ("every_minutes", "7", "must divide 60"), ("start", '"8 Uhr"', "HH:MM"), ("end", '"07:00"', "must be after start"),
-    ("weekdays", '["Mon", "Funday"]', "weekdays are Mon"), ("weekdays", "[]", "may not be empty")])
+    ("every_minutes", 7, "must divide 60"), ("start", "8 Uhr", "HH:MM"), ("end", "07:00", "must be after start"),
+    ("weekdays", ["Mon", "Funday"], "weekdays are Mon"), ("weekdays", [], "may not be empty")])
 def test_a_wrong_intake_schedule_is_one_line_before_anything_runs(tmp_path, key, value, says):
-    path = tmp_path / "c.toml"
-    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(says)) as err:
-        load_config(with_hours(path, **{key: value}))
+        load_config(config_file(tmp_path, "c.toml", keys={key: value}))
     assert "[intake_schedule]" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_serve_next_shows_both_deployments(tmp_path):
-    from cli.main import main
-
     (tmp_path / "inbox").mkdir()
-    out = io.StringIO()
-    with redirect_stdout(out), redirect_stderr(io.StringIO()):
-        assert main(["serve", "--next", "2", "--inbox", str(tmp_path / "inbox"), "--data-dir", str(tmp_path / "data"),
-                     "--config", str(DEFAULT_CONFIG)]) == 0
-    text = out.getvalue()
+    rc, text, _ = cli("serve", "--next", "2", "--inbox", str(tmp_path / "inbox"), "--data-dir", str(tmp_path / "data"),
+                      "--config", str(DEFAULT_CONFIG))
+    assert rc == 0
     assert "deployment nightly/campaign-nightly: every night 2018-05-11 .. 2018-07-30" in text
     assert "deployment intake/campaign-intake: every 10 min 08:00–18:00 on MO,TU,WE,TH,FR" in text
 
@@ -99,7 +80,7 @@ def test_serve_registers_the_intake_beside_the_night(prefect_harness, tmp_path, 
 
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
     start = dt.datetime.now(TZ).date() + dt.timedelta(days=30)     # a window not begun: nothing fires by itself
-    config_path = config_with(tmp_path, start, start + dt.timedelta(days=9))
+    config_path = window_config(tmp_path, start, start + dt.timedelta(days=9))
     inbox, data, outbox = tmp_path / "inbox", tmp_path / "data", tmp_path / "units-outbox"
     inbox.mkdir()
     stop, ready, failure = threading.Event(), threading.Event(), []

@@ -316,7 +316,7 @@ def test_the_inbox_news_hint_says_maybe_when_in_doubt(inbox, tmp_path):
 
 
 def test_version_is_one_line_and_exit_0(capsys):
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^0$") as exc:   # SystemExit's message is its code
         main(["--version"])
     assert exc.value.code == 0
     from importlib.metadata import version

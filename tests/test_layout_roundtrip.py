@@ -209,7 +209,7 @@ def test_form1_totals_override_makes_a_wrong_total(tmp_path):
 
 
 def test_form1_rejects_unknown_section():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"附件1: rows with unknown section\(s\) \['重点人群'\]"):
         write_form(Workbook().active, FORM1, [dict(section="重点人群", grp=None, item="x")])
 
 
@@ -395,7 +395,7 @@ def test_blank_workbook(tmp_path, kind, codes):
 
 
 def test_blank_workbook_rejects_unknown_kind():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unit_kind must be one of .*, got 'city'"):
         blank_workbook("city")
 
 
@@ -463,7 +463,7 @@ def test_demo_invalid_files_are_what_they_claim(demo):
     manifest = demo_manifest(config)
     rejected = {m["rule"]: inbox / m["path"] for m in manifest if m["verdict"] == "rejected"}
     assert set(rejected) == {"SUM_MISMATCH", "ENUM_VALUE", "UNREADABLE_FILE"}
-    with pytest.raises(WorkbookError) as exc:
+    with pytest.raises(WorkbookError, match="不是可读取的") as exc:
         read_workbook(rejected["UNREADABLE_FILE"].read_bytes())
     assert exc.value.issue.rule == "UNREADABLE_FILE"
     parsed, issues = _parse_path(rejected["SUM_MISMATCH"])

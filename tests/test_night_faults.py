@@ -48,7 +48,7 @@ def test_a_file_rewritten_in_place_after_the_scan_is_still_writing_and_not_archi
     os.utime(path, ns=(f.mtime_ns + 5_000_000_000, f.mtime_ns + 5_000_000_000))
     assert os.stat(path).st_size != f.size
 
-    with pytest.raises(FileChangedWhileReading) as exc:
+    with pytest.raises(FileChangedWhileReading, match="changed since the scan") as exc:
         archive_file(f.path, data_dir, expected=(f.size, f.mtime_ns))
     assert archive_skip_reason(exc.value) == "STILL_WRITING"
     archived = [p for p in (data_dir / "archive").rglob("*") if p.is_file()]
@@ -175,7 +175,7 @@ def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(small_d
                                                                          pad, leave_kb):
     """warehouse-fills: a few KB left, the warehouse's WAL cannot be written; archive-fills: big new
     files (incompressible padding) do not fit in the archive, while the run log's writes do."""
-    from tests.test_night_names import rows
+    from tests.helpers import q
     from tests.test_reliability_support import rewrite_zip
     from tests.test_reliability_flow import child_env
 
@@ -217,10 +217,10 @@ def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(small_d
     ballast.unlink()
     rerun = _nightly(inbox, data, env, "2018-07-22")
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    runs = rows(data / "campaign.duckdb", "SELECT outcome, message FROM run_log ORDER BY started_at")
+    runs = q(data / "campaign.duckdb", "SELECT outcome, message FROM run_log ORDER BY started_at")
     assert [r[0] for r in runs] == ["completed", "failed", "completed"], runs
     assert "disk full" in runs[1][1] and "No space left on device" in runs[1][1], runs[1]
     assert not list((data / "runs-pending").glob("*.json")) if (data / "runs-pending").exists() else True
-    assert rows(data / "campaign.duckdb", "SELECT count(*) FROM inbox_skips WHERE reason = 'READ_ERROR'") == [(0,)]
-    units = {u for (u,) in rows(data / "campaign.duckdb", "SELECT DISTINCT unit FROM received_files")}
+    assert q(data / "campaign.duckdb", "SELECT count(*) FROM inbox_skips WHERE reason = 'READ_ERROR'") == [(0,)]
+    units = {u for (u,) in q(data / "campaign.duckdb", "SELECT DISTINCT unit FROM received_files")}
     assert {"凤台县", "潘集区", "谢家集区"} <= units, units

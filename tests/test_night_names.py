@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
 
 from tests.builders import company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 from tests.test_reliability_support import OLD, drop
+from tests.helpers import q
 
 
 def county_bytes(county: str, seed: int = 1) -> bytes:
@@ -27,14 +27,6 @@ def drop_raw(inbox: Path, unit: str, name: bytes, data: bytes) -> bytes:
     return path
 
 
-def rows(db: Path, sql: str, params=()):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
 def test_a_gbk_file_name_is_read_archived_and_reported_with_its_raw_bytes_kept(prefect_harness, tmp_path):
     from flows.nightly import nightly_flow
 
@@ -48,12 +40,12 @@ def test_a_gbk_file_name_is_read_archived_and_reported_with_its_raw_bytes_kept(p
         ("八公山区/八公山区.xlsx", "accepted"), ("大通区/\\xff\\xfe\\x80.xlsx", "accepted"),
         ("寿县/寿县补报.xlsx", "accepted")]
     wh = data / "campaign.duckdb"
-    assert ("寿县", "寿县补报.xlsx", "accepted") in rows(wh, "SELECT unit, file_name, status FROM submissions")
-    raw = dict(rows(wh, "SELECT inbox_path, raw_path FROM received_names"))
+    assert ("寿县", "寿县补报.xlsx", "accepted") in q(wh, "SELECT unit, file_name, status FROM submissions")
+    raw = dict(q(wh, "SELECT inbox_path, raw_path FROM received_names"))
     assert raw == {"寿县/寿县补报.xlsx": "寿县/".encode() + gbk, "大通区/\\xff\\xfe\\x80.xlsx": b"\xe5\xa4\xa7\xe9\x80\x9a\xe5\x8c\xba/\xff\xfe\x80.xlsx"}
     receipts = sorted(p.name for p in (data / "receipts" / "寿县").iterdir())
     assert len(receipts) == 1 and receipts[0].startswith("寿县补报_")
-    assert rows(data / "analytics.duckdb", "SELECT outcome FROM run_log") == [("completed",)]
+    assert q(data / "analytics.duckdb", "SELECT outcome FROM run_log") == [("completed",)]
     # the rerun reads nothing again: the printable path is the file's stable key
     again = nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-21")
     assert again.ingest.verdicts == [] and again.ingest.known == 3
@@ -74,7 +66,7 @@ def test_over_long_names_publish_bounded_receipts_and_the_whole_night(prefect_ha
     receipts = list((data / "receipts").rglob("*.html"))
     assert len(receipts) == 2 and all(len(p.name.encode()) <= 140 for p in receipts)
     assert (data / "publish" / "latest.xlsx").is_file() and (data / "analytics.duckdb").is_file()
-    assert rows(data / "campaign.duckdb", "SELECT outcome FROM run_log") == [("completed",)]
+    assert q(data / "campaign.duckdb", "SELECT outcome FROM run_log") == [("completed",)]
 
 
 def test_an_apostrophe_in_the_data_dir_path_works_to_the_snapshot(prefect_harness, tmp_path):
@@ -83,7 +75,7 @@ def test_an_apostrophe_in_the_data_dir_path_works_to_the_snapshot(prefect_harnes
     inbox, data = tmp_path / "inbox", tmp_path / "o'brien" / "da\"ta"
     drop(inbox, "大通区", "大通区.xlsx", county_bytes("大通区"))
     nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-21")
-    assert rows(data / "analytics.duckdb", "SELECT unit, status FROM submissions") == [("大通区", "accepted")]
+    assert q(data / "analytics.duckdb", "SELECT unit, status FROM submissions") == [("大通区", "accepted")]
 
 
 def test_a_countys_workbook_in_a_departments_folder_is_rejected(prefect_harness, tmp_path):

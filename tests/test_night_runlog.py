@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import prefect  # noqa: F401  imported at collection: Prefect's console handler must not bind to a test's capsys stream
 
-from tests.test_night_names import county_bytes, rows
+from tests import helpers
+from tests.helpers import config_file, q
+from tests.test_night_names import county_bytes
 from tests.test_operations import small_inbox
 from tests.test_reliability_flow import child_env, fast_backoff_config, hold, release
 from tests.test_reliability_support import drop
@@ -36,16 +38,9 @@ CONSOLE = Console()
 
 
 def cli(*argv) -> int:
-    import contextlib
-    import io
-
-    from cli.main import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(list(argv))
-    CONSOLE.out += out.getvalue()
-    CONSOLE.err += err.getvalue()
+    rc, out, err = helpers.cli(*argv)
+    CONSOLE.out += out
+    CONSOLE.err += err
     return rc
 
 
@@ -57,9 +52,9 @@ def test_a_failed_night_is_visible_in_status_runs_and_check(prefect_harness, tmp
     assert cli("status", "--check", "--data-dir", str(data)) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("OK: last run nightly completed")
     # the snapshot copy of the run's row says completed too (recorded after the snapshot, written into it)
-    assert rows(data / "analytics.duckdb", "SELECT outcome FROM run_log") == [("completed",)]
-    snap_finished = rows(data / "analytics.duckdb", "SELECT finished_at FROM run_log")
-    assert rows(data / "campaign.duckdb", "SELECT finished_at FROM run_log") == snap_finished
+    assert q(data / "analytics.duckdb", "SELECT outcome FROM run_log") == [("completed",)]
+    snap_finished = q(data / "analytics.duckdb", "SELECT finished_at FROM run_log")
+    assert q(data / "campaign.duckdb", "SELECT finished_at FROM run_log") == snap_finished
 
     # a run failing before any file is read: the inbox folder is missing
     assert cli("nightly", "--inbox", str(tmp_path / "gone"), "--data-dir", str(data)) == 2
@@ -75,8 +70,8 @@ def test_a_failed_night_is_visible_in_status_runs_and_check(prefect_harness, tmp
     err = capsys.readouterr().err
     assert err.startswith("CHECK FAILED: the last run (nightly") and "failed" in err and err.count("\n") == 1
     # the snapshot was not refreshed by the failed run (it still shows one run only)
-    assert len(rows(data / "analytics.duckdb", "SELECT * FROM run_log")) == 1
-    assert len(rows(data / "campaign.duckdb", "SELECT * FROM run_log")) == 2
+    assert len(q(data / "analytics.duckdb", "SELECT * FROM run_log")) == 1
+    assert len(q(data / "campaign.duckdb", "SELECT * FROM run_log")) == 2
 
 
 def test_check_fails_when_no_run_completed_in_the_window(tmp_path):
@@ -114,9 +109,9 @@ def test_a_killed_run_is_closed_as_interrupted_by_the_next_and_its_leftovers_rem
     for leftover in (data / "receipts" / "寿县" / ".abc.tmp", data / "publish" / ".latest.tmp", data / "analytics.duckdb.tmp"):
         leftover.parent.mkdir(parents=True, exist_ok=True)
         leftover.write_bytes(b"half")
-    assert rows(data / "campaign.duckdb", "SELECT outcome FROM run_log") == [("running",)]
+    assert q(data / "campaign.duckdb", "SELECT outcome FROM run_log") == [("running",)]
     assert cli("nightly", "--inbox", str(inbox), "--data-dir", str(data), "--date", "2018-07-21") == 0
-    outcomes = rows(data / "campaign.duckdb", "SELECT outcome, message FROM run_log ORDER BY started_at")
+    outcomes = q(data / "campaign.duckdb", "SELECT outcome, message FROM run_log ORDER BY started_at")
     assert [o for o, _ in outcomes] == ["interrupted", "completed"]
     assert "closed by the next run" in outcomes[0][1]
     assert not [p for p in data.rglob("*.tmp")]
@@ -141,7 +136,7 @@ def test_a_run_refused_by_a_held_warehouse_still_leaves_its_row(prefect_harness,
         holder.kill()
         holder.wait()
     assert cli("nightly", "--inbox", str(inbox), "--data-dir", str(data), "--date", "2018-07-21") == 0
-    outcomes = rows(data / "campaign.duckdb", "SELECT outcome, message FROM run_log ORDER BY started_at")
+    outcomes = q(data / "campaign.duckdb", "SELECT outcome, message FROM run_log ORDER BY started_at")
     assert [o for o, _ in outcomes] == ["completed", "failed", "completed"]
     assert outcomes[1][1].startswith("warehouse held: WarehouseBusy")
     assert not list((data / "runs-pending").glob("*.json"))
@@ -153,11 +148,7 @@ def test_prepare_waits_for_a_held_warehouse_with_logged_back_off(prefect_harness
     inbox, data = tmp_path / "inbox", tmp_path / "data"
     drop(inbox, "大通区", "大通区.xlsx", county_bytes("大通区"))
     ingest_flow(inbox=str(inbox), data_dir=str(data))
-    from campaign.config import DEFAULT_CONFIG
-
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace("retry_delay_seconds = 5", "retry_delay_seconds = 1"),
-                   encoding="utf-8")
+    cfg = config_file(tmp_path, "c.toml", keys={"retry_delay_seconds": 1})
     drop(inbox, "寿县", "寿县.xlsx", county_bytes("寿县"))
     # held until the prepare step has logged its first back-off (then released): however slow the
     # run is to start, it meets a held warehouse, and one retry later a free one (1 + 2 + 4 s budget)
@@ -185,7 +176,7 @@ def test_prepare_waits_for_a_held_warehouse_with_logged_back_off(prefect_harness
     assert backed_off.is_set()
     assert [(v.receipt.unit, v.status) for v in result.verdicts] == [("寿县", "accepted")]
     assert any("held by another process; retrying in" in r.getMessage() for r in caplog.records)
-    assert rows(data / "campaign.duckdb", "SELECT flow, outcome FROM run_log ORDER BY started_at") == [
+    assert q(data / "campaign.duckdb", "SELECT flow, outcome FROM run_log ORDER BY started_at") == [
         ("ingest", "completed"), ("ingest", "completed")]
 
 
@@ -205,7 +196,7 @@ def test_publish_is_all_or_nothing(prefect_harness, tmp_path):
 
     from publish.files import PublishFailed
 
-    with pytest.raises(PublishFailed) as exc:
+    with pytest.raises(PublishFailed, match="None of tonight's outputs was replaced") as exc:
         nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-22")
     msg = str(exc.value)
     assert "None of tonight's outputs was replaced" in msg and "\n" not in msg
@@ -213,4 +204,4 @@ def test_publish_is_all_or_nothing(prefect_harness, tmp_path):
     assert {p.relative_to(data): p.stat().st_mtime_ns for p in (data / "receipts").rglob("*.html")} == before_receipts
     assert (data / "analytics.duckdb").stat().st_mtime_ns == snap
     assert not [p for p in data.rglob("*.tmp")]
-    assert rows(data / "campaign.duckdb", "SELECT outcome FROM run_log ORDER BY started_at") == [("completed",), ("failed",)]
+    assert q(data / "campaign.duckdb", "SELECT outcome FROM run_log ORDER BY started_at") == [("completed",), ("failed",)]

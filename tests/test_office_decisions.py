@@ -7,11 +7,11 @@ import io
 import os
 import time
 
-import duckdb
 import openpyxl
 import pytest
 
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
+from tests.helpers import q
 
 DOC = "情况说明.docx"
 
@@ -29,14 +29,6 @@ def _docx(text: str) -> bytes:
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
-
-
-def _sql(data, q):
-    con = duckdb.connect(str(data / "analytics.duckdb"), read_only=True)
-    try:
-        return con.execute(q).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -84,17 +76,17 @@ def test_a_filled_copy_merges_the_pair_and_sets_the_kind_a_blank_one_changes_not
     review = (data / "publish" / "待核对_2018-07-21.xlsx").read_bytes()
     drop(inbox, "市处非办", "空白.xlsx", review)
     nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-22")
-    assert _sql(data, "SELECT count(*) FROM risk_ledger")[0][0] == 2
-    assert _sql(data, f"SELECT kind FROM documents WHERE file_name = '{DOC}'") == [("其他",)]
-    assert _sql(data, "SELECT status FROM submissions WHERE unit = '市处非办'") == [("accepted",)]
+    assert q(data / "analytics.duckdb", "SELECT count(*) FROM risk_ledger")[0][0] == 2
+    assert q(data / "analytics.duckdb", f"SELECT kind FROM documents WHERE file_name = '{DOC}'") == [("其他",)]
+    assert q(data / "analytics.duckdb", "SELECT status FROM submissions WHERE unit = '市处非办'") == [("accepted",)]
 
     drop(inbox, "市处非办", "核对结果.xlsx", _fill(review, "同一企业", "工作动态信息"))
     nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-23")
-    assert _sql(data, "SELECT count(*) FROM risk_ledger")[0][0] == 1
-    assert _sql(data, f"SELECT kind, classified_by FROM documents WHERE file_name = '{DOC}'") == [("工作动态信息", "hand")]
-    assert _sql(data, "SELECT kind, decision, outcome FROM office_decisions WHERE file_name = '核对结果.xlsx' ORDER BY kind"
+    assert q(data / "analytics.duckdb", "SELECT count(*) FROM risk_ledger")[0][0] == 1
+    assert q(data / "analytics.duckdb", f"SELECT kind, classified_by FROM documents WHERE file_name = '{DOC}'") == [("工作动态信息", "hand")]
+    assert q(data / "analytics.duckdb", "SELECT kind, decision, outcome FROM office_decisions WHERE file_name = '核对结果.xlsx' ORDER BY kind"
                 ) == [("document", "工作动态信息", "applied"), ("pair", "same", "applied")]
-    assert not _sql(data, "SELECT * FROM validation_issues WHERE rule = 'UNKNOWN_UNIT'")
+    assert not q(data / "analytics.duckdb", "SELECT * FROM validation_issues WHERE rule = 'UNKNOWN_UNIT'")
     [page] = [p for p in (data / "receipts" / "市处非办").glob("核对结果_*.html")]
     text = page.read_text(encoding="utf-8")
     assert "已按下表处理本办的核对结果" in text and "同一企业" in text and "工作动态信息" in text
@@ -109,7 +101,7 @@ def test_of_two_copies_that_disagree_the_later_wins_and_says_so(night):
     drop(inbox, "市处非办", "甲.xlsx", _fill(review, "同一企业", None), mtime=now - 7200)
     drop(inbox, "市处非办", "乙.xlsx", _fill(review, "不同企业", None), mtime=now - 3600)
     nightly_flow(inbox=str(inbox), data_dir=str(data), date="2018-07-22")
-    assert _sql(data, "SELECT count(*) FROM risk_ledger")[0][0] == 2          # kept apart: the later copy
-    assert _sql(data, "SELECT decision FROM company_candidates") == [("different",)]
+    assert q(data / "analytics.duckdb", "SELECT count(*) FROM risk_ledger")[0][0] == 2          # kept apart: the later copy
+    assert q(data / "analytics.duckdb", "SELECT decision FROM company_candidates") == [("different",)]
     [page] = [p for p in (data / "receipts" / "市处非办").glob("乙_*.html")]
     assert "以本文件为准" in page.read_text(encoding="utf-8")

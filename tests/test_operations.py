@@ -13,7 +13,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from campaign.config import DEFAULT_CONFIG
+from publish.files import PublishFailed
+from tests.helpers import config_file
 from tests.builders import drop, company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 
 VOLATILE = {"run_id", "received_at", "last_received_at", "started_at", "finished_at", "seconds", "first_accepted_on",
@@ -33,16 +34,6 @@ def small_inbox(root: Path) -> Path:
     drop(inbox, "市公安局", "市公安局.xlsx", workbook_bytes({
         "附件1": form1_grid(bad, totals={"重点领域": {"amount": 999999}}), "附件2": form2_grid([company("淮南市甲公司")])}))
     return inbox
-
-
-def config_variant(tmp_path: Path, replace: dict[str, str]) -> str:
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    for old, new in replace.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def contents(data: Path) -> dict:
@@ -74,7 +65,7 @@ def test_rerun_after_finished_and_failed_runs_equals_one_clean_run(prefect_harne
 
     failed = tmp_path / "failed"
     (failed / "publish" / "latest.xlsx").mkdir(parents=True)                   # publishing will fail
-    with pytest.raises(Exception):
+    with pytest.raises(PublishFailed, match="latest.xlsx"):
         nightly_flow(inbox=str(inbox), data_dir=str(failed), date="2018-07-21")
     con = duckdb.connect(str(failed / "campaign.duckdb"), read_only=True)
     assert con.execute("SELECT outcome FROM runs").fetchall() == [("failed",)]
@@ -99,7 +90,7 @@ def test_second_run_waits_then_exits_with_a_clear_message(prefect_harness, tmp_p
         """)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        cfg = config_variant(tmp_path, {"run_lock_wait_seconds = 600": "run_lock_wait_seconds = 1"})
+        cfg = str(config_file(tmp_path, keys={"run_lock_wait_seconds": 1}))
         started = time.monotonic()
         code = main(["ingest", "--inbox", str(inbox), "--data-dir", str(data), "--config", cfg])
         assert code == 2 and time.monotonic() - started >= 1
@@ -130,8 +121,8 @@ def test_reprocess_after_rule_and_registry_change(prefect_harness, tmp_path, cap
     assert before == {"大通区": "accepted", "寿县": "accepted", "市公安局": "rejected", "市新设局": "rejected"}
 
     # The office widens the 合计 tolerance and registers a new department; nobody resends anything.
-    cfg = config_variant(tmp_path, {'sum_tolerance = "0.005"': 'sum_tolerance = "1000000"',
-                                    '"市住房城乡建设局",\n]': '"市住房城乡建设局", "市新设局",\n]'})
+    cfg = str(config_file(tmp_path, keys={"sum_tolerance": "1000000"},
+                          edits=((r'"市住房城乡建设局",\n\]', '"市住房城乡建设局", "市新设局",\n]'),)))
     capsys.readouterr()
     assert main(["reprocess", "--data-dir", str(data), "--config", cfg]) == 0
     out = capsys.readouterr().out

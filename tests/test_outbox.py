@@ -4,20 +4,17 @@ the 催报清单 sheet follow the obligations and dates of the config; real Pref
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-from contextlib import redirect_stderr, redirect_stdout
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
-from campaign.config import DEFAULT_CONFIG
 from cli.demo_documents import docx_bytes
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 from tests.client_writers import xlsxwriter_bytes
+from tests.helpers import cli, config_file, q
 
 OBLIGATIONS = """[obligations]
 plan_due_days = 7
@@ -30,16 +27,6 @@ department."实施方案" = { count = 1, due = 2018-06-15 }
 
 def at(day: str, hour: int = 10) -> float:
     return dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00").timestamp()
-
-
-def config_file(tmp_path: Path) -> Path:
-    """The packaged config with the obligations above and no waiting for the run lock."""
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    text = re.sub(r"(?ms)^\[obligations\].*?(?=^\[units\])", OBLIGATIONS, text)
-    text = re.sub(r"(?m)^run_lock_wait_seconds = \S+", "run_lock_wait_seconds = 0", text)
-    path = tmp_path / "campaign.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def grids(county: str, date: str = "2018年7月6日", cross: str = "否") -> dict:
@@ -66,14 +53,6 @@ def page_rows(path: Path) -> list[dict]:
     return Rows(path.read_text(encoding="utf-8")).rows
 
 
-def q(db: Path, sql: str):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture
 def campaign(tmp_path):
     inbox = tmp_path / "share" / "inbox"
@@ -89,7 +68,9 @@ def campaign(tmp_path):
     drop(inbox, "寿县", "寿县.xlsx", xlsxwriter_bytes(grids("寿县", cross="Y")), at("2018-07-05"))
     drop(inbox, "某某局", "报表.xlsx", workbook_bytes(grids("大通区")), at("2018-07-05"))   # not a registry unit
     return {"inbox": inbox, "data": tmp_path / "data", "outbox": tmp_path / "share" / "outbox",
-            "config": config_file(tmp_path)}
+            # the obligations above, no waiting for the run lock
+            "config": config_file(tmp_path, "campaign.toml", keys={"run_lock_wait_seconds": 0},
+                                  edits=((r"(?s)^\[obligations\].*?(?=^\[units\])", OBLIGATIONS),))}
 
 
 def intake(c, date="2018-07-08"):
@@ -175,12 +156,9 @@ def test_dues_follow_the_config_in_todo_pages_status_and_the_night_sheet(prefect
     assert shou["剩余/逾期"] == "已逾期52天" and "工作动态信息" in shou["待报事项（截止日期）"]
     assert "米冬冬" in shou["市处非办联系人"]
     # `campaign status --date` lists the same, most urgent first
-    from cli.main import main
-
-    buf = io.StringIO()
-    with redirect_stdout(buf), redirect_stderr(io.StringIO()):
-        assert main(["status", "--data-dir", str(c["data"]), "--config", str(c["config"]), "--date", "2018-07-08"]) == 0
-    listed = re.findall(r"(?m)^  (\S+) — ", buf.getvalue())
+    rc, out, _ = cli("status", "--data-dir", str(c["data"]), "--config", str(c["config"]), "--date", "2018-07-08")
+    assert rc == 0
+    listed = re.findall(r"(?m)^  (\S+) — ", out)
     assert listed == [u for u, _ in dues]
 
 
@@ -197,7 +175,7 @@ def test_the_run_lock_keeps_intake_apart_from_other_runs(prefect_harness, campai
         cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(RunInProgress):
+        with pytest.raises(RunInProgress, match="another run is writing to .*it was not started twice"):
             intake(c)
     finally:
         holder.kill()

@@ -6,15 +6,14 @@ import datetime as dt
 import os
 import time
 from decimal import Decimal as D
-from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from campaign.errors import InputError
 from campaign.forms import FORM1, FORM2, FORM3
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
+from tests.helpers import q
 
 BAD_FILE = "凤台县_有错.xlsx"
 ARRIVED = dt.datetime(2018, 7, 18, 9, 30).timestamp()   # local time of this machine; only its date matters
@@ -39,17 +38,9 @@ def night(prefect_harness, tmp_path_factory):
     return result, data
 
 
-def sql(data: Path, query: str):
-    con = duckdb.connect(str(data / "analytics.duckdb"), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
-
-
 def test_data_date_is_the_newest_arrival_clipped_to_the_window(night):
     result, data = night
-    newest = sql(data, "SELECT max(least(file_mtime, received_at)) FROM submissions")[0][0]
+    newest = q(data / "analytics.duckdb", "SELECT max(least(file_mtime, received_at)) FROM submissions")[0][0]
     from campaign.dates import newest_arrival
 
     expected = min(max(newest_arrival([newest], "Asia/Shanghai"), dt.date(2018, 5, 11)), dt.date(2018, 7, 30))
@@ -63,7 +54,7 @@ def test_form2_sheet_is_the_ledger_in_the_official_layout(night):
     from transforms.parse import parse_workbook
 
     result, data = night
-    ledger = sql(data, "SELECT company_name, amount, people, unpaid, cross_province, reporting_units "
+    ledger = q(data / "analytics.duckdb", "SELECT company_name, amount, people, unpaid, cross_province, reporting_units "
                        "FROM risk_ledger ORDER BY risk_rank")
     parsed = parse_workbook(read_workbook(result.workbook.read_bytes()))
     form2 = next(f for f in parsed.forms if f.sheet == SHEET_FORM2)
@@ -76,7 +67,7 @@ def test_form2_sheet_is_the_ledger_in_the_official_layout(night):
         assert r["cross_province"] == ("是" if cross else "否")
         assert all(u in r["remarks"] for u in units)                                    # 备注 names the reporters
     totals = {t["column"]: D(t["declared__text"]) for t in form2.total_records}
-    led_sums = sql(data, "SELECT sum(amount), sum(people), sum(unpaid) FROM risk_ledger")[0]
+    led_sums = q(data / "analytics.duckdb", "SELECT sum(amount), sum(people), sum(unpaid) FROM risk_ledger")[0]
     assert (totals["amount"], totals["people"], totals["unpaid"]) == led_sums
     assert all(t["abs_diff"] == 0 for t in form2.total_records)
     # every printed column is filled from the reports
@@ -106,7 +97,7 @@ def test_official_sheets_print_the_forms_labels(night):
         assert "填报人：米冬冬" in texts and "电话：6678057" in texts                # the office, from config
         # signed on the units' latest footer date of that form (never after the data date), not the window's end
         kind = "" if form is FORM2 else "AND unit_kind = 'county'"
-        signed = min(sql(data, f"SELECT max(current_footer_date) FROM reporting_status WHERE form = '{form.code}' {kind}")[0][0],
+        signed = min(q(data / "analytics.duckdb", f"SELECT max(current_footer_date) FROM reporting_status WHERE form = '{form.code}' {kind}")[0][0],
                      result.data_date)
         assert f"{signed.year}年{signed.month}月{signed.day}日" in texts
         assert form.notes[0] in texts and form.notes[-1] in texts
@@ -122,13 +113,13 @@ def test_form3_sheet_one_row_per_county_whole_counts(night):
     counties = load_config().counties
     rows = [r for r in ws.iter_rows(min_row=1) if r[0].value in counties]
     assert [r[0].value for r in rows] == counties
-    q = dict(sql(data, "SELECT county, criminal_cases FROM county_qualification"))
+    stored = dict(q(data / "analytics.duckdb", "SELECT county, criminal_cases FROM county_qualification"))
     for r in rows:
         cases = r[1]
-        if q[r[0].value] is None:
+        if stored[r[0].value] is None:
             assert cases.value is None and r[4].value == "未报送有效附件3"
         else:
-            assert cases.value == int(q[r[0].value]) and cases.number_format == "0"
+            assert cases.value == int(stored[r[0].value]) and cases.number_format == "0"
     assert ws.max_column == len(FORM3.columns)                  # no computed column on the form
     assert any(c.value == "是否符合“无非法集资区、县”条件（系统计算）" for c in wb[SHEET_QUALIFY][3])
 
@@ -186,7 +177,7 @@ def test_receipt_says_what_happens_next_and_whom_to_call(night):
 
 def test_write_back_receipt_marks_every_problem_cell(night):
     result, data = night
-    issues = sql(data, f"SELECT sheet, cell, rule, severity FROM validation_issues WHERE file_name = '{BAD_FILE}'")
+    issues = q(data / "analytics.duckdb", f"SELECT sheet, cell, rule, severity FROM validation_issues WHERE file_name = '{BAD_FILE}'")
     assert {"NEGATIVE_VALUE", "ENUM_VALUE", "NOT_WHOLE_NUMBER", "SUM_MISMATCH"} <= {i[2] for i in issues}
     copy = next((data / "receipts" / "凤台县").glob("凤台县_有错_*_标注.xlsx"))
     assert copy in result.writebacks
@@ -212,7 +203,7 @@ def test_a_bad_date_is_refused_before_anything_runs(tmp_path, capsys):
     from cli.main import main
     from campaign.dates import parse_date_arg
 
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"--date '2018-13-45': no such day"):
         parse_date_arg("2018-13-45")
     assert parse_date_arg("2018-07-20") == dt.date(2018, 7, 20)
     for cmd in ("publish", "nightly"):

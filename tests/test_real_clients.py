@@ -503,6 +503,6 @@ def test_biff_scan_counts_cell_records_across_an_embedded_chart_and_refuses_a_pa
     scans = _biff_scan(globals_ + sheet)
     assert (scans["附件1"].max_row, scans["附件1"].max_col) == (300, 9)
     locked = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0)) + _record(0x002F, b"\x01\x00" + b"\0" * 52)
-    with pytest.raises(WorkbookError) as exc:
+    with pytest.raises(WorkbookError, match="工作簿已加密") as exc:
         _biff_scan(locked)
     assert exc.value.issue.rule == "ENCRYPTED_FILE"

@@ -201,7 +201,7 @@ def test_inflated_size_over_the_limit_is_counted_while_inflating(valid):
     from transforms.grid import check_container
     from transforms.sheet import WorkbookError
 
-    with pytest.raises(WorkbookError) as exc:
+    with pytest.raises(WorkbookError, match="zip bomb") as exc:
         check_container(valid, max_uncompressed=len(valid) * 2)
     assert exc.value.issue.rule == "FILE_TOO_LARGE"
 
@@ -212,9 +212,8 @@ def test_calamine_itself_never_expands_entities(valid):
 
     bomb = entity_bomb(valid)
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(bomb))
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(Exception, match="(?i)entity"):   # calamine's own error type
         wb.get_sheet_by_name("附件1").to_python()
-    assert "entity" in str(exc.value).lower()
 
 
 def test_billion_laughs_is_rejected_as_xml_entities_in_bounded_memory(valid, tmp_path):
@@ -549,7 +548,7 @@ def test_file_that_changes_while_copied_is_not_archived(tmp_path, monkeypatch):
                 fh.write(b"more bytes")
         return real_fstat(fd)
     monkeypatch.setattr(archive.os, "fstat", fstat)
-    with pytest.raises(archive.FileChangedWhileReading) as exc:
+    with pytest.raises(archive.FileChangedWhileReading, match="changed while it was read") as exc:
         archive.archive_file(path, tmp_path / "data")
     assert archive.archive_skip_reason(exc.value) == "STILL_WRITING"
     assert [p for p in (tmp_path / "data" / "archive").rglob("*") if p.is_file()] == []
@@ -624,7 +623,7 @@ def test_symlinks_in_the_inbox_are_skipped_and_never_followed(tmp_path, monkeypa
         archive_file(f.path, data_dir)
     # a link swapped in after the scan, or a fifo, is refused by the open itself (O_NOFOLLOW, fstat)
     for p in (box / "大通区" / "寿县的表.xlsx", box / "大通区" / "管道.xlsx"):
-        with pytest.raises(NotARegularFile):
+        with pytest.raises(NotARegularFile, match="is a symlink: not followed|is not a regular file"):
             archive_file(p, data_dir)
     outside_root = str(outside.resolve())
     assert not [p for p in opened if p.startswith(outside_root)]

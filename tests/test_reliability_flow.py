@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import config_file, q
 from tests.test_reliability_support import (
-    OLD, REPO, company, drop, query, snapshot, to_bytes, tree_state, valid_bytes, workbook)
+    OLD, REPO, company, drop, snapshot, to_bytes, tree_state, valid_bytes, workbook)
 from tests.test_reliability_files import big_form2_workbook
 
 
@@ -47,9 +48,9 @@ def test_formula_like_company_names_are_stored_verbatim(prefect_harness, tmp_pat
     result = run_ingest(box, data)
     assert [v.status for v in result.verdicts] == ["accepted"]
     db = data / "campaign.duckdb"
-    stored = query(db, "SELECT company_name, typeof(company_name) FROM form2_rows ORDER BY row_no")
+    stored = q(db, "SELECT company_name, typeof(company_name) FROM form2_rows ORDER BY row_no")
     assert stored == [(n, "VARCHAR") for n in FORMULA_LIKE]
-    warned = query(db, "SELECT DISTINCT rule, severity FROM validation_issues WHERE rule = 'FORMULA_LIKE_TEXT'")
+    warned = q(db, "SELECT DISTINCT rule, severity FROM validation_issues WHERE rule = 'FORMULA_LIKE_TEXT'")
     assert warned == [("FORMULA_LIKE_TEXT", "warning")]
 
 
@@ -62,11 +63,11 @@ def test_ten_thousand_rows_with_hidden_rows_and_sheets_are_all_loaded(prefect_ha
     result = run_ingest(box, data)
     assert [v.status for v in result.verdicts] == ["accepted"], [(i.rule, i.cell) for i in result.verdicts[0].errors][:5]
     db = data / "campaign.duckdb"
-    assert query(db, "SELECT count(*), count(DISTINCT company_key), sum(amount)::VARCHAR FROM form2_rows") == \
+    assert q(db, "SELECT count(*), count(DISTINCT company_key), sum(amount)::VARCHAR FROM form2_rows") == \
         [(10_000, 10_000, "1005000.00")]
-    assert query(db, "SELECT company_name FROM form2_rows WHERE row_no = 6") == [("安徽第00001号投资管理有限公司",)]  # a hidden row
-    assert query(db, "SELECT count(*) FROM unit_stats WHERE unit = '大通区'") == [(24,)]        # from a hidden sheet
-    assert query(db, "SELECT county FROM form3_rows") == [("大通区",)]                          # from a very hidden sheet
+    assert q(db, "SELECT company_name FROM form2_rows WHERE row_no = 6") == [("安徽第00001号投资管理有限公司",)]  # a hidden row
+    assert q(db, "SELECT count(*) FROM unit_stats WHERE unit = '大通区'") == [(24,)]        # from a hidden sheet
+    assert q(db, "SELECT county FROM form3_rows") == [("大通区",)]                          # from a very hidden sheet
 
 
 # --------------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def test_duplicates_are_ignored_and_a_corrected_resend_supersedes(prefect_harnes
     assert {v.receipt.file_name: v.status for v in r2.verdicts} == {
         "大通区(1).xlsx": "duplicate", "大通区_更正.xlsx": "accepted", "大通区_再更正.xlsx": "rejected",
         "大通区_旧稿.xlsx": "accepted"}
-    assert query(db, "SELECT file_name, status, is_current, duplicate_of FROM submissions ORDER BY file_name") == sorted([
+    assert q(db, "SELECT file_name, status, is_current, duplicate_of FROM submissions ORDER BY file_name") == sorted([
         ("大通区 - 副本.xlsx", "duplicate", False, "大通区/大通区.xlsx"),
         ("大通区(1).xlsx", "duplicate", False, "大通区/大通区.xlsx"),
         ("大通区.xlsx", "accepted", False, None),
@@ -99,8 +100,8 @@ def test_duplicates_are_ignored_and_a_corrected_resend_supersedes(prefect_harnes
         ("大通区_旧稿.xlsx", "accepted", False, None),          # later mtime, earlier footer date
         ("大通区_更正.xlsx", "accepted", True, None),
     ])
-    assert query(db, "SELECT DISTINCT file_name FROM current_forms") == [("大通区_更正.xlsx",)]
-    assert query(db, "SELECT count(*) FROM form1_rows") == [(24 * 3,)]     # each accepted file once, no doubles
+    assert q(db, "SELECT DISTINCT file_name FROM current_forms") == [("大通区_更正.xlsx",)]
+    assert q(db, "SELECT count(*) FROM form1_rows") == [(24 * 3,)]     # each accepted file once, no doubles
 
 
 # --------------------------------------------------------------------------------------
@@ -143,14 +144,14 @@ def test_an_ingest_run_never_modifies_moves_or_deletes_inbox_files(prefect_harne
                                   "大通区/下载中.xlsx.crdownload": "TEMPORARY_FILE", "大通区/链接.xlsx": "SYMLINK",
                                   "谢家集区": "SYMLINK", "大通区/管道.xlsx": "NOT_A_FILE"}
     db = data / "campaign.duckdb"
-    rules = dict(query(db, "SELECT file_name, rule FROM validation_issues WHERE severity = 'error'"))
+    rules = dict(q(db, "SELECT file_name, rule FROM validation_issues WHERE severity = 'error'"))
     assert rules == {"a..b..xlsx": "UNREADABLE_FILE", "报表.xls": "UNREADABLE_FILE", "报表.xlsx": "UNKNOWN_UNIT",
                      "放错位置.xlsx": "UNKNOWN_UNIT"}
     # nothing from outside the inbox was read: 谢家集区's bytes are not in the warehouse or the archive
     outside_sha = __import__("hashlib").sha256((outside / "谢家集区" / "谢家集区.xlsx").read_bytes()).hexdigest()
-    assert query(db, "SELECT count(*) FROM received_files WHERE sha256 = ?", (outside_sha,)) == [(0,)]
+    assert q(db, "SELECT count(*) FROM received_files WHERE sha256 = ?", (outside_sha,)) == [(0,)]
     archive = (data / "archive").resolve()
-    for (rel, sha) in query(db, "SELECT archive_path, sha256 FROM received_files"):
+    for (rel, sha) in q(db, "SELECT archive_path, sha256 FROM received_files"):
         target = (data / rel).resolve()
         assert target.is_relative_to(archive) and target.name.split(".")[0] == sha
     assert not any(p.name.startswith(outside_sha) for p in archive.rglob("*"))
@@ -240,24 +241,14 @@ print("COMPLETED")
 def small_batches_config(tmp_path: Path, batch_files: int = 3) -> Path:
     """The packaged config with small load batches: a run commits several batches, so a kill lands
     between committed and uncommitted files."""
-    import re
-
-    from campaign.config import DEFAULT_CONFIG
-
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    text, n = re.subn(r"(?m)^batch_files\s*=\s*\d+", f"batch_files = {batch_files}", text)
-    if not n:
-        text += f"\n[execution]\nbatch_files = {batch_files}\n"
-    path = tmp_path / "config-small-batches.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return config_file(tmp_path, "config-small-batches.toml", keys={"batch_files": batch_files})
 
 
 def consistent(db: Path) -> None:
     """Every recorded file is whole: an accepted file's counted forms have all their rows."""
-    if query(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_state'") == [(0,)]:
+    if q(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_state'") == [(0,)]:
         return   # killed before its schema was committed (all of it or none): nothing recorded yet
-    partial = query(db, """
+    partial = q(db, """
         SELECT sf.unit, sf.sha256, sf.form, sf.row_count,
                CASE sf.form WHEN '附件1' THEN (SELECT count(*) FROM form1_rows r WHERE r.unit = sf.unit AND r.sha256 = sf.sha256)
                             WHEN '附件2' THEN (SELECT count(*) FROM form2_rows r WHERE r.unit = sf.unit AND r.sha256 = sf.sha256)
@@ -265,7 +256,7 @@ def consistent(db: Path) -> None:
         FROM submission_forms sf JOIN received_files rf USING (unit, sha256)
         WHERE rf.status = 'accepted' AND sf.counts""")
     assert [p for p in partial if p[3] != p[4]] == []
-    orphans = query(db, """SELECT count(*) FROM (SELECT unit, sha256 FROM submission_forms UNION ALL
+    orphans = q(db, """SELECT count(*) FROM (SELECT unit, sha256 FROM submission_forms UNION ALL
                                                   SELECT unit, sha256 FROM form1_rows UNION ALL
                                                   SELECT unit, sha256 FROM form2_rows) x
                            WHERE NOT EXISTS (SELECT 1 FROM received_files rf WHERE rf.unit = x.unit AND rf.sha256 = x.sha256)""")
@@ -308,7 +299,7 @@ def test_sigkill_inside_a_load_transaction_then_rerun_equals_a_clean_run(crash_c
             proc.kill()
             proc.wait()
     db = data / "campaign.duckdb"
-    loaded = query(db, "SELECT count(*) FROM received_files")[0][0]
+    loaded = q(db, "SELECT count(*) FROM received_files")[0][0]
     assert 0 < loaded < files                                    # some files were committed, the rest not
     consistent(db)                                               # and the interrupted one left nothing behind
 
@@ -364,14 +355,7 @@ con.close()
 
 def fast_backoff_config(tmp_path: Path) -> Path:
     """The packaged config with one quick retry on a held warehouse (the default waits 5 + 10 + 20 s)."""
-    from campaign.config import DEFAULT_CONFIG
-
-    cfg = tmp_path / "fast-backoff.toml"
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    assert "retry_delay_seconds = 5" in text and "retries = 3" in text
-    cfg.write_text(text.replace("retry_delay_seconds = 5", "retry_delay_seconds = 0.2").replace("retries = 3", "retries = 1"),
-                   encoding="utf-8")
-    return cfg
+    return config_file(tmp_path, "fast-backoff.toml", keys={"retry_delay_seconds": 0.2, "retries": 1})
 
 
 def hold(db: Path, seconds: float | None) -> subprocess.Popen:
@@ -397,7 +381,7 @@ def test_busy_warehouse_fails_with_a_clear_message_after_retrying(tmp_path):
     holder = hold(path, 30)
     try:
         t = time.monotonic()
-        with pytest.raises(db.WarehouseBusy) as exc:
+        with pytest.raises(db.WarehouseBusy, match="locked by another process") as exc:
             db.connect(path, attempts=3, wait=0.2)
         assert time.monotonic() - t >= 0.6 - 0.05                 # it waited 0.2 + 0.4 before giving up
         msg = str(exc.value)
@@ -431,7 +415,7 @@ def test_ingest_waits_for_a_busy_warehouse_and_then_runs(prefect_harness, tmp_pa
     finally:
         holder.wait(timeout=30)
     assert [(v.receipt.unit, v.status) for v in result.verdicts] == [("寿县", "accepted")]
-    assert query(data / "campaign.duckdb", "SELECT x FROM held_by_another") == [(42,)]
+    assert q(data / "campaign.duckdb", "SELECT x FROM held_by_another") == [(42,)]
 
 
 def test_cli_reports_a_busy_warehouse_in_one_line_without_a_traceback(prefect_harness, tmp_path):

@@ -25,6 +25,7 @@ import openpyxl
 from campaign.forms import FORM1, FORM2, FORM3
 from tests.builders import company, drop as _drop, form1_values
 from publish.layout import write_form
+from tests.helpers import q
 
 REPO = Path(__file__).resolve().parents[1]
 FOOTER = {"filler": "王磊", "phone": "0554-3127128", "date": dt.date(2018, 7, 16)}
@@ -315,16 +316,6 @@ def tree_state(root: Path) -> dict[str, tuple]:
     return state
 
 
-def query(db: Path, sql: str, params=()):
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
 # What a run leaves in the warehouse, minus what differs by when it ran (received_at, run_id).
 SNAPSHOT_SQL = {
     "received_files": "SELECT unit, file_name, inbox_path, sha256, size_bytes, file_mtime, status, duplicate_of, "
@@ -343,6 +334,6 @@ SNAPSHOT_SQL = {
 def snapshot(db: Path) -> dict[str, list[tuple]]:
     out = {}
     for name, sql in SNAPSHOT_SQL.items():
-        rows = query(db, sql)
+        rows = q(db, sql)
         out[name] = sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
     return out

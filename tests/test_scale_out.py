@@ -4,30 +4,18 @@ writes what the per-file load writes; a rerun does not read unchanged files agai
 from __future__ import annotations
 
 import os
-import re
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from campaign.config import DEFAULT_CONFIG, load_config
+from campaign.config import load_config
+from tests.helpers import config_file
 
 # Columns that legitimately differ between two runs over the same files.
 RUN_COLUMNS = {"received_at", "run_id"}
 TABLES = ("received_files", "submission_forms", "issues", "form1_rows", "form2_rows", "form3_rows")
-
-
-def config_with(tmp_path: Path, name: str, **execution) -> str:
-    """A copy of the packaged config file with some [execution] keys changed."""
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    for key, value in execution.items():
-        literal = f'"{value}"' if isinstance(value, str) else str(value)
-        text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {literal}", text)
-        assert n == 1, key
-    path = tmp_path / f"{name}.toml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def warehouse_rows(data: Path) -> dict[str, list[tuple]]:
@@ -74,8 +62,8 @@ def test_dask_task_runner_gives_the_same_verdicts_and_warehouse(prefect_harness,
     from flows.ingest import ingest_flow
 
     with LocalCluster(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
-        config = config_with(tmp_path, "dask", task_runner="dask", dask_address=cluster.scheduler_address,
-                             chunk_files=4)
+        config = str(config_file(tmp_path, "dask.toml", keys={"task_runner": "dask", "dask_address": cluster.scheduler_address,
+                                                           "chunk_files": 4}))
         result = ingest_flow(inbox=str(demo_inbox), data_dir=str(tmp_path / "data"), config_path=config)
     assert verdicts_of(result) == reference[0]
     assert warehouse_rows(tmp_path / "data") == reference[1]
@@ -86,7 +74,8 @@ def test_process_pool_and_small_batches_give_the_same_verdicts_and_warehouse(pre
                                                                              tmp_path):
     from flows.ingest import ingest_flow
 
-    config = config_with(tmp_path, "pool", parse_workers=2, parallel_min_files=1, chunk_files=3, batch_files=7)
+    config = str(config_file(tmp_path, "pool.toml", keys={"parse_workers": 2, "parallel_min_files": 1, "chunk_files": 3,
+                                                    "batch_files": 7}))
     result = ingest_flow(inbox=str(demo_inbox), data_dir=str(tmp_path / "data"), config_path=config)
     assert verdicts_of(result) == reference[0]
     assert warehouse_rows(tmp_path / "data") == reference[1]
@@ -150,4 +139,4 @@ def test_execution_settings_are_checked(tmp_path):
     from campaign.errors import InputError
 
     with pytest.raises(InputError, match="task_runner"):   # refused when the config is loaded
-        Execution.from_config(load_config(config_with(tmp_path, "bad", task_runner="spark")))
+        Execution.from_config(load_config(config_file(tmp_path, "bad.toml", keys={"task_runner": "spark"})))

@@ -8,7 +8,6 @@ import errno
 import json
 import logging
 import os
-import re
 import threading
 import time
 from pathlib import Path
@@ -20,24 +19,9 @@ import pytest
 from campaign.config import DEFAULT_CONFIG, load_config
 from tests.test_ingest_flow import county_workbook, drop
 from tests.builders import company
+from tests.helpers import window_config
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-def config_with(tmp_path: Path, start: dt.date, end: dt.date, hour: int = 2, minute: int = 0) -> Path:
-    """A full copy of the packaged config with another screening window and hour."""
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^screening_start = \S+", f"screening_start = {start.isoformat()}", text)
-    text = re.sub(r"(?m)^screening_end = \S+", f"screening_end = {end.isoformat()}", text)
-    text = re.sub(r"(?m)^hour = \d+", f"hour = {hour}", text)
-    text = re.sub(r"(?m)^minute = \d+", f"minute = {minute}", text)
-    # the rest of the calendar follows the window (the config schema checks its order)
-    text = re.sub(r"(?m)^forms_due = \S+", f"forms_due = {end.isoformat()}", text)
-    text = re.sub(r"(?m)^mobilisation_start = \S+", f"mobilisation_start = {(start - dt.timedelta(3)).isoformat()}", text)
-    text = re.sub(r"(?m)^mobilisation_end = \S+", f"mobilisation_end = {(start - dt.timedelta(1)).isoformat()}", text)
-    path = tmp_path / "campaign.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -73,7 +57,7 @@ def test_schedule_follows_another_window_and_hour(tmp_path):
     from cli.serve import describe_schedule, nightly_schedule, next_run_times
 
     start, end = dt.date(2024, 2, 26), dt.date(2024, 3, 3)          # across a leap day and a month end
-    config = load_config(config_with(tmp_path, start, end, hour=23, minute=30))
+    config = load_config(window_config(tmp_path, start, end, hour=23, minute=30))
     schedule = nightly_schedule(config)
     assert schedule.timezone == "Asia/Shanghai" and "UNTIL=20240303T233000" in schedule.rrule
     times = next_run_times(config, after=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), n=500)
@@ -94,7 +78,7 @@ def test_schedule_rejects_a_window_that_ends_before_it_starts(tmp_path):
 
     # refused when the config file is loaded, before any schedule is built
     with pytest.raises(InputError, match="before screening_start"):
-        schedule_rrule(load_config(config_with(tmp_path, dt.date(2024, 3, 3), dt.date(2024, 3, 1))))
+        schedule_rrule(load_config(window_config(tmp_path, dt.date(2024, 3, 3), dt.date(2024, 3, 1))))
 
 
 # --------------------------------------------------------------------------------------
@@ -121,7 +105,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
     # the runner and its flow-run subprocess talk to the test server
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
     start = dt.datetime.now(TZ).date() + dt.timedelta(days=30)     # a window that has not begun: no run fires by itself
-    config_path = config_with(tmp_path, start, start + dt.timedelta(days=9), hour=3, minute=15)
+    config_path = window_config(tmp_path, start, start + dt.timedelta(days=9), hour=3, minute=15)
     inbox, data = tmp_path / "inbox", tmp_path / "data"
     drop(inbox, "大通区", "大通区.xlsx", county_workbook("大通区"))
     drop(inbox, "寿县", "寿县.xlsx", county_workbook("寿县", companies=[company("甲", cross="Y")]))   # ENUM_VALUE I5
@@ -296,7 +280,7 @@ def test_permanent_publish_failure_fails_clearly_and_keeps_latest(published, mon
         monkeypatch.setattr(os, "replace", replace)
     try:
         started = dt.datetime.now()
-        with pytest.raises(PublishFailed) as failed:
+        with pytest.raises(PublishFailed, match="0 of 5 outputs were replaced") as failed:
             publish_flow(data_dir=str(published), date="2018-07-21")
         took = (dt.datetime.now() - started).total_seconds()
     finally:

@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from campaign.forms import FORM1, FORM2, FORM3
+from tests.helpers import config_file, q
 from tests.builders import company, drop, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
 
 ARRIVED = dt.datetime(2018, 7, 18, 9, 30).timestamp()
@@ -37,17 +37,9 @@ def night(prefect_harness, tmp_path_factory):
     return result, data
 
 
-def _sql(data: Path, query: str):
-    con = duckdb.connect(str(data / "analytics.duckdb"), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
-
-
 def _latest_footer(data: Path, form, data_date: dt.date) -> dt.date:
     county = "" if form is FORM2 else "AND unit_kind = 'county'"
-    latest = _sql(data, f"SELECT max(current_footer_date) FROM reporting_status WHERE form = '{form.code}' {county}")[0][0]
+    latest = q(data / "analytics.duckdb", f"SELECT max(current_footer_date) FROM reporting_status WHERE form = '{form.code}' {county}")[0][0]
     return min(latest, data_date)
 
 
@@ -225,26 +217,22 @@ def test_unit_detail_rows_give_way_to_a_note_beyond_the_configured_number_of_uni
     working workbook: beyond [publish] detail_units_max units the sheet says where the rows are."""
     import shutil
 
-    from campaign.config import DEFAULT_CONFIG
     from flows.publish import publish_flow
     from publish.workbook import SHEET_UNIT_ROWS
 
     _, data = night
-    units = _sql(data, "SELECT count(DISTINCT unit) FROM unit_stats")[0][0]
+    units = q(data / "analytics.duckdb", "SELECT count(DISTINCT unit) FROM unit_stats")[0][0]
     assert units > 2
     before = openpyxl.load_workbook(data / "publish" / "latest.xlsx")[SHEET_UNIT_ROWS]
     listed = {c.value for row in before.iter_rows(min_col=1, max_col=1) for c in row}
-    assert {u for (u,) in _sql(data, "SELECT DISTINCT unit FROM unit_stats")} <= listed   # up to the limit: every unit
+    assert {u for (u,) in q(data / "analytics.duckdb", "SELECT DISTINCT unit FROM unit_stats")} <= listed   # up to the limit: every unit
 
     copy = tmp_path / "data"
     shutil.copytree(data, copy, ignore=shutil.ignore_patterns("campaign.lock"))
-    cfg = tmp_path / "small.toml"
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    assert "detail_units_max = 200" in text
-    cfg.write_text(text.replace("detail_units_max = 200", "detail_units_max = 2"), encoding="utf-8")
+    cfg = config_file(tmp_path, "small.toml", keys={"detail_units_max": 2})
     result = publish_flow(data_dir=str(copy), config_path=str(cfg), date="2018-07-24")
     assert not result.skipped                      # the limit takes part in the fingerprint
     ws = openpyxl.load_workbook(result.workbook)[SHEET_UNIT_ROWS]
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(f"{units:,} 个单位" in t and "unit_stats" in t for t in texts)
-    assert not {u for (u,) in _sql(data, "SELECT DISTINCT unit FROM unit_stats")} & set(texts)
+    assert not {u for (u,) in q(data / "analytics.duckdb", "SELECT DISTINCT unit FROM unit_stats")} & set(texts)

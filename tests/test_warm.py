@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cli import prefect_api, warm
-from tests.conftest import REPO, SHARED_FIXTURES
+from tests.helpers import REPO, SHARED_FIXTURES
 
 COMMAND = [sys.executable, "-m", "cli"]   # what the `campaign` script runs
 EXPECTED = json.loads((SHARED_FIXTURES / "expected.json").read_text(encoding="utf-8"))
