@@ -10,7 +10,8 @@ import io
 import json
 import os
 import re
-from contextlib import redirect_stderr, redirect_stdout
+import threading
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import duckdb
@@ -88,3 +89,31 @@ def cli(*argv) -> tuple[int, str, str]:
     with redirect_stdout(out), redirect_stderr(err):
         rc = main(list(argv))
     return rc, out.getvalue(), err.getvalue()
+
+
+@contextmanager
+def serving(**kwargs):
+    """`campaign serve` (cli.serve.serve with these arguments) in a thread of this process for the
+    block: entered once its deployments are registered; on a clean exit the runner has stopped and
+    failed on nothing."""
+    from cli.serve import serve
+
+    stop, ready, failure = threading.Event(), threading.Event(), []
+
+    def run():
+        try:
+            serve(stop=stop, ready=ready, **kwargs)
+        except BaseException as exc:   # surfaced by the assertions here
+            failure.append(exc)
+            ready.set()
+
+    thread = threading.Thread(target=run, name="campaign-serve", daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(120) and not failure, failure
+        yield
+    finally:
+        stop.set()
+        thread.join(120)
+    assert not thread.is_alive(), "the runner did not stop"
+    assert not failure, failure

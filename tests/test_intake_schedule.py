@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from campaign.config import DEFAULT_CONFIG, load_config
 from campaign.errors import InputError
-from tests.helpers import cli, config_file, window_config
+from tests.helpers import cli, config_file, serving, window_config
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -76,34 +75,19 @@ def test_serve_registers_the_intake_beside_the_night(prefect_harness, tmp_path, 
     from prefect.settings import PREFECT_API_URL
 
     from cli.intake_schedule import FULL_NAME as INTAKE, intake_rrule
-    from cli.serve import FULL_NAME as NIGHTLY, schedule_rrule, serve
+    from cli.serve import FULL_NAME as NIGHTLY, schedule_rrule
 
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
     start = dt.datetime.now(TZ).date() + dt.timedelta(days=30)     # a window not begun: nothing fires by itself
     config_path = window_config(tmp_path, start, start + dt.timedelta(days=9))
     inbox, data, outbox = tmp_path / "inbox", tmp_path / "data", tmp_path / "units-outbox"
     inbox.mkdir()
-    stop, ready, failure = threading.Event(), threading.Event(), []
+    async def read():
+        async with get_client() as client:
+            return (await client.read_deployment_by_name(NIGHTLY), await client.read_deployment_by_name(INTAKE))
 
-    def serving():
-        try:
-            serve(config_path=config_path, inbox=inbox, data_dir=data, outbox=outbox, stop=stop, ready=ready)
-        except BaseException as exc:
-            failure.append(exc)
-            ready.set()
-
-    thread = threading.Thread(target=serving, name="campaign-serve-intake", daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(120) and not failure, failure
-
-        async def read():
-            async with get_client() as client:
-                return (await client.read_deployment_by_name(NIGHTLY), await client.read_deployment_by_name(INTAKE))
+    with serving(config_path=config_path, inbox=inbox, data_dir=data, outbox=outbox):
         nightly, intake = asyncio.run(read())
-    finally:
-        stop.set()
-        thread.join(60)
     config = load_config(config_path)
     [night_schedule], [intake_schedule] = nightly.schedules, intake.schedules
     assert night_schedule.schedule.rrule == schedule_rrule(config)

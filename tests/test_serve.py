@@ -8,7 +8,6 @@ import errno
 import json
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +18,7 @@ import pytest
 from campaign.config import DEFAULT_CONFIG, load_config
 from tests.test_ingest_flow import county_workbook, drop
 from tests.builders import company
-from tests.helpers import window_config
+from tests.helpers import serving, window_config
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -100,7 +99,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL
 
-    from cli.serve import FULL_NAME, schedule_rrule, serve
+    from cli.serve import FULL_NAME, schedule_rrule
 
     # the runner and its flow-run subprocess talk to the test server
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
@@ -110,19 +109,7 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
     drop(inbox, "大通区", "大通区.xlsx", county_workbook("大通区"))
     drop(inbox, "寿县", "寿县.xlsx", county_workbook("寿县", companies=[company("甲", cross="Y")]))   # ENUM_VALUE I5
 
-    stop, ready, failure = threading.Event(), threading.Event(), []
-
-    def serving():
-        try:
-            serve(config_path=config_path, inbox=inbox, data_dir=data, stop=stop, ready=ready)
-        except BaseException as exc:   # surfaced by the assertions below
-            failure.append(exc)
-            ready.set()
-
-    thread = threading.Thread(target=serving, name="campaign-serve", daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(120) and not failure, failure
+    with serving(config_path=config_path, inbox=inbox, data_dir=data):
         from cli import prefect_api   # hand runs of this data dir find the server serve uses
         assert prefect_api.recorded(data.resolve()) == PREFECT_API_URL.value()
         from expectations import shared
@@ -164,11 +151,6 @@ def test_served_deployment_runs_and_records_artifacts(prefect_harness, tmp_path,
         while not warm.record_path(data.resolve()).exists():
             assert time.monotonic() < deadline, "serve kept no warm start for hand runs"
             time.sleep(0.2)
-    finally:
-        stop.set()
-        thread.join(120)
-    assert not thread.is_alive(), "the runner did not stop"
-    assert not failure, failure
     assert prefect_api.recorded(data.resolve(), check=False) is None   # serve stopped: the record is gone
     assert shared.connect(data.resolve()) is None and not shared.record_path(data.resolve()).exists()
     assert not warm.record_path(data.resolve()).exists()
