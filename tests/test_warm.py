@@ -37,9 +37,11 @@ def kept_runner(root: Path, api_url: str):
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, prefect_harness):
+def served(tmp_path_factory, prefect_harness, warm_validator):
     """One runner and data dir for the module's tests below, which run one after the other in
-    file order (one process: `--dist loadfile`), as a morning's hand runs would."""
+    file order (one process: `--dist loadfile`), as a morning's hand runs would. The warm validator
+    first: its CAMPAIGN_VALIDATOR is in the environment the runner keeps, as in the commands' (a
+    runner whose settings differ from the command's refuses it)."""
     with kept_runner(tmp_path_factory.mktemp("served"), prefect_harness) as kept:
         yield kept
 
