@@ -26,7 +26,7 @@ import pandas as pd
 
 from campaign.dates import zh_date
 from publish.dues import ITEM_ORDER, KIND_ZH, Requirement, dues_frame, office_contact, requirements
-from publish.files import atomic_write
+from publish.files import write_many
 from publish.receipt_documents import is_document
 from publish.receipts import receipt_path
 from publish.words import office_line
@@ -296,18 +296,18 @@ def _unstamped(html: str) -> str:
     return head + mark + tail.partition("</p>")[2] if mark else html
 
 
-def _put_page(path: Path, html: str, written: list[Path]) -> None:
-    """Write a page atomically when it says something new (its generation time aside)."""
+def _put_page(path: Path, html: str, pending: list) -> None:
+    """Queue a page for writing when it says something new (its generation time aside)."""
     try:
         if _unstamped(path.read_text(encoding="utf-8")) == _unstamped(html):
             return
     except (OSError, UnicodeDecodeError):
         pass
-    written.append(atomic_write(path, html.encode("utf-8")))
+    pending.append((path, html.encode("utf-8"), None))
 
 
-def _mirror(src: Path, dst: Path, written: list[Path]) -> None:
-    """Copy a receipt or marked copy when it is new or changed (same size and mtime: the same file)."""
+def _mirror(src: Path, dst: Path, pending: list) -> None:
+    """Queue a copy of a receipt or marked copy when it is new or changed (same size and mtime: the same file)."""
     try:
         s = src.stat()
     except OSError:
@@ -318,9 +318,24 @@ def _mirror(src: Path, dst: Path, written: list[Path]) -> None:
             return
     except OSError:
         pass
-    atomic_write(dst, src.read_bytes())
-    os.utime(dst, ns=(s.st_atime_ns, s.st_mtime_ns))
-    written.append(dst)
+    pending.append((dst, src.read_bytes(), (s.st_atime_ns, s.st_mtime_ns)))
+
+
+_CHUNK = 256   # files held in memory before they are written: the outbox's memory stays flat in N
+
+
+def _write_pending(pending: list, written: list[Path]) -> None:
+    """Write the queued files, each atomically, a few at a time (publish.files.write_many: the fsyncs
+    overlap — a national outbox is thousands of small files); a mirrored paper keeps its source's times.
+    Only the papers are fsynced: one is compared by size and mtime, so a copy a crash left empty must
+    not survive; a page is compared by what it says and rebuilt on every run, so it needs no fsync."""
+    write_many((path, data) for path, data, times in pending if times is not None)
+    write_many(((path, data) for path, data, times in pending if times is None), durable=False)
+    for path, _, times in pending:
+        if times is not None:
+            os.utime(path, ns=times)
+        written.append(path)
+    pending.clear()
 
 
 def _papers_of(subs: Iterable[Mapping[str, Any]], receipts_dir: Path) -> list[Path]:
@@ -347,29 +362,35 @@ def write_outbox(frames, receipts_dir: Path, outbox: Path, units: list[str], kin
         by_unit.setdefault(sub["unit"], []).append(sub)
     counting = _counting(frames)
     reqs = requirements(frames, meta.as_of)
+    reqs_of: dict[str, list[Requirement]] = {}     # each unit's own: its pages never scan the whole list
+    for r in reqs:
+        reqs_of.setdefault(r.unit, []).append(r)
     office_dir = outbox / receipt_path(Path("."), office, "x", "0" * 8).parent.name
-    written = result.written
+    pending: list = []
     for unit in units:
-        mine = by_unit.get(unit, [])
+        mine, my_reqs = by_unit.get(unit, []), reqs_of.get(unit, [])
         folder = receipt_path(outbox, unit, "x", "0" * 8).parent
-        pages = {SUMMARY_PAGE: unit_summary_page(unit, mine, counting, reqs, receipts_dir, meta),
-                 TODO_PAGE: unit_todo_page(unit, reqs, meta)}
+        pages = {SUMMARY_PAGE: unit_summary_page(unit, mine, counting, my_reqs, receipts_dir, meta),
+                 TODO_PAGE: unit_todo_page(unit, my_reqs, meta)}
+        papers = _papers_of(mine, receipts_dir) if seen is None or unit in seen else []
         for target in (folder, office_dir / folder.name):   # the unit's own folder, and its copy in the office's
-            if seen is None or unit in seen:
-                for paper in _papers_of(mine, receipts_dir):
-                    _mirror(paper, target / paper.name, written)
+            for paper in papers:
+                _mirror(paper, target / paper.name, pending)
             for name, html in pages.items():
-                _put_page(target / name, html, written)
+                _put_page(target / name, html, pending)
         result.units += 1
+        if len(pending) >= _CHUNK:
+            _write_pending(pending, result.written)
     # folders that are no registry unit (UNKNOWN_UNIT receipts) and the office's own receipts: the office's folder
     for unit, mine in by_unit.items():
         if unit in kinds or (seen is not None and unit not in seen):
             continue
         for paper in _papers_of(mine, receipts_dir):
             where = office_dir if unit == office else office_dir / paper.parent.name
-            _mirror(paper, where / paper.name, written)
+            _mirror(paper, where / paper.name, pending)
     _put_page(office_dir / SUMMARY_PAGE, office_summary_page(units, [s for s in subs if s["unit"] != office],
-                                                             counting, receipts_dir, meta), written)
-    _put_page(office_dir / TODO_PAGE, office_todo_page(units, kinds, reqs, meta), written)
-    _put_page(office_dir / DUES_PAGE, office_dues_page(frames, meta), written)
+                                                             counting, receipts_dir, meta), pending)
+    _put_page(office_dir / TODO_PAGE, office_todo_page(units, kinds, reqs, meta), pending)
+    _put_page(office_dir / DUES_PAGE, office_dues_page(frames, meta), pending)
+    _write_pending(pending, result.written)
     return result

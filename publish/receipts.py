@@ -7,6 +7,7 @@ Every value is HTML-escaped: file names and cell values come from the units."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any, Mapping
@@ -161,6 +162,7 @@ def receipt_html(sub: Mapping[str, Any], issues: list[Mapping[str, Any]], campai
 RECEIPT_STEM_BYTES = 120    # of the sender's file name in a receipt's name: the whole stays far below 255 bytes
 
 
+@lru_cache(maxsize=1 << 14)   # a national night asks for each unit's folder name thousands of times
 def safe_part(text: str, max_bytes: int) -> str:
     """A name part that is one path component, printable and bounded in bytes."""
     from intake.names import bounded
