@@ -355,10 +355,17 @@ def _ingest(run, inbox_dir: Path, data: Path, warehouse: Path, config: Config, e
     fresh, documents = split_documents([r for r in units_received if r.status == "new"], config)   # flows/documents.py
     with ExitStack() as stack:
         runner = stack.enter_context(task_runner(ex)) if fresh else None
-        # batches bound the memory of a big night; each is parsed, validated and loaded in turn
-        for batch in chunks(fresh, ex.batch_files):
-            with clock("parse"):
-                pending = dask_parse(runner, batch, data, config, ex) if runner else parse_task(batch, data, config)
+        # batches bound the memory of a big night; each is parsed, validated and loaded in turn. Here
+        # the next batch is parsed (a task run in a thread, its own worker pool) while this one is
+        # validated and loaded: at most two batches are held, and neither core waits on the other stage
+        batches, ahead = list(chunks(fresh, ex.batch_files)), None
+        for i, batch in enumerate(batches):
+            with clock("parse"):   # local: the wait for this batch's parse, not its whole time
+                if runner:
+                    pending = dask_parse(runner, batch, data, config, ex)
+                else:
+                    pending = ahead.result() if ahead is not None else parse_task(batch, data, config)
+                    ahead = parse_task.submit(quote(batches[i + 1]), data, config) if i + 1 < len(batches) else None
             with clock("validate"):
                 decided = dask_validate(runner, pending, config) if runner else validate_task(quote(pending), config)
             with clock("load"):

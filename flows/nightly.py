@@ -74,7 +74,8 @@ def _night(run: RunRecord, data: Path, inbox_dir: str, warehouse: Path, config, 
         raise
     staging.commit()
     run.finish_with(row)
-    outbox_after_publish(data, outbox, inbox_dir, config, published.data_date)   # where units look (flows/intake.py)
+    outbox_after_publish(data, outbox, inbox_dir, config, published.data_date,   # where units look (flows/intake.py)
+                         published.frames)
     return ingested, headline, published
 
 

@@ -50,12 +50,13 @@ def refresh_outbox(data: Path, outbox: Path, config: Config, as_of: dt.date, fra
 
 
 def outbox_after_publish(data: Path, outbox: str | Path | None, inbox: str | Path | None, config: Config,
-                         as_of: dt.date) -> None:
+                         as_of: dt.date, frames=None) -> None:
     """The outbox after a night or a publish, once its receipts are in place. A share that cannot be
     written is logged and left to the next run: the night's workbook stands (intake_flow, whose whole
-    purpose the outbox is, fails instead)."""
+    purpose the outbox is, fails instead). frames: the publish's own (a superset of outbox_frames:
+    read once, under the same run lock, nothing loaded since), else read here."""
     box = outbox_of(outbox, inbox, config)
     try:
-        refresh_outbox(data, box, config, as_of)
+        refresh_outbox(data, box, config, as_of, frames)
     except Exception as exc:   # noqa: BLE001 — the night is done; the outbox is rewritten by the next run
         run_logger().error("the outbox %s was not brought up to date: %s (the next run tries again)", box, exc)

@@ -48,6 +48,7 @@ class PublishResult:
     skipped: bool = False               # nothing changed since the last publish: the workbook was kept
     receipts_written: int = 0           # receipts whose content changed (all, the first time)
     staging: Staging | None = None      # commit=False: tonight's outputs written, not yet in place
+    frames: SummaryFrames | None = field(default=None, repr=False)   # what was published: the outbox is built from it
 
 
 def data_date(date: str | dt.date | None, config: Config, frames: SummaryFrames | None = None) -> dt.date:
@@ -168,10 +169,10 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
         if commit:
             staging.commit()
             if outbox:
-                outbox_after_publish(data, outbox, None, config, meta.data_date)
+                outbox_after_publish(data, outbox, None, config, meta.data_date, frames)
     result = PublishResult(meta.data_date, dated, latest, upward, upward_latest, receipts, writebacks=copies,
                            skipped=skipped,
-                           receipts_written=len(written), staging=None if commit else staging)
+                           receipts_written=len(written), staging=None if commit else staging, frames=frames)
     run_logger().info("%s", published_line(result))
     run_logger().info("%d receipts in %s, %d written (and %d marked copies)", len(receipts), receipts_dir,
                    len(written), len(copies))
