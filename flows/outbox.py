@@ -12,8 +12,8 @@ from prefect.cache_policies import NONE
 
 from campaign.config import Config
 from flows.retries import transient_retries
-from support.run_context import run_logger
 from publish.outbox import OutboxMeta, write_outbox
+from support.run_context import run_logger
 from warehouse import db
 from warehouse.summary import read_outbox_frames
 

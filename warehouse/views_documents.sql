@@ -1,4 +1,4 @@
--- Documents, obligations and the 考评 (assessment): documented views (README "Documents").
+-- Documents, obligations and the 考评 (assessment): documented views (docs/warehouse.md "Documents views").
 -- Arrival = the earlier of the file's modification time and when the pipeline first saw it, as in
 -- reporting_status; local dates are in campaign_calendar.timezone.
 
