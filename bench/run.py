@@ -5,8 +5,9 @@
 For each N (inboxes from bench.generate, cached under /tmp/campaign-bench):
   * nightly: `flows.nightly.nightly_flow` in a fresh child process on a fresh data dir, against a
     running Prefect server: process wall time, flow wall time, the time per stage (scan, archive,
-    parse, validate, load from IngestResult.timings; consolidate and publish timed around the
-    sub-flows), peak memory (ru_maxrss of the child, and of its parse workers), verdict counts
+    parse, validate, load from IngestResult.timings — parse is the wait for each batch's parse, the
+    next batch being parsed while this one is validated and loaded; consolidate and publish timed
+    around the sub-flows, publish's tasks and the outbox where they are called), peak memory (ru_maxrss of the child, and of its parse workers), verdict counts
     checked against the generator's manifest;
   * rerun: the same nightly again on the same data dir, nothing new;
   * raw read: every workbook read with python-calamine alone (all sheets to Python values), one
@@ -106,6 +107,12 @@ def child_nightly(inbox: str, data: str, config: str, t_start: float) -> None:
         flow_obj = getattr(nightly, f"{stage}_flow")
         setattr(nightly, f"{stage}_flow", SimpleNamespace(fn=timed(stage, flow_obj.fn)))
     nightly.stage_snapshot = timed("snapshot", nightly.stage_snapshot)
+    nightly.outbox_after_publish = timed("outbox", nightly.outbox_after_publish)
+    import flows.publish as publish   # publish's tasks, each timed where the publish flow calls it
+    for name, stage in (("read_task", "publish: read views"), ("history_task", "publish: history"),
+                        ("places_task", "publish: problem places"), ("workbook_task", "publish: workbooks"),
+                        ("receipts_task", "publish: receipts + marked copies")):
+        setattr(publish, name, timed(stage, getattr(publish, name)))
     start = time.perf_counter()
     result = nightly.nightly_flow(inbox=inbox, data_dir=data, config_path=config, date="2018-07-21")
     flow_wall = time.perf_counter() - start
@@ -384,6 +391,10 @@ class _NullCtx:
         return None
 
 
+PUBLISH_PARTS = ("publish: read views", "publish: history", "publish: problem places", "publish: workbooks",
+                 "publish: receipts + marked copies")
+
+
 def table(results: dict) -> str:
     runs = results["runs"]
     ns = list(runs)
@@ -398,17 +409,21 @@ def table(results: dict) -> str:
     rows = [
         ("**nightly end to end** (flow, running server)", lambda r: f"**{r['nightly']['flow_s']:.1f} s**"),
         ("nightly, whole process (interpreter + imports + flow)", lambda r: f"{r['nightly']['process_s']:.1f} s"),
-        ("· scan", stage("scan")), ("· archive", stage("archive")), ("· parse", stage("parse")),
+        ("· scan", stage("scan")), ("· archive", stage("archive")), ("· parse (waited for)", stage("parse")),
         ("· validate (GX, once per form per batch)", stage("validate")), ("· load (DuckDB)", stage("load")),
         ("· analysts' snapshot (end of the night)", stage("snapshot")),
         ("· consolidate", stage("consolidate")), ("· publish", stage("publish")),
+        *((f"· · {name.removeprefix('publish: ')}", stage(name)) for name in PUBLISH_PARTS),
+        ("· outbox (every unit's folder, the office's)", stage("outbox")),
         ("· ingest flow total", stage("ingest")),
         ("raw read, python-calamine, 1 process", lambda r: f"{r['raw']['calamine_s']:.2f}"),
         ("parse ÷ raw read", lambda r: f"{r['nightly']['stages'].get('parse', 0) / max(r['raw']['calamine_s'], 1e-9):.1f}×"),
+        ("**nightly ÷ raw read**", lambda r: f"**{r['nightly']['flow_s'] / max(r['raw']['calamine_s'], 1e-9):.1f}×**"),
         ("**rerun, nothing new** (flow)", lambda r: f"**{r['rerun']['flow_s']:.1f} s**"),
         ("· rerun ingest", lambda r: f"{r['rerun']['stages'].get('ingest', 0):.2f}"),
         ("· rerun consolidate + publish",
          lambda r: f"{r['rerun']['stages'].get('consolidate', 0) + r['rerun']['stages'].get('publish', 0):.2f}"),
+        ("· rerun outbox", lambda r: f"{r['rerun']['stages'].get('outbox', 0):.2f}"),
         ("peak memory, flow process (MB)", lambda r: f"{r['nightly']['rss_self_mb']:.0f}"),
         ("peak memory, flow process + parse workers (MB, sampled)", lambda r: f"{r['nightly']['rss_tree_peak_mb']:.0f}"),
         ("naive baseline (read_excel per sheet, GX per file per form, a transaction per file)",
