@@ -4,7 +4,8 @@ Each cell a problem names is filled (red for an error, yellow for a 提示) and 
 — the rule in words, the value found, what is expected — and a first sheet 问题清单 lists them
 all, each linked to its cell. The unit fixes its own file where the marks are and sends it
 again. An .xlsx/.xlsm is copied as it is (text stays text: openpyxl keeps a string cell a
-string, whatever it starts with); any other workbook, or one openpyxl cannot load, is written
+string, whatever it starts with; loaded by publish.copy_load, openpyxl's load with its merged
+cells bound more cheaply); any other workbook, or one openpyxl cannot load, is written
 afresh from the cell grid the pipeline read, through layout.write_text/write_number."""
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from publish.copy_load import load_xlsx
 from publish.official import fit_rows
 from publish.printing import page_setup
 from publish.words import SEVERITY_SHORT, enum_column, expected, explanation, form_name, given, office_line
@@ -63,7 +65,7 @@ def _load(data: bytes, grid_sheets: Sequence | None) -> Workbook | None:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 if "xl/workbook.xml" in z.namelist():
-                    return openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+                    return load_xlsx(data)
         except Exception:            # a workbook openpyxl cannot load: rebuilt from the grid below
             pass
     if not grid_sheets:
@@ -204,7 +206,7 @@ def _stamp(issues: Sequence[Mapping[str, Any]], places: Mapping, verdict: str, o
     import sys
 
     h = hashlib.sha256()
-    for name in ("publish.writeback", "publish.words"):
+    for name in ("publish.writeback", "publish.words", "publish.copy_load"):
         h.update(Path(sys.modules[name].__file__).read_bytes())
     h.update(openpyxl.__version__.encode())
     keys = ("form", "sheet", "cell", "rule", "severity", "value", "message")

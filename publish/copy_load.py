@@ -1,0 +1,117 @@
+"""openpyxl's load of a unit's workbook, with its merged cells bound at a fraction of the cost.
+
+openpyxl (3.1.5, pinned in requirements.lock) binds every merged range as it loads a sheet
+(worksheet/_reader.py bind_merged_cells → worksheet/merge.py MergedCellRange): the top-left cell
+takes the bottom-right cell's right/bottom border, every other cell becomes a MergedCell, the
+edge cells take the top-left cell's border on their side and every cell its protection. Each of
+those steps builds a new Border/Protection and hashes it into the workbook's style list: ≈ 70 %
+of loading a county's workbook (hundreds of merged cells), the largest part of a marked copy.
+
+The result of each step depends only on the style ids involved (a style list entry never changes
+and adding an equal entry again returns the id the first add returned), so here each distinct
+step is done once, exactly as openpyxl does it, and its resulting id reused: the same cells, the
+same style lists in the same order, the same saved workbook. tests/test_copy_load.py pins this
+against openpyxl's own load; a new openpyxl version must pass it before the pin moves.
+"""
+from __future__ import annotations
+
+import copy
+import io
+import threading
+
+from openpyxl.cell.cell import MergedCell
+from openpyxl.reader import excel
+from openpyxl.styles.borders import Border
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet._reader import WorksheetReader
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.merge import MergedCellRange
+
+
+def _style(cell) -> StyleArray:
+    if not cell._style:                    # as openpyxl's style descriptors do on first use
+        cell._style = StyleArray()
+    return cell._style
+
+
+class _MergeBinder(WorksheetReader):
+    """openpyxl's WorksheetReader, its bind_merged_cells done once per distinct style step."""
+
+    def bind_merged_cells(self):
+        if not self.parser.merged_cells:
+            return
+        ws = self.ws
+        borders, protections = ws.parent._borders, ws.parent._protections
+        cells = ws._cells
+        memo: dict = {}     # one sheet's: (step, ids...) -> the id openpyxl's step gave
+
+        def add_border(cell, key, make):
+            style = _style(cell)
+            key = key + (style.borderId,)
+            if key not in memo:
+                memo[key] = borders.add(borders[style.borderId] + make())
+            style.borderId = memo[key]
+
+        ranges = []
+        for cr in self.parser.merged_cells.mergeCell:
+            # MergedCellRange.__init__ without its _get_borders, done below
+            mcr = MergedCellRange.__new__(MergedCellRange)
+            mcr.ws = ws
+            CellRange.__init__(mcr, range_string=cr.ref)
+            start = cells.get((mcr.min_row, mcr.min_col))
+            if start is None:
+                start = ws.cell(row=mcr.min_row, column=mcr.min_col)
+            mcr.start_cell = start
+            end = cells.get((mcr.max_row, mcr.max_col))
+            if end is not None:
+                end_id = _style(end).borderId
+                add_border(start, ("corner", end_id),
+                           lambda: Border(right=borders[end_id].right, bottom=borders[end_id].bottom))
+            # Worksheet._clean_merge_range: all but the top-left cell become MergedCells
+            it = mcr.cells
+            next(it)
+            for row, col in it:
+                cells[row, col] = MergedCell(ws, row, col)
+            # MergedCellRange.format
+            for name in ("top", "left", "right", "bottom"):
+                start_id = _style(start).borderId        # read again: an edge step may change it
+                side = getattr(borders[start_id], name)
+                if side and side.style is None:
+                    continue
+                for coord in getattr(mcr, name):
+                    cell = cells.get(coord)
+                    if cell is None:
+                        cell = MergedCell(ws, row=coord[0], column=coord[1])
+                        cells[coord] = cell
+                    add_border(cell, ("edge", start_id, name), lambda: Border(**{name: side}))
+            # protection: openpyxl always copies the top-left cell's onto every cell of the range
+            key = ("protection", _style(start).protectionId)
+            if key not in memo:
+                memo[key] = protections.add(copy.copy(protections[start._style.protectionId]))
+            for coord in mcr.cells:
+                cell = cells.get(coord)
+                if cell is None:
+                    cell = MergedCell(ws, row=coord[0], column=coord[1])
+                    cells[coord] = cell
+                _style(cell).protectionId = memo[key]
+            ranges.append(mcr)
+        ws.merged_cells = MultiCellRange(ranges)
+
+
+_SWAP = threading.Lock()
+
+
+def load_xlsx(data: bytes) -> Workbook:
+    """openpyxl.load_workbook(data, keep_vba=False, keep_links=False), merged cells bound by _MergeBinder.
+    openpyxl's reader names WorksheetReader from its module, so it is swapped for the load (under a
+    lock: concurrent loads in this process meanwhile bind the same way, with the same result)."""
+    reader = excel.ExcelReader(io.BytesIO(data), read_only=False, keep_vba=False, data_only=False,
+                               keep_links=False, rich_text=False)
+    with _SWAP:
+        excel.WorksheetReader = _MergeBinder
+        try:
+            reader.read()
+        finally:
+            excel.WorksheetReader = WorksheetReader
+    return reader.wb

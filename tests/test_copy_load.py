@@ -1,0 +1,101 @@
+"""publish.copy_load binds merged cells the way openpyxl's own load does (it replaces an openpyxl
+internal: this pins it to the pinned openpyxl) — the same cells, the same style lists in the same
+order, the same saved workbook — on workbooks written as clients write them."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from publish.copy_load import load_xlsx
+from tests.builders import company, form1_grid, form1_values, form2_grid, form3_grid, workbook_bytes
+from tests.client_writers import xlsxwriter_bytes
+from tests.helpers import SHARED_FIXTURES
+
+
+def state(wb) -> list:
+    """Everything the merged-cell binding touches: each cell's kind, style ids and value, the
+    ranges, and the workbook's style lists (whose order the saved styles follow)."""
+    out = [wb.sheetnames, list(wb._borders), list(wb._protections), list(wb._fonts), list(wb._fills),
+           list(wb._alignments), list(wb._cell_styles)]
+    for ws in wb.worksheets:
+        out.append(sorted(str(r) for r in ws.merged_cells.ranges))
+        out.append({k: (type(c).__name__, None if c._style is None else tuple(c._style), c.value)
+                    for k, c in sorted(ws._cells.items())})
+    return out
+
+
+def saved(wb) -> dict:
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(buf) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}   # core.xml: the save's time
+
+
+def bordered_merges() -> bytes:
+    """xlsxwriter merges with every kind of border a clerk draws: all round, only some sides, a
+    bottom-right cell drawn otherwise than the top-left or alone, unlocked cells, a single row and column,
+    a range with no format at all, two ranges sharing formats (the steps openpyxl repeats)."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("附件1")
+    box = wb.add_format({"border": 1})
+    thick_top = wb.add_format({"top": 2, "left": 1, "bold": True})
+    corner = wb.add_format({"right": 5, "bottom": 6, "diag_type": 1, "diag_border": 1})
+    unlocked = wb.add_format({"border": 2, "locked": False, "bg_color": "#DDEEFF"})
+    ws.merge_range("A1:F1", "标题", thick_top)
+    ws.merge_range("A2:A5", "竖", box)
+    ws.merge_range("B2:D4", 12.5, box)
+    ws.write_blank("D4", None, corner)                       # the bottom-right drawn otherwise
+    ws.merge_range("E2:F3", "未锁", unlocked)
+    ws.merge_range("B6:F6", None, box)
+    ws.merge_range("B8:C9", "", wb.add_format({}))
+    ws.write_blank("C9", None, corner)                       # only the bottom-right drawn
+    ws.merge_range("E8:F9", "同上", box)                     # the same steps again
+    ws.merge_range("A11:C11", "角", corner)
+    ws2 = wb.add_worksheet("附件2")
+    ws2.merge_range("A1:C2", "另一表", box)
+    ws2.merge_range("D1:D3", "部分", thick_top)
+    wb.close()
+    return buf.getvalue()
+
+
+def client_files() -> list[tuple[str, bytes]]:
+    grids = {"附件1": form1_grid(form1_values(seed=3), totals={"重点领域": {"amount": 1}}),
+             "附件2": form2_grid([company("甲公司"), company("乙公司", amount="-5.00")]),
+             "附件3": form3_grid("凤台县")}
+    files = [("xlsxwriter borders", bordered_merges()), ("openpyxl forms", workbook_bytes(grids)),
+             ("xlsxwriter forms", xlsxwriter_bytes(grids))]
+    for p in sorted((SHARED_FIXTURES / "inbox").rglob("*.xlsx")):
+        data = p.read_bytes()
+        try:                               # the fixtures' broken files (no zip, cut short) are not loaded
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                z.getinfo("xl/workbook.xml")
+        except (zipfile.BadZipFile, KeyError):
+            continue
+        files.append((p.name, data))
+    return files
+
+
+@pytest.mark.parametrize("name,data", client_files(), ids=lambda v: v if isinstance(v, str) else "")
+def test_merged_cells_bound_as_openpyxl_binds_them(name, data):
+    theirs = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+    ours = load_xlsx(data)
+    assert any(ws.merged_cells.ranges for ws in ours.worksheets), name
+    assert state(ours) == state(theirs), name
+    assert saved(ours) == saved(theirs), name
+
+
+def test_the_reader_is_swapped_back():
+    from openpyxl.reader import excel
+    from openpyxl.worksheet._reader import WorksheetReader
+
+    load_xlsx(bordered_merges())
+    assert excel.WorksheetReader is WorksheetReader
+    with pytest.raises(zipfile.BadZipFile, match="not a zip file"):
+        load_xlsx(b"not a workbook")
+    assert excel.WorksheetReader is WorksheetReader
