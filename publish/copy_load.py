@@ -4,13 +4,14 @@ openpyxl (3.1.5, pinned in requirements.lock) binds every merged range as it loa
 (worksheet/_reader.py bind_merged_cells → worksheet/merge.py MergedCellRange): the top-left cell
 takes the bottom-right cell's right/bottom border, every other cell becomes a MergedCell, the
 edge cells take the top-left cell's border on their side and every cell its protection. Each of
-those steps builds a new Border/Protection and hashes it into the workbook's style list: ≈ 70 %
-of loading a county's workbook (hundreds of merged cells), the largest part of a marked copy.
+those steps builds a new Border/Protection and hashes it into the workbook's style list: more
+than half of loading a unit's workbook (dozens of merged ranges), the largest part of a marked copy.
 
 The result of each step depends only on the style ids involved (a style list entry never changes
-and adding an equal entry again returns the id the first add returned), so here each distinct
-step is done once, exactly as openpyxl does it, and its resulting id reused: the same cells, the
-same style lists in the same order, the same saved workbook. tests/test_copy_load.py pins this
+and, while the workbook loads, adding an equal entry again returns the id the first add returned),
+so here each distinct step is done once per workbook, exactly as openpyxl does it, and its
+resulting id reused: the same cells, the same style lists in the same order, the same saved
+workbook. tests/test_copy_load.py pins this
 against openpyxl's own load; a new openpyxl version must pass it before the pin moves.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import copy
 import io
 import threading
+import weakref
 
 from openpyxl.cell.cell import MergedCell
 from openpyxl.reader import excel
@@ -44,7 +46,7 @@ class _MergeBinder(WorksheetReader):
         ws = self.ws
         borders, protections = ws.parent._borders, ws.parent._protections
         cells = ws._cells
-        memo: dict = {}     # one sheet's: (step, ids...) -> the id openpyxl's step gave
+        memo = _MEMO.setdefault(ws.parent, {})   # the workbook's: (step, ids...) -> the id openpyxl's step gave
 
         def add_border(cell, key, make):
             style = _style(cell)
@@ -58,7 +60,7 @@ class _MergeBinder(WorksheetReader):
             # MergedCellRange.__init__ without its _get_borders, done below
             mcr = MergedCellRange.__new__(MergedCellRange)
             mcr.ws = ws
-            CellRange.__init__(mcr, range_string=cr.ref)
+            CellRange.__init__(mcr, min_col=cr.min_col, min_row=cr.min_row, max_col=cr.max_col, max_row=cr.max_row)
             start = cells.get((mcr.min_row, mcr.min_col))
             if start is None:
                 start = ws.cell(row=mcr.min_row, column=mcr.min_col)
@@ -99,6 +101,8 @@ class _MergeBinder(WorksheetReader):
         ws.merged_cells = MultiCellRange(ranges)
 
 
+# Per workbook, while it loads (a style list only grows during the load: an id once given stays).
+_MEMO: "weakref.WeakKeyDictionary[Workbook, dict]" = weakref.WeakKeyDictionary()
 _SWAP = threading.Lock()
 
 
@@ -114,4 +118,6 @@ def load_xlsx(data: bytes) -> Workbook:
             reader.read()
         finally:
             excel.WorksheetReader = WorksheetReader
+            if getattr(reader, "wb", None) is not None:    # there is none if the load failed early
+                _MEMO.pop(reader.wb, None)
     return reader.wb
