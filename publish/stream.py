@@ -17,6 +17,7 @@ writer) are internals of openpyxl and et_xmlfile, both pinned exactly (requireme
 With lxml installed openpyxl writes through lxml instead, and so does this (flushed first)."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from decimal import Decimal
@@ -25,12 +26,14 @@ from xml.sax.saxutils import escape
 
 from openpyxl import LXML, Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.compat import safe_string
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
@@ -42,6 +45,9 @@ MAX_TEXT = 32767            # what a cell holds (openpyxl truncates the same way
 NOT_XML = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ud800-\udfff\ufffe\uffff]")
 _ROW = "\0"                 # in rendered cell references: the row number, filled in as the row is written
 _MARKUP = re.compile("[&<>]")
+_MEMO_TEXT = 40             # texts up to this long recur (names, words): each rendered once per column
+_CELL_MARKUP = re.compile("[&<>\r]")
+_CELL_ENTITIES = {"\r": "&#13;"}   # as lxml writes a CR in text: read back as CR, not LF
 
 
 class _Rendered(tuple):
@@ -65,6 +71,10 @@ class _Writer(WorksheetWriter):
                 except GeneratorExit:
                     pass
 
+    def write_dimensions(self):
+        if self.ws.dimension:
+            self.xf.send(SheetDimension(self.ws.dimension).to_tree())
+
     def write_row(self, xf, row, row_idx):
         if not isinstance(row, _Rendered):
             return super().write_row(xf, row, row_idx)
@@ -84,6 +94,9 @@ class _Writer(WorksheetWriter):
 
 class StreamSheet(WriteOnlyWorksheet):
     """A write-only sheet that also takes rows rendered by TableRows (plain rows still work)."""
+
+    drawn = None     # a form replayed here (publish.workbook.drawn_sheet): the sheet it was drawn on
+    dimension = None     # its <dimension ref>, as openpyxl writes a sheet it holds (write-only: none)
 
     def _get_writer(self):
         if self._writer is None:
@@ -122,6 +135,7 @@ class TableRows:
         self._number_body = (font, border, number_alignment or alignment)   # numbers and dates
         self._refs = [f"{get_column_letter(c)}{_ROW}" for c in range(1, len(formats) + 1)]
         self._style_ids: dict[tuple, str] = {}
+        self._texts: dict[tuple[int, str], tuple[str, str | None]] = {}   # (column, short text) -> cell
 
     def _style(self, number_format: str | None, quote: bool) -> str:
         """openpyxl's style id of a body cell (registered in the workbook on first use)."""
@@ -159,6 +173,12 @@ class TableRows:
         """(the <c> element of column `col` (0-based), its text if a string cell). value: None,
         text (any value written as its text), a number, or a date/datetime. NUL never gets this
         far in text (NOT_XML), so it marks where the row number goes."""
+        if type(value) is str and len(value) <= _MEMO_TEXT:   # unit names, 是/否, statuses: rendered once
+            key = (col, value)
+            done = self._texts.get(key)
+            if done is None:
+                done = self._texts[key] = self._text(self._refs[col], value)
+            return done
         ref, fmt = self._refs[col], self.formats[col]
         if value is None or value != value:   # NaN: empty, as write_number leaves it
             return self._empty(ref), None
@@ -175,3 +195,35 @@ class TableRows:
     def add(self, cells: list[str], height: float | None = None) -> None:
         """Stream one rendered row as the sheet's next row."""
         self.ws.append(_Rendered(("".join(cells), height)))
+
+
+def copied_cell(ref: str, style_id: str | None, value: Any, data_type: str) -> str | None:
+    """The <c> element openpyxl's writer (cell._writer.lxml_write_cell) writes for a cell of a
+    string ('s'), number ('n') or boolean ('b') type, as text; ref: its reference (_ROW for the
+    row number); style_id: None for a cell without a style. None: a cell of another kind (a
+    formula, a date, rich text), for the caller to write through openpyxl. publish.workbook
+    replays the official forms' cells with it, each exactly as it was drawn."""
+    s = "" if style_id is None else f' s="{style_id}"'
+    if data_type == "s":
+        if not isinstance(value, str) and value is not None:
+            return None                    # rich text
+        head = f'<c r="{ref}"{s} t="inlineStr"'
+        if not value:                      # None or '': an empty element, as lxml_write_cell leaves it
+            return head + "/>"
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        xml = escape(value, _CELL_ENTITIES) if _CELL_MARKUP.search(value) else value
+        return f"{head}><is><t{space}>{xml}</t></is></c>"
+    if data_type not in ("n", "b"):
+        return None
+    head = f'<c r="{ref}"{s} t="{data_type}"'
+    if value is None or value == "":
+        return head + "/>"
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return None                        # openpyxl converts these (to_excel) only for data type 'd'
+    text = safe_string(value)
+    return f"{head}><v>{escape(text) if _MARKUP.search(text) else text}</v></c>"
+
+
+def copied_row(cells: list[str], height: float | None = None) -> _Rendered:
+    """A row of copied_cell elements (a custom height, or None), to append to a StreamSheet."""
+    return _Rendered(("".join(cells), height))

@@ -23,6 +23,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -36,7 +37,7 @@ from publish.sheet_changes import add_history_sheets
 from publish.sheet_dues import SHEET_DUES, dues_sheet
 from publish.sheet_identity import SHEET_IDENTITY, identity_sheet, ledger_identity_cols
 from publish.layout import NUMBER_FORMAT
-from publish.stream import NOT_XML, TEXT, TableRows, stream_sheet
+from publish.stream import _ROW, NOT_XML, TEXT, TableRows, copied_cell, copied_row, stream_sheet
 from publish.tables import BORDER, HEAD_FONT, Col, head_row, none, table, text_cell
 from publish.words import SEVERITY_SHORT, expected, explanation, value_text
 from warehouse.queries import SummaryFrames
@@ -119,11 +120,21 @@ def draw_form3(ws: Worksheet, frames: SummaryFrames, meta: PublishMeta) -> None:
     official.whole_numbers(ws, d, ["criminal_cases"])
 
 
-def drawn_sheet(wb: Workbook, title: str, draw: Callable[..., None], *args) -> None:
-    """A form drawn with random access, replayed into the write-only workbook's new sheet."""
+def drawn_sheet(wb: Workbook, title: str, draw: Callable[..., None], *args, as_drawn: bool = False) -> None:
+    """A form drawn with random access, replayed into the write-only workbook's new sheet (which
+    keeps the drawing, `drawn`: another workbook replays the same form from it). as_drawn: the
+    file says what openpyxl wrote of a workbook holding the drawn sheets (publish.upward)."""
     scratch = official.scratch()
     draw(scratch, *args)
-    _replay(scratch, stream_sheet(wb, title))
+    ws = stream_sheet(wb, title)
+    _replay(scratch, ws, as_drawn)
+    ws.drawn = scratch
+
+
+def _drawing(sheet: Worksheet) -> Worksheet:
+    """What to replay of another workbook's sheet: its drawing if it was replayed itself."""
+    drawn = getattr(sheet, "drawn", None)
+    return sheet if drawn is None else drawn
 
 
 _SHEET_SETTINGS = ("sheet_properties", "sheet_format", "views", "page_setup", "print_options", "page_margins",
@@ -131,39 +142,111 @@ _SHEET_SETTINGS = ("sheet_properties", "sheet_format", "views", "page_setup", "p
                    "row_breaks", "col_breaks")
 
 
-def _replay(src: Worksheet, dst: WriteOnlyWorksheet) -> None:
-    """Stream a (small) sheet drawn with random access into an empty write-only sheet: cells with
-    their values, types and styles, merges, widths and heights, views and print set-up."""
+_STYLE_LISTS = ("_fonts", "_fills", "_borders", "_alignments", "_protections", "_number_formats")
+
+
+def _replay(src: Worksheet, dst: WriteOnlyWorksheet, as_drawn: bool = False) -> None:
+    """Stream a sheet drawn with random access into an empty write-only sheet: cells with their
+    values, types and styles, merges, widths and heights, views and print set-up; the rows as
+    XML text (publish.stream.copied_cell). as_drawn: also what openpyxl's writer adds of a sheet
+    it holds (the extent, <dimension>; the print area named with its sheet) and the style lists
+    in the order the drawing filled them — sheets replayed in order into a new workbook are then
+    written as that workbook of the drawn sheets would be."""
     for name in _SHEET_SETTINGS:     # none of these refers to the workbook's style lists
         setattr(dst, name, getattr(src, name))
     dst.print_title_rows, dst.print_title_cols = src.print_title_rows, src.print_title_cols
-    dst._print_area = copy(src._print_area)
+    if as_drawn:
+        dst.print_area = src.print_area
+        dst.dimension = src.calculate_dimension()
+        for name in _STYLE_LISTS:
+            have = getattr(dst.parent, name)
+            for item in getattr(src.parent, name):
+                have.add(copy(item))
+    else:
+        dst._print_area = copy(src._print_area)
     for key, dim in src.column_dimensions.items():
         if dim.customWidth:
             dst.column_dimensions[key].width = dim.width
-    for r, dim in src.row_dimensions.items():
-        if dim.customHeight:
-            dst.row_dimensions[r].height = dim.height
-    styles: dict[tuple, Any] = {}    # src style array -> dst style array (the two workbooks number styles apart)
+    # the heights come with the rendered rows (a RowDimension per row costs more than the row)
+    heights = {r: dim.height for r, dim in src.row_dimensions.items() if dim.customHeight}
+    # src style array -> (dst style array, its id in dst's style list; None: unstyled). The ids are
+    # taken in the order the cells come, as openpyxl's writer takes them (same styles.xml)
+    styles: dict[tuple, tuple[Any, str | None]] = {}
+    cell_styles = dst.parent._cell_styles
+    done = getattr(src, "replayed", None)
+    if done is not None:     # replayed before (the upward report's forms into the working workbook)
+        order, ids, rendered = done
+        for key, cell in order:              # the styles taken in the same order as a replay takes them
+            style = _dst_style(dst, cell)
+            styles[key] = (style, f"{cell_styles.add(style)}" if any(style) else None)
+        if {key: sid for key, (_, sid) in styles.items()} == ids:   # the same ids: the same rows
+            for row in rendered:
+                dst.append(row)
+            return
+    order: list[tuple[tuple, Any]] = [] if done is None else done[0]    # each style's first cell
+    rendered: list | None = []
+    letters = [get_column_letter(c) + _ROW for c in range(1, src.max_column + 1)]
     for row in src.iter_rows(min_row=1, max_row=src.max_row):
-        out = []
+        cells: list[str] | None = []
         for cell in row:
             if cell.value is None and not cell.has_style:
-                out.append(None)
                 continue
-            new = WriteOnlyCell(dst)
-            new.value = NOT_XML.sub("", cell.value) if isinstance(cell.value, str) else cell.value
-            new.data_type = cell.data_type     # text stays text: never re-guessed as a formula
-            key = tuple(cell._style)
+            key = _style_key(cell)
             if key not in styles:
-                new.font, new.fill, new.border = copy(cell.font), copy(cell.fill), copy(cell.border)
-                new.alignment, new.protection = copy(cell.alignment), copy(cell.protection)
-                new.number_format = cell.number_format
-                new.quotePrefix, new.pivotButton = cell.quotePrefix, cell.pivotButton
-                styles[key] = copy(new._style)
-            new._style = copy(styles[key])
-            out.append(new)
-        dst.append(out)
+                styles[key] = (_dst_style(dst, cell), None)
+                order.append((key, cell))
+            style, sid = styles[key]
+            if sid is None and any(style):
+                sid = f"{cell_styles.add(style)}"
+                styles[key] = (style, sid)
+            value = NOT_XML.sub("", cell.value) if isinstance(cell.value, str) else cell.value
+            if value is None and sid is None:     # nothing openpyxl would write either
+                continue
+            xml = None if cell.hyperlink or cell.comment else copied_cell(letters[cell.column - 1], sid, value,
+                                                                           cell.data_type)
+            if xml is None:                       # a kind of cell not rendered here: the row through openpyxl
+                cells = None
+                break
+            cells.append(xml)
+        r = row[0].row
+        if cells is None:
+            if r in heights:
+                dst.row_dimensions[r].height = heights[r]
+            dst.append([_copied(dst, cell, styles) for cell in row])
+            rendered = None
+        else:
+            line = copied_row(cells, heights.get(r))
+            dst.append(line)
+            if rendered is not None:
+                rendered.append(line)
+    if done is None and rendered is not None:    # kept for a replay into another workbook
+        src.replayed = (order, {key: sid for key, (_, sid) in styles.items()}, rendered)
+
+
+def _style_key(cell) -> tuple:
+    """The cell's style array (openpyxl leaves it None on a cell that was given only a value)."""
+    return (0,) * 9 if cell._style is None else tuple(cell._style)
+
+
+def _dst_style(dst: WriteOnlyWorksheet, cell) -> Any:
+    """The style array of `cell` (another workbook's) in dst's workbook, its parts added to its lists."""
+    new = WriteOnlyCell(dst)
+    new.font, new.fill, new.border = copy(cell.font), copy(cell.fill), copy(cell.border)
+    new.alignment, new.protection = copy(cell.alignment), copy(cell.protection)
+    new.number_format = cell.number_format
+    new.quotePrefix, new.pivotButton = cell.quotePrefix, cell.pivotButton
+    return copy(new._style)
+
+
+def _copied(dst: WriteOnlyWorksheet, cell, styles: dict) -> WriteOnlyCell | None:
+    """One cell of _replay through openpyxl's own path (its style already in `styles`)."""
+    if cell.value is None and not cell.has_style:
+        return None
+    new = WriteOnlyCell(dst)
+    new.value = NOT_XML.sub("", cell.value) if isinstance(cell.value, str) else cell.value
+    new.data_type = cell.data_type         # text stays text: never re-guessed as a formula
+    new._style = copy(styles[_style_key(cell)][0])
+    return new
 
 
 def _scope_caption(frames: SummaryFrames, scope: str, meta: PublishMeta) -> str:
@@ -388,13 +471,13 @@ def build_workbook(frames: SummaryFrames, meta: PublishMeta, places: Mapping | N
 
     # the city's own forms first (the upward report, publish/upward.py, holds only these); opens on 附件1
     if forms is not None:   # the upward report's forms, drawn once: replayed here, not drawn again
-        _replay(forms[SHEET_CITY], stream_sheet(wb, SHEET_CITY))
+        _replay(_drawing(forms[SHEET_CITY]), stream_sheet(wb, SHEET_CITY))
     else:
         drawn_sheet(wb, SHEET_CITY, draw_form1, frames, "counties", meta)
     drawn_sheet(wb, SHEET_DEPTS, draw_form1, frames, "departments", meta)
     for title, draw in ((SHEET_FORM2, draw_form2), (SHEET_FORM3, draw_form3)):
         if forms is not None:
-            _replay(forms[title], stream_sheet(wb, title))
+            _replay(_drawing(forms[title]), stream_sheet(wb, title))
         else:
             drawn_sheet(wb, title, draw, frames, meta)
     wb.active = 0
