@@ -81,14 +81,22 @@ _TITLE_ALIGN = Alignment(horizontal="center", vertical="center")
 _STYLE_CACHE: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
 
+_LAST_CACHE: list = [lambda: None, None]   # (weak reference to the workbook styled last, its cache)
+
+
 def _style(cell, *, font: Font | None = None, alignment: Alignment | None = None, border: Border | None = None,
            number_format: str | None = None, quote: bool = False) -> None:
-    cache = _STYLE_CACHE.setdefault(cell.parent.parent, {})
+    wb = cell.parent.parent
+    if _LAST_CACHE[0]() is wb:     # the same workbook as the call before (a form is drawn cell after cell)
+        cache = _LAST_CACHE[1]
+    else:
+        cache = _STYLE_CACHE.setdefault(wb, {})
+        _LAST_CACHE[:] = [weakref.ref(wb), cache]
     current = tuple(cell._style) if cell._style is not None else (0,) * 9   # a fresh MergedCell: default
     key = (current, id(font), id(alignment), id(border), number_format, quote)
     hit = cache.get(key)
     if hit is not None:
-        cell._style = copy(hit[0])
+        cell._style = hit[0].__copy__()
         return
     if font is not None:
         cell.font = font

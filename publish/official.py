@@ -65,7 +65,10 @@ def _form_widths(form: Form) -> list[float]:
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    units = sum(2.0 if ord(ch) > 0x2E80 else 1.05 for ch in text)
+    if text and min(text) > "\u2e80":          # all wide (most Chinese text): the sum below is exactly this
+        units = 2.0 * len(text)
+    else:
+        units = sum(2.0 if ord(ch) > 0x2E80 else 1.05 for ch in text)
     return max(text.count("\n") + 1, math.ceil(units / max(1.0, width - 2.5)))   # the indent and wrapping at words
 
 
@@ -78,6 +81,8 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int) -> None:
     for rng in ws.merged_cells.ranges:
         w = sum(widths.get(c, 9.0) for c in range(rng.min_col, rng.max_col + 1))
         span[(rng.min_row, rng.min_col)] = (w, rng.max_row > rng.min_row)
+    alignments = ws.parent._alignments
+    wraps: dict[int, Any] = {}       # alignment id -> wrap_text (cell.alignment builds a proxy each time)
     for r in range(first_row, last_row + 1):
         lines = 1
         for c in range(1, max_col + 1):
@@ -85,7 +90,12 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int) -> None:
             if cell is None or isinstance(cell, MergedCell) or not isinstance(cell.value, str):
                 continue
             w, tall = span.get((r, c), (widths.get(c, 9.0), False))
-            if not tall and cell.alignment.wrap_text:
+            if tall:
+                continue
+            a = cell._style.alignmentId
+            if a not in wraps:
+                wraps[a] = alignments[a].wrap_text
+            if wraps[a]:
                 lines = max(lines, _wrapped_lines(cell.value, w))
         if lines > 1:
             ws.row_dimensions[r].height = max(ws.row_dimensions[r].height or 0, LINE_HEIGHT * lines + 4)

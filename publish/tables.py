@@ -167,7 +167,8 @@ def fitted(cols: list[Col], columns: list[list[Any]]) -> tuple[list[Col], list[l
     for col, values in zip(cols, columns):
         if col.drop_empty and all(v is None or v == "" for v in values):
             continue
-        digits = max((_shown(v, col.kind) for v in values), default=0)
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]   # what _shown counts
+        digits = max((_shown(v, col.kind) for v in numbers), default=0)
         if digits:
             col = dataclasses.replace(col, width=max(col.width, round(1.1 * digits + 3, 1)))
         elif col.kind in _DATE_WIDTHS and any(v is not None for v in values):   # 2018年7月20日 (10:05)
@@ -207,7 +208,7 @@ def table(ws: StreamSheet, title: str, note: str | None, cols: list[Col], frame:
         for c, value in enumerate(values):
             xml, text = body.cell(c, value)
             cells.append(xml)
-            if text is not None:
+            if text is not None and 2 * len(text) > widths[c] - 2:     # else one line (text_lines)
                 lines = max(lines, text_lines(text, cols[c].width - 2))     # the indent takes ~2
         body.add(cells, 13.5 * min(lines, 8) + 6 if lines > 1 else 19.5)
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
