@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 def measure(data: Path, config_path: Path, repeat: int, serial: bool = False) -> dict:
     from campaign.config import load_config
     from flows.publish import data_date
+    from publish.files import workbook_bytes
     from publish.places import issue_places, places_of_files
     from publish.receipts import write_receipts
     from publish.review_workbook import build_review
@@ -57,10 +57,10 @@ def measure(data: Path, config_path: Path, repeat: int, serial: bool = False) ->
         files = places_of_files(frames.submissions, frames.validation_issues, data)
         t["problem places"] = time.perf_counter() - s
         s = time.perf_counter()
-        forms = build_upward(frames, meta)
-        forms.save(io.BytesIO())
-        build_review(frames, meta).save(io.BytesIO())
-        build_workbook(frames, meta, issue_places(files, frames.validation_issues), forms=forms).save(io.BytesIO())
+        forms = build_upward(frames, meta)    # saved as publish.files saves them (workbook_bytes)
+        workbook_bytes(forms)
+        workbook_bytes(build_review(frames, meta))
+        workbook_bytes(build_workbook(frames, meta, issue_places(files, frames.validation_issues), forms=forms))
         t["workbooks"] = time.perf_counter() - s
         out = Path(tempfile.mkdtemp(prefix="publish-stages-"))
         try:

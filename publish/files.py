@@ -6,12 +6,18 @@ import io
 import os
 import time
 import tempfile
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 LATEST = "latest.xlsx"
 UPWARD_LATEST = "上报_latest.xlsx"
+# deflate's fastest level: a national night's working workbook (≈ 46 MB of XML at 3,000 submissions)
+# compresses in ≈ 0.5 s instead of ≈ 1.4 s at zlib's default (6) that openpyxl's save uses; the file
+# is ≈ 30 % larger (4.2 → 5.6 MB), the same workbook
+ZIP_LEVEL = 1
 
 
 class PublishFailed(RuntimeError):
@@ -145,6 +151,18 @@ class Staging:
         return done
 
 
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The .xlsx file of `wb`: what wb.save writes (openpyxl.writer.excel.save_workbook, openpyxl is
+    pinned exactly), compressed at ZIP_LEVEL."""
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    buf = io.BytesIO()
+    archive = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL)
+    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    ExcelWriter(wb, archive).save()
+    return buf.getvalue()
+
+
 def summary_name(data_date: dt.date) -> str:
     return f"summary_{data_date.isoformat()}.xlsx"
 
@@ -156,11 +174,10 @@ def upward_name(data_date: dt.date) -> str:
 def save_upward(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: Staging | None = None
                 ) -> tuple[Path, Path]:
     """The upward report, dated and 上报_latest.xlsx, each atomically (or staged) like the summary."""
-    buf = io.BytesIO()
-    wb.save(buf)
+    data = workbook_bytes(wb)
     write = staging.write if staging is not None else atomic_write
-    return (write(Path(publish_dir) / upward_name(data_date), buf.getvalue()),
-            write(Path(publish_dir) / UPWARD_LATEST, buf.getvalue()))
+    return (write(Path(publish_dir) / upward_name(data_date), data),
+            write(Path(publish_dir) / UPWARD_LATEST, data))
 
 
 def review_name(data_date: dt.date) -> str:
@@ -169,18 +186,14 @@ def review_name(data_date: dt.date) -> str:
 
 def save_review(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: Staging | None = None) -> Path:
     """待核对_<date>.xlsx (publish/review_workbook.py), atomically (or staged) like the others."""
-    buf = io.BytesIO()
-    wb.save(buf)
     write = staging.write if staging is not None else atomic_write
-    return write(Path(publish_dir) / review_name(data_date), buf.getvalue())
+    return write(Path(publish_dir) / review_name(data_date), workbook_bytes(wb))
 
 
 def save_summary(wb: Workbook, publish_dir: Path, data_date: dt.date, staging: Staging | None = None
                  ) -> tuple[Path, Path]:
     """Write the dated workbook and the stable latest.xlsx, each atomically (or staged); return both paths."""
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
+    data = workbook_bytes(wb)
     write = staging.write if staging is not None else atomic_write
     dated = write(Path(publish_dir) / summary_name(data_date), data)
     latest = write(Path(publish_dir) / LATEST, data)
