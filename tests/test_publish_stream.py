@@ -157,3 +157,48 @@ def test_characters_xml_cannot_carry_are_dropped_not_fatal():
     sheet = saved(wb).active
     assert (sheet["A3"].value, sheet["A4"].value) == ("abcd", None)
     assert sheet["A5"].value == "windows\nline\nends"            # as openpyxl itself writes a CR
+
+
+def test_replayed_form_equals_the_drawn_sheet_saved_by_openpyxl():
+    """publish.workbook._replay (rows rendered by stream.copied_cell) writes what openpyxl writes of
+    the drawn sheet itself: every value and type (text never a formula), style, merge, height, width
+    and the print area; a formula or a date goes through openpyxl's own cells; a second replay (the
+    upward report's forms into the working workbook) reuses the rows only where the style ids agree."""
+    from openpyxl.styles import Font, PatternFill
+
+    from publish.workbook import _replay
+
+    ref = Workbook()
+    ws = ref.active
+    ws.title = "附件2 重点风险线索"
+    for r, text in enumerate(TEXTS, 1):
+        write_text(ws.cell(row=r, column=1), text)
+        write_number(ws.cell(row=r, column=2), [1, 2.5, -0.0, 1e-7, 123456.78, "12.5万", None][r % 7])
+        ws.cell(row=r, column=3).border = W.BORDER                 # styled, empty
+        ws.row_dimensions[r].height = 13.5 + r
+    write_text(ws.cell(row=len(TEXTS) + 1, column=1), "windows\r\nline\rends")   # a CR read back as a CR
+    ws["D1"], ws["D2"], ws["D3"] = True, "=SUM(B1:B3)", dt.date(2018, 7, 20)   # a bool; openpyxl's own cells
+    ws["E4"].font, ws["E4"].fill = Font(name="黑体", bold=True), PatternFill("solid", fgColor="DDEBF7")
+    ws["E4"] = "合计"
+    ws.merge_cells("E4:F6")
+    ws.column_dimensions["A"].width = 30
+    ws.print_area = f"A1:F{len(TEXTS)}"
+    expected = saved(ref)
+    fast = Workbook(write_only=True)
+    _replay(ws, stream_sheet(fast, ws.title), as_drawn=True)
+    other = Workbook(write_only=True)
+    stream_sheet(other, "先").append([W.text_cell(other.worksheets[0], "另一种样式", Font(name="楷体"))])
+    _replay(ws, stream_sheet(other, ws.title))                    # replayed again, into another workbook
+    fast, other = saved(fast)[ws.title], saved(other)[ws.title]     # a write-only workbook saves once
+    for got in (fast, other):
+        want = expected[ws.title]
+        assert (got.max_row, got.max_column) == (want.max_row, want.max_column)
+        for row_a, row_b in zip(want.iter_rows(), got.iter_rows()):
+            for x, y in zip(row_a, row_b):
+                assert look(x) == look(y), x.coordinate
+        assert sorted(map(str, got.merged_cells.ranges)) == ["E4:F6"]
+        assert {r: d.height for r, d in got.row_dimensions.items() if d.height} == \
+            {r: d.height for r, d in want.row_dimensions.items() if d.height}
+        assert got.column_dimensions["A"].width == 30
+    assert fast.print_area == expected[ws.title].print_area
+    assert expected[ws.title]["A2"].quotePrefix and expected[ws.title]["A2"].data_type == "s"
