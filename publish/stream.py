@@ -224,6 +224,11 @@ def copied_cell(ref: str, style_id: str | None, value: Any, data_type: str) -> s
     return f"{head}><v>{escape(text) if _MARKUP.search(text) else text}</v></c>"
 
 
+def row_ref(column: int) -> str:
+    """The reference of a copied_cell in `column` (1-based) of the row it is appended as."""
+    return f"{get_column_letter(column)}{_ROW}"
+
+
 def copied_row(cells: list[str], height: float | None = None) -> _Rendered:
     """A row of copied_cell elements (a custom height, or None), to append to a StreamSheet."""
     return _Rendered(("".join(cells), height))

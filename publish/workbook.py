@@ -23,7 +23,6 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -37,7 +36,7 @@ from publish.sheet_changes import add_history_sheets
 from publish.sheet_dues import SHEET_DUES, dues_sheet
 from publish.sheet_identity import SHEET_IDENTITY, identity_sheet, ledger_identity_cols
 from publish.layout import NUMBER_FORMAT
-from publish.stream import _ROW, NOT_XML, TEXT, TableRows, copied_cell, copied_row, stream_sheet
+from publish.stream import NOT_XML, TEXT, TableRows, copied_cell, copied_row, row_ref, stream_sheet
 from publish.tables import BORDER, HEAD_FONT, Col, head_row, none, table, text_cell
 from publish.words import SEVERITY_SHORT, expected, explanation, value_text
 from warehouse.queries import SummaryFrames
@@ -185,7 +184,7 @@ def _replay(src: Worksheet, dst: WriteOnlyWorksheet, as_drawn: bool = False) -> 
             return
     order: list[tuple[tuple, Any]] = [] if done is None else done[0]    # each style's first cell
     rendered: list | None = []
-    letters = [get_column_letter(c) + _ROW for c in range(1, src.max_column + 1)]
+    letters = [row_ref(c) for c in range(1, src.max_column + 1)]
     for row in src.iter_rows(min_row=1, max_row=src.max_row):
         cells: list[str] | None = []
         for cell in row:
