@@ -1,7 +1,7 @@
 """The marked copies of a big night, drawn in a process pool.
 
-A marked copy is openpyxl loading and saving the unit's whole workbook (≈ 0.1 s each, pure
-Python): a first night at N = 3,000 draws ≈ 250 of them. They are independent, so a pool of
+A marked copy is openpyxl loading and saving the unit's whole workbook (≈ 0.05 s each, pure
+Python, its merged cells bound by publish/copy_load.py): a first night at N = 3,000 draws ≈ 250 of them. They are independent, so a pool of
 `[execution] parse_workers` processes (0 = one per core) draws them when there are at least
 `parallel_min_files` to draw; fewer are drawn in the flow's own process (a pool's start costs
 more than it saves). Each copy is drawn by the same pure function wherever it runs
