@@ -154,15 +154,13 @@ def _replay(src: Worksheet, dst: WriteOnlyWorksheet, as_drawn: bool = False) -> 
     for name in _SHEET_SETTINGS:     # none of these refers to the workbook's style lists
         setattr(dst, name, getattr(src, name))
     dst.print_title_rows, dst.print_title_cols = src.print_title_rows, src.print_title_cols
+    dst.print_area = src.print_area      # named with its sheet ('附件1 区县汇总'!$A$1:$O$40), as Excel writes it
     if as_drawn:
-        dst.print_area = src.print_area
         dst.dimension = src.calculate_dimension()
         for name in _STYLE_LISTS:
             have = getattr(dst.parent, name)
             for item in getattr(src.parent, name):
                 have.add(copy(item))
-    else:
-        dst._print_area = copy(src._print_area)
     for key, dim in src.column_dimensions.items():
         if dim.customWidth:
             dst.column_dimensions[key].width = dim.width

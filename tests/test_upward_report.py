@@ -142,6 +142,21 @@ def test_working_workbook_opens_on_the_city_form(night):
     assert all(wb[n]["A1"].value in ("附件1", "附件2", "附件3") for n in wb.sheetnames[:4])
 
 
+def test_every_print_area_names_its_sheet(night):
+    """Excel keeps a print area only as a reference to its own sheet ('附件1 区县汇总'!$A$1:$O$40);
+    a bare A1:O40 in workbook.xml is what a file repaired by Excel loses."""
+    import zipfile
+
+    result, _ = night
+    for book in (result.workbook, result.upward):
+        names = re.findall(r'<definedName name="_xlnm.Print_Area" localSheetId="(\d+)">([^<]*)</definedName>',
+                           zipfile.ZipFile(book).read("xl/workbook.xml").decode("utf-8"))
+        sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+        assert names, book
+        for index, area in names:
+            assert area.startswith(f"'{sheets[int(index)]}'!$A$1:"), (book.name, index, area)
+
+
 def test_no_working_column_narrower_than_its_widest_number(night):
     from publish.workbook import SHEET_LEDGER, SHEET_REPORTS
 
