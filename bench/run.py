@@ -10,7 +10,7 @@ For each N (inboxes from bench.generate, cached under /tmp/campaign-bench):
     around the sub-flows, publish's tasks and the outbox where they are called), peak memory (ru_maxrss of the child, and of its parse workers), verdict counts
     checked against the generator's manifest;
   * rerun: the same nightly again on the same data dir, nothing new;
-  * raw read: every workbook read with python-calamine alone (all sheets to Python values), one
+  * raw read: every workbook read with python-calamine alone (all sheets to Python values, best of 3), one
     process: the floor the parse stage is compared with;
   * naive: what a tutorial would write: `pandas.read_excel` per sheet per file, one GX validation
     per file per form, one DuckDB transaction per file (same parser rules and suites, so the
@@ -84,7 +84,7 @@ def _tree_peak():
     return peak, stop
 
 
-def child_nightly(inbox: str, data: str, config: str, t_start: float) -> None:
+def child_nightly(inbox: str, data: str, config: str, t_start: float, outbox: str | None = None) -> None:
     peak, stop = _tree_peak()
     t_import = time.perf_counter()
     from support import runtime
@@ -114,7 +114,7 @@ def child_nightly(inbox: str, data: str, config: str, t_start: float) -> None:
                         ("receipts_task", "publish: receipts + marked copies")):
         setattr(publish, name, timed(stage, getattr(publish, name)))
     start = time.perf_counter()
-    result = nightly.nightly_flow(inbox=inbox, data_dir=data, config_path=config, date="2018-07-21")
+    result = nightly.nightly_flow(inbox=inbox, data_dir=data, config_path=config, date="2018-07-21", outbox=outbox)
     flow_wall = time.perf_counter() - start
     _emit({"import_s": imported - t_import, "flow_s": flow_wall, "process_s": time.perf_counter() - t_start,
            "stages": {**result.ingest.timings, **extra}, "counts": result.ingest.counts(),
@@ -150,16 +150,21 @@ def child_prefect_startup(t_start: float) -> None:
 def child_raw_read(files: list[str]) -> None:
     import python_calamine
 
-    start = time.perf_counter()
-    cells = 0
-    for path in files:
-        try:
-            wb = python_calamine.CalamineWorkbook.from_path(path)
-            for name in wb.sheet_names:
-                cells += len(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
-        except Exception:
-            pass
-    out = {"calamine_s": time.perf_counter() - start, "files": len(files)}
+    def once() -> float:
+        start = time.perf_counter()
+        for path in files:
+            try:
+                wb = python_calamine.CalamineWorkbook.from_path(path)
+                for name in wb.sheet_names:
+                    wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception:
+                pass
+        return time.perf_counter() - start
+
+    # best of 3: the floor the night is divided by must not carry another session's burst
+    # (single reads of the same 3,000 files ranged 2.3–4.0 s on this shared machine)
+    tries = [once() for _ in range(3)]
+    out = {"calamine_s": min(tries), "calamine_tries_s": [round(t, 2) for t in tries], "files": len(files)}
     try:
         import fastexcel
     except ImportError:
@@ -346,14 +351,15 @@ def measure(ns: list[int], server_url: str | None, naive_max: int, naive_sample:
         }
         for n, b in benches.items():
             run: dict = {}
-            data = work / f"data-n{n}"
+            data, outbox = work / f"data-n{n}", work / f"outbox-n{n}"   # both fresh: a first night
             shutil.rmtree(data, ignore_errors=True)
+            shutil.rmtree(outbox, ignore_errors=True)
             print(f"N={n}: nightly ...", flush=True)
-            run["nightly"] = _spawn(["nightly", str(b.inbox), str(data), str(b.config_path), str(time.perf_counter())],
-                                    _env(home, url), work / f"nightly-n{n}.log")
+            run["nightly"] = _spawn(["nightly", str(b.inbox), str(data), str(b.config_path), str(time.perf_counter()),
+                                     str(outbox)], _env(home, url), work / f"nightly-n{n}.log")
             print(f"N={n}: rerun, nothing new ...", flush=True)
-            run["rerun"] = _spawn(["nightly", str(b.inbox), str(data), str(b.config_path), str(time.perf_counter())],
-                                  _env(home, url), work / f"rerun-n{n}.log")
+            run["rerun"] = _spawn(["nightly", str(b.inbox), str(data), str(b.config_path), str(time.perf_counter()),
+                                   str(outbox)], _env(home, url), work / f"rerun-n{n}.log")
             subs = [m["path"] for m in b.submissions]
             expected = {"accepted": sum(m["expected"] == "accepted" for m in b.submissions),
                         "rejected": sum(m["expected"] == "rejected" for m in b.submissions)}
@@ -416,7 +422,7 @@ def table(results: dict) -> str:
         *((f"· · {name.removeprefix('publish: ')}", stage(name)) for name in PUBLISH_PARTS),
         ("· outbox (every unit's folder, the office's)", stage("outbox")),
         ("· ingest flow total", stage("ingest")),
-        ("raw read, python-calamine, 1 process", lambda r: f"{r['raw']['calamine_s']:.2f}"),
+        ("raw read, python-calamine, 1 process (best of 3)", lambda r: f"{r['raw']['calamine_s']:.2f}"),
         ("parse ÷ raw read", lambda r: f"{r['nightly']['stages'].get('parse', 0) / max(r['raw']['calamine_s'], 1e-9):.1f}×"),
         ("**nightly ÷ raw read**", lambda r: f"**{r['nightly']['flow_s'] / max(r['raw']['calamine_s'], 1e-9):.1f}×**"),
         ("**rerun, nothing new** (flow)", lambda r: f"**{r['rerun']['flow_s']:.1f} s**"),
@@ -462,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "_child":
         kind, rest = argv[1], argv[2:]
         if kind == "nightly":
-            child_nightly(rest[0], rest[1], rest[2], float(rest[3]))
+            child_nightly(rest[0], rest[1], rest[2], float(rest[3]), rest[4] if len(rest) > 4 else None)
         elif kind == "startup":
             child_prefect_startup(float(rest[0]))
         elif kind == "raw":
