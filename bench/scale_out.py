@@ -104,16 +104,16 @@ def measure(n: int, workers: int, server_url: str | None, work: Path) -> dict:
         home = Path(tempfile.mkdtemp(prefix="prefect-client-", dir=work))
         env = _env(home, url)
         local, remote = work / f"scale-local-n{n}", work / f"scale-dask-n{n}"
-        for d in (local, remote):
+        for d in (local, remote, Path(f"{local}-outbox"), Path(f"{remote}-outbox")):   # each night a first one
             shutil.rmtree(d, ignore_errors=True)
         print(f"N={n}: the night on this machine ...", flush=True)
-        out["local"] = _spawn(["nightly", str(b.inbox), str(local), str(b.config_path), str(time.perf_counter())],
-                              env, work / f"scale-local-n{n}.log")
+        out["local"] = _spawn(["nightly", str(b.inbox), str(local), str(b.config_path), str(time.perf_counter()),
+                               f"{local}-outbox"], env, work / f"scale-local-n{n}.log")
         with Cluster(workers, env, work) as cluster:
             cfg = _dask_config(b.config_path, cluster.address, work / f"dask-n{n}.toml")
             print(f"N={n}: the night on the Dask cluster {cluster.address} ({workers} workers) ...", flush=True)
-            out["dask"] = _spawn(["nightly", str(b.inbox), str(remote), str(cfg), str(time.perf_counter())],
-                                 env, work / f"scale-dask-n{n}.log")
+            out["dask"] = _spawn(["nightly", str(b.inbox), str(remote), str(cfg), str(time.perf_counter()),
+                                  f"{remote}-outbox"], env, work / f"scale-dask-n{n}.log")
         (lv, lf), (rv, rf) = _outcome(local), _outcome(remote)
         out["verdicts_identical"] = lv == rv
         out["figures_identical"] = lf == rf
@@ -123,7 +123,7 @@ def measure(n: int, workers: int, server_url: str | None, work: Path) -> dict:
 
 
 def table(r: dict) -> str:
-    stages = ("scan", "archive", "parse", "validate", "load", "consolidate", "publish")
+    stages = ("scan", "archive", "parse", "validate", "load", "consolidate", "publish", "outbox")
     lines = [f"| N = {r['n']:,} | this machine (threads + process pool) | Dask cluster ({r['workers']} `dask worker` processes) |",
              "| --- | ---: | ---: |",
              f"| **nightly end to end** | **{r['local']['flow_s']:.1f} s** | **{r['dask']['flow_s']:.1f} s** |"]
