@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from support.run_context import current_run_id, run_logger
 from flows.outbox import outbox_after_publish
 from flows.parallel import Execution
-from flows.publish_pool import draw_copies
+from flows.publish_pool import CopiesAhead, copies_ahead, draw_copies
 from flows.retries import operations_policy, transient_reason, transient_retries
 from publish.files import (LATEST, UPWARD_LATEST, PublishFailed, Staging, save_review, save_summary, save_upward,
                            summary_name, upward_name)
@@ -104,12 +105,13 @@ def places_task(frames: SummaryFrames, data: Path) -> dict:
 @task(name="write-receipts", cache_policy=NONE, **transient_retries())
 def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, force: bool = False,
                   staging: Staging | None = None, files: dict | None = None, data: Path | None = None,
-                  execution: Execution | None = None) -> tuple[list[Path], list[Path]]:
-    """The marked copies (write-back receipts; many: in a process pool, flows/publish_pool.py),
-    then the HTML receipts that point to them."""
+                  execution: Execution | None = None, ahead: CopiesAhead | None = None) -> tuple[list[Path], list[Path]]:
+    """The marked copies (write-back receipts; many: in a process pool, flows/publish_pool.py,
+    started ahead while the workbooks were built), then the HTML receipts that point to them."""
+    draw_all = (ahead.bodies if ahead is not None else
+                None if execution is None else lambda jobs: draw_copies(jobs, execution))
     names, copies = write_writebacks(frames, files or {}, receipts_dir, data or receipts_dir.parent,
-                                     meta.office, force, staging,
-                                     draw_all=None if execution is None else lambda jobs: draw_copies(jobs, execution))
+                                     meta.office, force, staging, draw_all=draw_all)
     pages = write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone, force,
                            staging, office=meta.office, files=files, writebacks=names)
     return pages, copies
@@ -141,7 +143,7 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
         try:
             # the night's history is committed with its publish record once its outputs are written
             # (a rerun of the same night replaces that night's rows)
-            with history.open_night(db.warehouse_path(data), meta.data_date) as night:
+            with history.open_night(db.warehouse_path(data), meta.data_date) as night, ExitStack() as stack:
                 frames = history_task(night, frames)
                 stamped = fingerprint(frames, meta)
                 receipts = receipt_paths(frames, receipts_dir)
@@ -149,6 +151,10 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                 # the receipts say nothing new either when the workbook did not change (it shows the same frames)
                 unchanged = skipped and all(p.is_file() for p in receipts)
                 files = {} if unchanged else places_task(frames, data)
+                ex = Execution.from_config(config)
+                # a big night's marked copies are drawn by a pool while this process builds the workbooks
+                ahead = None if unchanged else stack.enter_context(closing(
+                    copies_ahead(frames, files, receipts_dir, data, meta.office, force, ex)))
                 if skipped:
                     dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
                     upward, upward_latest = publish_dir / upward_name(meta.data_date), publish_dir / UPWARD_LATEST
@@ -157,8 +163,7 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                     dated, latest, upward, upward_latest = workbook_task(frames, publish_dir, meta, stamped, staging,
                                                                          places)
                 written, copies = ([], []) if unchanged else receipts_task(frames, receipts_dir, meta, force,
-                                                                           staging, files, data,
-                                                                           Execution.from_config(config))
+                                                                           staging, files, data, ex, ahead)
                 night.published(stamped, dated)
         except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
             staging.discard()

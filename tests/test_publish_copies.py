@@ -83,6 +83,32 @@ def test_pool_and_serial_draw_the_same_copies_as_the_night(night):
     assert marked["sheets"][0] == "问题清单" and marked["附件2"][2]     # the drop-down of 网上
 
 
+def test_copies_drawn_ahead_while_the_workbooks_are_built_are_the_same_copies(night):
+    """flows/publish.py starts a big night's copies in a pool before the workbooks (CopiesAhead) and
+    takes their bytes when it writes them: the same bytes as drawn one by one, asked twice (a retried
+    task) the same again, and the pool gone once they are taken."""
+    from flows.parallel import Execution
+    from flows.publish_pool import CopiesAhead, copies_ahead
+    from publish.writeback import copy_jobs, draw_copy
+
+    _, data = night
+    config, frames, files = _frames(data)
+    _, jobs = copy_jobs(frames, files, data / "receipts", data, config.office, force=True)
+    ahead = copies_ahead(frames, files, data / "receipts", data, config.office, True,
+                         Execution(parse_workers=2, parallel_min_files=1))   # a pool even for a few
+    try:
+        assert ahead.pool is not None and ahead.jobs == jobs
+        bodies = ahead.bodies(jobs)
+        assert ahead.pool is None                                     # the workers are gone
+        assert ahead.bodies(jobs) is bodies
+    finally:
+        ahead.close()
+    serial = [draw_copy(job) for job in jobs]
+    assert [content(b) for b in bodies] == [content(b) for b in serial]
+    few = CopiesAhead(jobs, Execution(parse_workers=2, parallel_min_files=len(jobs) + 1))   # too few: no pool
+    assert few.pool is None and [content(b) for b in few.bodies(jobs)] == [content(b) for b in serial]
+
+
 def test_nothing_new_for_any_file_writes_no_receipt_and_no_copy(night):
     from flows.publish import publish_flow
 
