@@ -1,11 +1,12 @@
 """The marked copies of a big night, drawn in a process pool.
 
 A marked copy is openpyxl loading and saving the unit's whole workbook (≈ 0.05 s each, pure
-Python, its merged cells bound by publish/copy_load.py): a first night at N = 3,000 draws ≈ 250 of them. They are independent, so a pool of
-`[execution] parse_workers` processes (0 = one per core) draws them when there are at least
-`parallel_min_files` to draw; fewer are drawn in the flow's own process (a pool's start costs
-more than it saves). Each copy is drawn by the same pure function wherever it runs
-(publish.writeback.draw_copy) and written by the flow in order, so the copies are the same
+Python, its merged cells bound by publish/copy_load.py): a first night at N = 3,000 draws ≈ 250
+of them. They are independent, so a pool of `[execution] parse_workers` processes (0 = one per
+core) draws them when there are at least `parallel_min_files` to draw, started before the
+workbooks so that both are drawn at once (CopiesAhead); fewer are drawn in the flow's own process
+(a pool's start costs more than it saves). Each copy is drawn by the same pure function wherever
+it runs (publish.writeback.draw_copy) and written by the flow in order, so the copies are the same
 whichever way they were drawn. A pool that cannot start or loses a worker does not stop the
 publish: what it did not draw is drawn here.
 """
@@ -57,14 +58,12 @@ def draw_copies(jobs: Sequence[CopyJob], ex: Execution) -> list[bytes]:
     return out + [draw_copy(job) for job in jobs[len(out):]]
 
 
-
-
 class CopiesAhead:
     """The marked copies of a big night, drawn by the pool while the flow builds the workbooks (the
     flow's process draws the workbooks on one core, the pool the copies on the others: at 3,000
     submissions the two were ≈ 7 + 8 s one after the other). `bodies()` waits for them, in order;
     a night with fewer than `parallel_min_files` copies to draw starts nothing here and draws them
-    in `bodies()`, as draw_copies does. Always `close()`d (the flow's finally): no worker outlives it."""
+    in `bodies()`, as draw_copies does. Always `close()`d (publish_flow's ExitStack): no worker outlives it."""
 
     def __init__(self, jobs: Sequence[CopyJob], ex: Execution) -> None:
         self.jobs, self.ex = list(jobs), ex
@@ -86,6 +85,7 @@ class CopiesAhead:
         """Every job's bytes, in order (the same jobs this was started with; asked again after a retry:
         the same bytes)."""
         if list(jobs) != self.jobs:   # never expected: the flow plans the copies once
+            self.close()
             return draw_copies(jobs, self.ex)
         if self.done is None:
             out: list[bytes] = []
