@@ -32,13 +32,12 @@ def measure(data: Path, config_path: Path, repeat: int, serial: bool = False) ->
     from warehouse.summary import read_summary
 
     config = load_config(config_path)
-    kw: dict = {}
+    ex = None
     if not serial:   # as flows/publish.py draws them
         from flows.parallel import Execution
-        from flows.publish_pool import draw_copies
+        from flows.publish_pool import copies_ahead
 
         ex = Execution.from_config(config)
-        kw["draw_all"] = lambda jobs: draw_copies(jobs, ex)
     runs: list[dict] = []
     for _ in range(repeat):
         t: dict = {}
@@ -66,7 +65,9 @@ def measure(data: Path, config_path: Path, repeat: int, serial: bool = False) ->
         try:
             for night in ("first", "rerun"):
                 s = time.perf_counter()
-                names, copies = write_writebacks(frames, files, out / "receipts", data, meta.office, **kw)
+                planned = None if ex is None else copies_ahead(frames, files, out / "receipts", data, meta.office,
+                                                               False, ex)
+                names, copies = write_writebacks(frames, files, out / "receipts", data, meta.office, planned=planned)
                 t[f"{night}: marked copies"] = time.perf_counter() - s
                 s = time.perf_counter()
                 pages = write_receipts(frames, out / "receipts", meta.campaign_name, meta.generated_at, meta.timezone,

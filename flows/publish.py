@@ -20,7 +20,7 @@ from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from support.run_context import current_run_id, run_logger
 from flows.outbox import outbox_after_publish
 from flows.parallel import Execution
-from flows.publish_pool import CopiesAhead, copies_ahead, draw_copies
+from flows.publish_pool import CopiesAhead, copies_ahead
 from flows.retries import operations_policy, transient_reason, transient_retries
 from publish.files import (LATEST, UPWARD_LATEST, PublishFailed, Staging, save_review, save_summary, save_upward,
                            summary_name, upward_name)
@@ -108,10 +108,15 @@ def receipts_task(frames: SummaryFrames, receipts_dir: Path, meta: PublishMeta, 
                   execution: Execution | None = None, ahead: CopiesAhead | None = None) -> tuple[list[Path], list[Path]]:
     """The marked copies (write-back receipts; many: in a process pool, flows/publish_pool.py,
     started ahead while the workbooks were built), then the HTML receipts that point to them."""
-    draw_all = (ahead.bodies if ahead is not None else
-                None if execution is None else lambda jobs: draw_copies(jobs, execution))
-    names, copies = write_writebacks(frames, files or {}, receipts_dir, data or receipts_dir.parent,
-                                     meta.office, force, staging, draw_all=draw_all)
+    data = data or receipts_dir.parent
+    if ahead is None and execution is not None:   # not started ahead: planned and started here
+        ahead = copies_ahead(frames, files or {}, receipts_dir, data, meta.office, force, execution)
+    try:
+        names, copies = write_writebacks(frames, files or {}, receipts_dir, data, meta.office, force, staging,
+                                         planned=ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
     pages = write_receipts(frames, receipts_dir, meta.campaign_name, meta.generated_at, meta.timezone, force,
                            staging, office=meta.office, files=files, writebacks=names)
     return pages, copies

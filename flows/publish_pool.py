@@ -41,21 +41,11 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def draw_copies(jobs: Sequence[CopyJob], ex: Execution) -> list[bytes]:
     """Every job's bytes, in order: in a pool for many, else here."""
-    if ex.workers <= 1 or len(jobs) < ex.parallel_min_files:
-        return [draw_copy(job) for job in jobs]
-    out: list[bytes] = []
+    ahead = CopiesAhead(jobs, ex)
     try:
-        # small chunks keep both workers busy to the end; a copy's job is small to send
-        size = max(1, min(8, math.ceil(len(jobs) / (ex.workers * 4))))
-        with _pool(min(ex.workers, len(jobs))) as pool:
-            with main_not_reimported():   # workers start on the first submits
-                results = pool.map(draw_copy, jobs, chunksize=size)
-            for body in results:
-                out.append(body)
-    except (BrokenProcessPool, OSError) as exc:
-        log.warning("the marked-copy worker processes failed (%s); drawing the %d left in the flow's process",
-                    type(exc).__name__, len(jobs) - len(out))
-    return out + [draw_copy(job) for job in jobs[len(out):]]
+        return ahead.bodies()
+    finally:
+        ahead.close()
 
 
 class CopiesAhead:
@@ -65,13 +55,15 @@ class CopiesAhead:
     a night with fewer than `parallel_min_files` copies to draw starts nothing here and draws them
     in `bodies()`, as draw_copies does. Always `close()`d (publish_flow's ExitStack): no worker outlives it."""
 
-    def __init__(self, jobs: Sequence[CopyJob], ex: Execution) -> None:
+    def __init__(self, jobs: Sequence[CopyJob], ex: Execution, names: Mapping[str, str] | None = None) -> None:
         self.jobs, self.ex = list(jobs), ex
+        self.names = dict(names or {})       # sha256 -> copy's file name (publish.writeback.copy_jobs)
         self.pool: ProcessPoolExecutor | None = None
         self.results = None
         self.done: list[bytes] | None = None
         if ex.workers > 1 and len(self.jobs) >= ex.parallel_min_files:
             try:
+                # small chunks keep both workers busy to the end; a copy's job is small to send
                 size = max(1, min(8, math.ceil(len(self.jobs) / (ex.workers * 4))))
                 self.pool = _pool(min(ex.workers, len(self.jobs)))
                 with main_not_reimported():   # workers start on the first submits
@@ -81,12 +73,8 @@ class CopiesAhead:
                             "flow's process", type(exc).__name__)
                 self.close()
 
-    def bodies(self, jobs: Sequence[CopyJob]) -> list[bytes]:
-        """Every job's bytes, in order (the same jobs this was started with; asked again after a retry:
-        the same bytes)."""
-        if list(jobs) != self.jobs:   # never expected: the flow plans the copies once
-            self.close()
-            return draw_copies(jobs, self.ex)
+    def bodies(self) -> list[bytes]:
+        """Every job's bytes, in order (asked again, after a retried task: the same bytes)."""
         if self.done is None:
             out: list[bytes] = []
             try:
@@ -108,5 +96,6 @@ class CopiesAhead:
 
 def copies_ahead(frames, files: Mapping, receipts_dir: Path, data: Path, office: Mapping | None, force: bool,
                  ex: Execution) -> CopiesAhead:
-    """The copies tonight's publish will write (publish.writeback.copy_jobs), started now."""
-    return CopiesAhead(copy_jobs(frames, files, receipts_dir, data, office, force)[1], ex)
+    """The copies tonight's publish will write (publish.writeback.copy_jobs, planned once), started now."""
+    names, jobs = copy_jobs(frames, files, receipts_dir, data, office, force)
+    return CopiesAhead(jobs, ex, names)

@@ -287,13 +287,16 @@ def copy_jobs(frames, files: Mapping, receipts_dir: Path, data_dir: Path, office
 
 
 def write_writebacks(frames, files: Mapping, receipts_dir: Path, data_dir: Path, office: Mapping | None = None,
-                     force: bool = False, staging=None, draw_all=None) -> tuple[dict[str, str], list[Path]]:
+                     force: bool = False, staging=None, planned=None) -> tuple[dict[str, str], list[Path]]:
     """A marked copy for every file that wants one, in receipts/<unit>/, written when what it
     would say changed. Returns (sha256 -> the copy's file name, the paths written).
-    draw_all(jobs) -> their bytes in order (flows/publish.py: a process pool on a big night);
-    default: drawn one by one here."""
+    planned: the copies already planned and being drawn (flows/publish_pool.CopiesAhead: .names,
+    .jobs, .bodies()); default: planned here and drawn one by one."""
     from publish.files import write_many
 
-    names, jobs = copy_jobs(frames, files, receipts_dir, data_dir, office, force)
-    bodies = draw_all(jobs) if draw_all is not None and jobs else [draw_copy(job) for job in jobs]
+    if planned is None:
+        names, jobs = copy_jobs(frames, files, receipts_dir, data_dir, office, force)
+        bodies = [draw_copy(job) for job in jobs]
+    else:
+        names, jobs, bodies = planned.names, planned.jobs, planned.bodies()
     return names, write_many(zip((job.path for job in jobs), bodies), staging)

@@ -98,15 +98,15 @@ def test_copies_drawn_ahead_while_the_workbooks_are_built_are_the_same_copies(ni
                          Execution(parse_workers=2, parallel_min_files=1))   # a pool even for a few
     try:
         assert ahead.pool is not None and ahead.jobs == jobs
-        bodies = ahead.bodies(jobs)
+        bodies = ahead.bodies()
         assert ahead.pool is None                                     # the workers are gone
-        assert ahead.bodies(jobs) is bodies
+        assert ahead.bodies() is bodies
     finally:
         ahead.close()
     serial = [draw_copy(job) for job in jobs]
     assert [content(b) for b in bodies] == [content(b) for b in serial]
     few = CopiesAhead(jobs, Execution(parse_workers=2, parallel_min_files=len(jobs) + 1))   # too few: no pool
-    assert few.pool is None and [content(b) for b in few.bodies(jobs)] == [content(b) for b in serial]
+    assert few.pool is None and [content(b) for b in few.bodies()] == [content(b) for b in serial]
 
 
 def test_nothing_new_for_any_file_writes_no_receipt_and_no_copy(night):
