@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -200,14 +201,22 @@ def marked_copy(data: bytes, issues: Sequence[Mapping[str, Any]], places: Mappin
 _STAMP_PROPERTY = "campaign_writeback_fingerprint"
 
 
+@lru_cache(maxsize=1)
+def _drawing_code() -> bytes:
+    """The source of what draws a copy (read once per process, not once per copy): a change to it
+    redraws every copy once."""
+    import sys
+
+    return b"".join(Path(sys.modules[name].__file__).read_bytes()
+                    for name in ("publish.writeback", "publish.words", "publish.copy_load"))
+
+
 def _stamp(issues: Sequence[Mapping[str, Any]], places: Mapping, verdict: str, office: Mapping | None) -> str:
     import hashlib
     import json
-    import sys
 
     h = hashlib.sha256()
-    for name in ("publish.writeback", "publish.words", "publish.copy_load"):
-        h.update(Path(sys.modules[name].__file__).read_bytes())
+    h.update(_drawing_code())
     h.update(openpyxl.__version__.encode())
     keys = ("form", "sheet", "cell", "rule", "severity", "value", "message")
     h.update(json.dumps([[str(i.get(k)) for k in keys] for i in issues], ensure_ascii=False).encode())
