@@ -194,7 +194,7 @@ class TableRows:
 
     def add(self, cells: list[str], height: float | None = None) -> None:
         """Stream one rendered row as the sheet's next row."""
-        self.ws.append(_Rendered(("".join(cells), height)))
+        self.ws.append(copied_row(cells, height))
 
 
 def copied_cell(ref: str, style_id: str | None, value: Any, data_type: str) -> str | None:

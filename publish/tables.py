@@ -208,7 +208,7 @@ def table(ws: StreamSheet, title: str, note: str | None, cols: list[Col], frame:
         for c, value in enumerate(values):
             xml, text = body.cell(c, value)
             cells.append(xml)
-            if text is not None and 2 * len(text) > widths[c] - 2:     # else one line (text_lines)
+            if text is not None:
                 lines = max(lines, text_lines(text, cols[c].width - 2))     # the indent takes ~2
         body.add(cells, 13.5 * min(lines, 8) + 6 if lines > 1 else 19.5)
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(cols))}{max(r, top)}"
