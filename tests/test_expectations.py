@@ -290,8 +290,9 @@ def test_one_workbook_alone_gets_the_verdict_it_gets_in_the_batch(config, verdic
 
 
 def test_two_passes_find_what_one_complete_pass_finds(batch, config):
-    """Pass/fail first, then the failing rows of the failed expectations only: the same findings, in
-    the same order, as asking every expectation of every suite for its failing rows."""
+    """Pass/fail first, then the failing rows of the failed expectations only, GX shown only the columns
+    the suite reads: the same findings, in the same order, as asking every expectation of every suite
+    for its failing rows on the whole frame (its cell, sheet and bookkeeping columns included)."""
     from expectations import runner
 
     batches, _ = batch
