@@ -62,6 +62,8 @@ class OutboxMeta:
 
 
 def _v(value: Any) -> str:
+    if isinstance(value, str):       # most values: no need to ask pandas whether a text is missing
+        return escape(value)
     if value is None:
         return ""
     try:
@@ -146,35 +148,64 @@ def _verdict(sub: Mapping[str, Any]) -> tuple[str, str]:
 
 # --- the pages -----------------------------------------------------------------------------------
 
-def _papers(sub: Mapping[str, Any], receipts_dir: Path, prefix: str = "") -> tuple[str, str]:
-    """Links to the file's receipt and marked copy (relative to the page; `prefix`: the unit's folder)."""
-    page = receipt_path(receipts_dir, sub["unit"], sub["file_name"], sub["sha256"])
-    copy = page.with_name(writeback_name(sub["file_name"], sub["sha256"]))
-    receipt = _link(prefix + page.name, "回执") if page.is_file() else ""
-    marked = _link(prefix + copy.name, "标注副本") if sub.get("status") != "duplicate" and copy.is_file() else ""
-    return receipt, marked
+@dataclass(frozen=True)
+class _Row:
+    """What one file's row says (a file's row is on its unit's 回执汇总 and on the office's)."""
+    receipt: Path                    # where its receipt is, in <data-dir>/receipts
+    receipt_name: str | None         # linked when the receipt is there
+    copy_name: str | None            # the marked copy, linked when it is there
+    counts: bool
+    now: str
+    css: str
+    verdict: str
+    problems: str
+    arrived: str
 
 
-def _summary_rows(subs: list[Mapping[str, Any]], counting, receipts_dir: Path, tz: str, prefix=lambda s: "",
-                  with_unit: bool = False) -> str:
-    rows = []
-    for n, sub in enumerate(subs, 1):
-        counts, now = standing(sub, counting)
+class _Rows:
+    """Each file's row worked out once per outbox: its papers looked for, its standing and times put
+    in words (a national outbox names every file twice, on its unit's page and on the office's)."""
+
+    def __init__(self, counting, receipts_dir: Path, tz: str) -> None:
+        self.counting, self.receipts_dir, self.tz = counting, receipts_dir, tz
+        self._rows: dict[int, _Row] = {}     # by id(sub): the outbox holds its subs until it is written
+
+    def of(self, sub: Mapping[str, Any]) -> _Row:
+        row = self._rows.get(id(sub))
+        if row is None:
+            row = self._rows[id(sub)] = self._work_out(sub)
+        return row
+
+    def _work_out(self, sub: Mapping[str, Any]) -> _Row:
+        page = receipt_path(self.receipts_dir, sub["unit"], sub["file_name"], sub["sha256"])
+        copy = writeback_name(sub["file_name"], sub["sha256"])
+        counts, now = standing(sub, self.counting)
         css, verdict = _verdict(sub)
-        receipt, marked = _papers(sub, receipts_dir, prefix(sub))
         errors, warnings = int(sub.get("error_count") or 0), int(sub.get("warning_count") or 0)
         problems = f"错误{errors}处" if errors else ""
         problems += ("，" if problems and warnings else "") + (f"提示{warnings}处" if warnings else "")
-        klass = "counts" if counts else ("rejected" if sub.get("status") == "rejected" else "")
+        return _Row(page, page.name if page.is_file() else None,
+                    copy if sub.get("status") != "duplicate" and page.with_name(copy).is_file() else None,
+                    counts, now, css, verdict, problems, _local(_arrived(sub), self.tz))
+
+
+def _summary_rows(subs: list[Mapping[str, Any]], rows: _Rows, prefix=lambda s: "", with_unit: bool = False) -> str:
+    out = []
+    for n, sub in enumerate(subs, 1):
+        row = rows.of(sub)
+        at = prefix(sub)
+        receipt = _link(at + row.receipt_name, "回执") if row.receipt_name else ""
+        marked = _link(at + row.copy_name, "标注副本") if row.copy_name else ""
+        klass = "counts" if row.counts else ("rejected" if sub.get("status") == "rejected" else "")
         unit = f"<td>{_v(sub['unit'])}</td>" if with_unit else ""
-        rows.append(f'<tr class="{klass}" data-file="{_v(sub["file_name"])}" data-status="{_v(sub.get("status"))}" '
-                    f'data-counts="{"yes" if counts else "no"}"><td class="num">{n}</td>{unit}'
-                    f"<td class=\"day\">{_local(_arrived(sub), tz)}</td><td>{_v(sub['file_name'])}</td>"
-                    f'<td class="{css}">{escape(verdict)}</td><td>{escape(problems or "无")}</td>'
-                    f"<td>{escape(now)}</td><td>{receipt}</td><td>{marked}</td></tr>")
+        out.append(f'<tr class="{klass}" data-file="{_v(sub["file_name"])}" data-status="{_v(sub.get("status"))}" '
+                   f'data-counts="{"yes" if row.counts else "no"}"><td class="num">{n}</td>{unit}'
+                   f"<td class=\"day\">{row.arrived}</td><td>{_v(sub['file_name'])}</td>"
+                   f'<td class="{row.css}">{escape(row.verdict)}</td><td>{escape(row.problems or "无")}</td>'
+                   f"<td>{escape(row.now)}</td><td>{receipt}</td><td>{marked}</td></tr>")
     head = (f"<tr><th>序号</th>{'<th>单位</th>' if with_unit else ''}<th>收到时间</th><th>文件</th><th>结果</th>"
             "<th>问题</th><th>目前</th><th>回执</th><th>标注副本</th></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<table>{head}{''.join(out)}</table>"
 
 
 def _current_line(unit: str, reqs: list[Requirement]) -> str:
@@ -185,13 +216,14 @@ def _current_line(unit: str, reqs: list[Requirement]) -> str:
 
 
 def unit_summary_page(unit: str, subs: list[Mapping[str, Any]], counting, reqs: list[Requirement],
-                      receipts_dir: Path, meta: OutboxMeta) -> str:
-    """回执汇总.html of one unit: every file it sent, newest first, its verdict and whether it counts now."""
+                      receipts_dir: Path, meta: OutboxMeta, rows: _Rows | None = None) -> str:
+    """回执汇总.html of one unit: every file it sent, newest first, its verdict and whether it counts now.
+    rows: the outbox's rows worked out so far (default: worked out for this page)."""
     ordered = sorted(subs, key=lambda s: (_arrived(s) or pd.Timestamp.min, str(s.get("inbox_path"))), reverse=True)
     if ordered:
         body = (f"<p>报送单位：{escape(unit)}。共收到 {len(ordered)} 个文件（最新的在前）。绿色底的行是目前采用（计入）的文件；"
                 f"每个文件的回执写明问题所在的表、行、栏目和单元格。</p>\n<p>{escape(_current_line(unit, reqs))}</p>\n"
-                + _summary_rows(ordered, counting, receipts_dir, meta.timezone))
+                + _summary_rows(ordered, rows or _Rows(counting, receipts_dir, meta.timezone)))
     else:
         body = f"<p>报送单位：{escape(unit)}。尚未收到本单位的文件。</p>"
     body += f'\n<p>本单位还需报送的事项见 {_link(TODO_PAGE, TODO_PAGE)}。</p>'
@@ -277,14 +309,14 @@ def office_todo_page(units: list[str], kinds: Mapping[str, str], reqs: list[Requ
 
 
 def office_summary_page(units: list[str], subs: list[Mapping[str, Any]], counting, receipts_dir: Path,
-                        meta: OutboxMeta) -> str:
+                        meta: OutboxMeta, rows: _Rows | None = None) -> str:
     """回执汇总.html of the office: every unit's files (registry units first, then other folders)."""
     order = {u: i for i, u in enumerate(units)}
     ordered = sorted(subs, key=lambda s: (order.get(s["unit"], len(order)), s["unit"],
                                           -(_arrived(s) or pd.Timestamp.min).value))
     folder = {s["unit"]: receipt_path(Path("."), s["unit"], "x", "0" * 8).parent.name for s in ordered}
     body = (f"<p>共收到 {len(ordered)} 个文件（按单位，最新的在前）。绿色底的行是目前采用（计入）的文件。</p>\n"
-            + _summary_rows(ordered, counting, receipts_dir, meta.timezone,
+            + _summary_rows(ordered, rows or _Rows(counting, receipts_dir, meta.timezone),
                             prefix=lambda s: folder[s["unit"]] + "/", with_unit=True))
     return _page("报送回执汇总（全部单位）", body, meta)
 
@@ -338,10 +370,10 @@ def _write_pending(pending: list, written: list[Path]) -> None:
     pending.clear()
 
 
-def _papers_of(subs: Iterable[Mapping[str, Any]], receipts_dir: Path) -> list[Path]:
+def _papers_of(subs: Iterable[Mapping[str, Any]], rows: _Rows) -> list[Path]:
     out = []
     for sub in subs:
-        page = receipt_path(receipts_dir, sub["unit"], sub["file_name"], sub["sha256"])
+        page = rows.of(sub).receipt
         out.append(page)
         if sub.get("status") != "duplicate":
             out.append(page.with_name(writeback_name(sub["file_name"], sub["sha256"])))
@@ -361,6 +393,7 @@ def write_outbox(frames, receipts_dir: Path, outbox: Path, units: list[str], kin
     for sub in subs:
         by_unit.setdefault(sub["unit"], []).append(sub)
     counting = _counting(frames)
+    rows = _Rows(counting, receipts_dir, meta.timezone)
     reqs = requirements(frames, meta.as_of)
     reqs_of: dict[str, list[Requirement]] = {}     # each unit's own: its pages never scan the whole list
     for r in reqs:
@@ -370,9 +403,9 @@ def write_outbox(frames, receipts_dir: Path, outbox: Path, units: list[str], kin
     for unit in units:
         mine, my_reqs = by_unit.get(unit, []), reqs_of.get(unit, [])
         folder = receipt_path(outbox, unit, "x", "0" * 8).parent
-        pages = {SUMMARY_PAGE: unit_summary_page(unit, mine, counting, my_reqs, receipts_dir, meta),
+        pages = {SUMMARY_PAGE: unit_summary_page(unit, mine, counting, my_reqs, receipts_dir, meta, rows),
                  TODO_PAGE: unit_todo_page(unit, my_reqs, meta)}
-        papers = _papers_of(mine, receipts_dir) if seen is None or unit in seen else []
+        papers = _papers_of(mine, rows) if seen is None or unit in seen else []
         for target in (folder, office_dir / folder.name):   # the unit's own folder, and its copy in the office's
             for paper in papers:
                 _mirror(paper, target / paper.name, pending)
@@ -385,11 +418,11 @@ def write_outbox(frames, receipts_dir: Path, outbox: Path, units: list[str], kin
     for unit, mine in by_unit.items():
         if unit in kinds or (seen is not None and unit not in seen):
             continue
-        for paper in _papers_of(mine, receipts_dir):
+        for paper in _papers_of(mine, rows):
             where = office_dir if unit == office else office_dir / paper.parent.name
             _mirror(paper, where / paper.name, pending)
     _put_page(office_dir / SUMMARY_PAGE, office_summary_page(units, [s for s in subs if s["unit"] != office],
-                                                             counting, receipts_dir, meta), pending)
+                                                             counting, receipts_dir, meta, rows), pending)
     _put_page(office_dir / TODO_PAGE, office_todo_page(units, kinds, reqs, meta), pending)
     _put_page(office_dir / DUES_PAGE, office_dues_page(frames, meta), pending)
     _write_pending(pending, result.written)
