@@ -88,3 +88,99 @@ def test_a_far_value_after_tabs_is_still_too_large(book):
     with pytest.raises(WorkbookError) as exc:
         workbook_scan(data, LIMIT)
     assert (exc.value.issue.rule, exc.value.issue.sheet, exc.value.issue.cell) == ("SHEET_TOO_LARGE", "草稿", "XFD1048576")
+
+
+# --------------------------------------------------------------------------------------
+# members inflated from the bytes (small and sound) or by zipfile (large, odd or corrupt)
+
+def _recompressed(data: bytes, compression: int, data_descriptor: bool = False) -> bytes:
+    """The same members written again with another compression (or streamed: sizes after the data)."""
+    out = io.BytesIO()
+    target = _Unseekable(out) if data_descriptor else out
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(target, "w", compression) as zout:
+        for info in zin.infolist():
+            with zout.open(info.filename, "w") as fh:
+                fh.write(zin.read(info))
+    return out.getvalue()
+
+
+class _Unseekable(io.RawIOBase):
+    """A pipe-like sink: zipfile then writes each member's sizes in a data descriptor (flag 0x08)."""
+    def __init__(self, sink):
+        self.sink = sink
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        return self.sink.write(b)
+
+    def seekable(self):
+        return False
+
+
+@pytest.mark.parametrize("how", ["stored", "bzip2", "lzma", "streamed"])
+def test_every_compression_is_scanned_alike(book, how):
+    data = {"stored": lambda: _recompressed(book, zipfile.ZIP_STORED),
+            "bzip2": lambda: _recompressed(book, zipfile.ZIP_BZIP2),
+            "lzma": lambda: _recompressed(book, zipfile.ZIP_LZMA),
+            "streamed": lambda: _recompressed(book, zipfile.ZIP_DEFLATED, data_descriptor=True)}[how]()
+    if how == "streamed":
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            assert all(i.flag_bits & 0x08 for i in zf.infolist())
+    want = workbook_scan(book, LIMIT)[1]
+    got = workbook_scan(data, LIMIT)[1]
+    assert {k: (s.max_row, s.max_col) for k, s in got.items()} == {k: (s.max_row, s.max_col) for k, s in want.items()}
+
+
+def test_a_corrupt_non_xml_member_is_named(book):
+    """A picture is neither XML nor a sheet, yet it is inflated to its end: its CRC is checked."""
+    data = rewrite_zip(book, {}, add={"xl/media/image1.png": bytes(range(256)) * 64})
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo("xl/media/image1.png")
+    raw = bytearray(data)
+    raw[info.header_offset + 30 + len(info.filename) + len(info.extra) + 20] ^= 0x5A
+    with pytest.raises(WorkbookError) as exc:
+        workbook_scan(bytes(raw), LIMIT)
+    assert exc.value.issue.rule == "UNREADABLE_FILE" and "xl/media/image1.png" in exc.value.issue.message
+
+
+def test_a_non_xml_member_counts_towards_the_inflated_limit(book):
+    picture = bytes(range(256)) * 4096          # 1 MiB that deflates to a few KB
+    data = rewrite_zip(book, {}, add={"xl/media/image1.png": picture})
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        total = sum(i.file_size for i in zf.infolist())
+    workbook_scan(data, total)
+    with pytest.raises(WorkbookError) as exc:
+        workbook_scan(data, total - 1)
+    assert exc.value.issue.rule == "FILE_TOO_LARGE" and exc.value.issue.value == str(total)
+
+
+def _understated(data: bytes, member: str, size: int) -> bytes:
+    """The central directory says `member` inflates to `size` bytes (it inflates to more)."""
+    raw = bytearray(data)
+    i = raw.rfind(b"PK\x01\x02")
+    while i >= 0:
+        n = int.from_bytes(raw[i + 28:i + 30], "little")
+        if bytes(raw[i + 46:i + 46 + n]) == member.encode():
+            raw[i + 24:i + 28] = size.to_bytes(4, "little")
+            return bytes(raw)
+        i = raw.rfind(b"PK\x01\x02", 0, i)
+    raise AssertionError(member)
+
+
+def test_a_sheet_list_understating_its_size_is_not_inflated_whole(book):
+    """workbook.xml padded to 60 MB that says 200 bytes: read up to its declared size, refused as corrupt."""
+    import tracemalloc
+
+    padded = rewrite_zip(book, {"xl/workbook.xml": lambda x: x.replace(b"</workbook>", b" " * 60_000_000 + b"</workbook>")})
+    data = _understated(padded, "xl/workbook.xml", 200)
+    tracemalloc.start()
+    try:
+        with pytest.raises(WorkbookError) as exc:
+            workbook_scan(data, LIMIT)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert exc.value.issue.rule == "UNREADABLE_FILE" and "xl/workbook.xml" in exc.value.issue.message
+    assert peak < 20_000_000

@@ -44,10 +44,69 @@ from transforms.sheet import (CFB_MAGIC, DEFAULT_MAX_CELLS, DTD_DECLARATION, ENC
 # saved without a cached value (calamine returns '' for those, which would read as 0).
 
 _CHUNK = 1 << 20
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 _MAP_PART_LIMIT = 5_000_000       # workbook.xml / its rels larger than this are not parsed for sheet names
 
 _TAG = re.compile(rb"""<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f|v|is)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
+
+
+def _chunks(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo):
+    """A member's inflated bytes in chunks of at most _CHUNK, CRC checked: zipfile's own reading,
+    but a small sound member (nearly every member) is inflated at once from the bytes (zipfile's
+    Python per member cost as much as inflating it)."""
+    whole = _small_member(data, info)
+    if whole is not None:
+        if whole:
+            yield whole
+        return
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            yield chunk
+
+
+def _member(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A whole member (a size the caller checked), inflating no more than its declared size (zf.read
+    would inflate all of a member that understates its size before cutting it)."""
+    whole = _small_member(data, info)
+    if whole is not None:
+        return whole
+    with zf.open(info) as fh:
+        return fh.read(info.file_size + 1)
+
+
+def _small_member(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The member exactly as zipfile reads it in one chunk, when it is small (<= _CHUNK) and sound:
+    local header as zipfile checks it, stored or deflated, not encrypted, inflating to exactly its
+    declared size with its CRC. None otherwise: then zipfile reads it (and raises what it raises)."""
+    if info.file_size > _CHUNK or info.flag_bits & 0x61 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None    # 0x61: encrypted, compressed patch, strong encryption
+    at = info.header_offset
+    head = data[at:at + 30]
+    if len(head) != 30 or head[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = int.from_bytes(head[26:28], "little"), int.from_bytes(head[28:30], "little")
+    try:
+        name = data[at + 30:at + 30 + name_len].decode("utf-8" if head[7] & 0x08 else "cp437")
+    except UnicodeDecodeError:
+        return None
+    start = at + 30 + name_len + extra_len
+    packed = data[start:start + info.compress_size]
+    if name != info.orig_filename or len(packed) != info.compress_size:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        body = packed
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            body = inflater.decompress(packed, info.file_size + 1)   # bounded: a lying size stops here
+        except zlib.error:
+            return None
+        if not inflater.eof:
+            return None
+    if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
+        return None
+    return body
 
 
 def _digits(raw: bytes) -> int:
@@ -108,9 +167,10 @@ class _SheetScanner:
                 _count_cells(buf) == len(refs := _CELL_REF.findall(buf)):
             if refs:
                 s = self.scan
-                self.row = max(self.row, max(_digits(d) for d in {d for _, d in refs}) - 1)
+                letters, digits = zip(*refs)
+                self.row = max(self.row, max(map(_digits, set(digits))) - 1)
                 s.max_row = max(s.max_row, self.row)
-                s.max_col = max(s.max_col, max(column_number(c) for c in {c for c, _ in refs}) - 1)
+                s.max_col = max(s.max_col, max(map(column_number, set(letters))) - 1)
             self.col = -1
             return
         self._tags(buf)
@@ -214,7 +274,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+def _sheet_parts(zf: zipfile.ZipFile, data: bytes, names: set[str]) -> dict[str, str]:
     """Worksheet part path -> sheet name, from xl/workbook.xml and its relationships.
 
     Read by _xml_elements (DTDs and entities refused). Best effort: {} when unusual."""
@@ -224,8 +284,8 @@ def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     try:
         if max(zf.getinfo("xl/workbook.xml").file_size, zf.getinfo(rels_name).file_size) > _MAP_PART_LIMIT:
             return {}
-        book = _xml_elements(zf.read("xl/workbook.xml"))
-        rels = _xml_elements(zf.read(rels_name))
+        book = _xml_elements(_member(zf, data, zf.getinfo("xl/workbook.xml")))
+        rels = _xml_elements(_member(zf, data, zf.getinfo(rels_name)))
     except _DtdRefused:
         raise WorkbookError(_entities_issue("xl/workbook.xml")) from None
     except Exception:
@@ -330,7 +390,7 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
             raise too_large(declared, max_uncompressed)
         names = {i.filename for i in infos}
         kind = _sniff_other_zip(zf, names)
-        parts = _sheet_parts(zf, names) if kind == "xlsx" else {}
+        parts = _sheet_parts(zf, data, names) if kind == "xlsx" else {}
         scans: dict[str, SheetScan] = {}
         inflated = 0
         for info in infos:
@@ -343,23 +403,19 @@ def workbook_scan(data: bytes, max_uncompressed: int, max_cells: int = DEFAULT_M
             if kind == "ods":     # the tables are in content.xml (OpenDocument)
                 scanner = OdsScanner() if name == "content.xml" else None
             else:
-                is_sheet = name in parts or re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) or (not parts and xmlish)
+                is_sheet = name in parts or _SHEET_PART.fullmatch(name) or (not parts and xmlish)
                 scanner = _SheetScanner(name) if is_sheet else None
             tail = b""
             try:
-                with zf.open(info) as fh:
-                    while True:
-                        chunk = fh.read(_CHUNK)
-                        if not chunk:
-                            break
-                        inflated += len(chunk)
-                        if inflated > max_uncompressed:
-                            raise too_large(inflated, max_uncompressed)
-                        if xmlish and (b"<!" in chunk or b"<!" in tail + chunk[:32]) and DTD_DECLARATION.search(tail + chunk):
-                            raise WorkbookError(_entities_issue(name))
-                        tail = chunk[-32:]
-                        if scanner:
-                            scanner.feed(chunk)
+                for chunk in _chunks(zf, data, info):
+                    inflated += len(chunk)
+                    if inflated > max_uncompressed:
+                        raise too_large(inflated, max_uncompressed)
+                    if xmlish and (b"<!" in chunk or b"<!" in tail + chunk[:32]) and DTD_DECLARATION.search(tail + chunk):
+                        raise WorkbookError(_entities_issue(name))
+                    tail = chunk[-32:]
+                    if scanner:
+                        scanner.feed(chunk)
             except WorkbookError:
                 raise
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
