@@ -143,13 +143,19 @@ def _header_units(grid: list[list[Any]], top: int, data_start: int, cols: dict[s
     return out
 
 
+@lru_cache(maxsize=None)
+def _header_words(form: Form) -> tuple[frozenset[str], frozenset[str]]:
+    """The form's column labels and parent labels as _header_label reads them (once per form)."""
+    return (frozenset(_header_label(c.label) for c in form.columns),
+            frozenset(_header_label(c.parent) for c in form.columns if c.parent))
+
+
 def _header(grid: list[list[Any]], form: Form, start: int, stop: int) -> tuple[int, int, dict[int, tuple[str | None, str]]] | None:
     """Locate the (one- or two-row) header; map grid column -> (parent label, leaf label).
 
     A one-row header whose cells read <parent><sep><leaf> (joined by a client or a clerk) is the
     same as the two-row header."""
-    leaves = {_header_label(c.label) for c in form.columns}
-    parents = {_header_label(c.parent) for c in form.columns if c.parent}
+    leaves, parents = _header_words(form)
     known = leaves | parents
     width = max((len(r) for r in grid), default=0)
     for top in range(start, stop):
@@ -181,9 +187,10 @@ def _map_columns(form: Form, mapping: dict[int, tuple[str | None, str]]) -> tupl
     taken: set[int] = set()
     found: dict[str, int] = {}
     missing = []
+    in_order = sorted(mapping.items())
     for col in form.columns:
         label, parent = normalize_label(col.label), normalize_label(col.parent) if col.parent else None
-        candidates = [c for c, (p, leaf) in sorted(mapping.items()) if leaf == label and c not in taken]
+        candidates = [c for c, (p, leaf) in in_order if leaf == label and c not in taken]
         exact = [c for c in candidates if parent is None or mapping[c][0] == parent]
         loose = [c for c in candidates if mapping[c][0] is None]
         pick = (exact or loose or [None])[0]
@@ -262,21 +269,31 @@ def _row_record(plan: Plan, sheet: Sheet, r: int) -> dict[str, Any]:
     Decimal and the normalised text; text columns the cleaned text; and always the cell reference."""
     rec: dict[str, Any] = {"sheet": sheet.name, "row_no": r + 1}
     row = sheet.cells[r] if r < len(sheet.cells) else []
+    width = len(row)
     row_label = str(r + 1)
     for name, c, letters, numeric, dec_key, text_key, cell_key in plan:
-        value = row[c] if c is not None and c < len(row) else None
+        value = row[c] if c is not None and c < width else None
         if value == "":
             value = None
         rec[cell_key] = letters + row_label if c is not None else None
         if numeric:
-            text = number_text(value)
-            dec = number_of(text)
-            rec[name] = float(dec) if dec is not None else _NAN
-            rec[dec_key] = dec
-            rec[text_key] = text if dec is not None else str(value).strip()
+            rec[name], rec[dec_key], rec[text_key] = _numeric_fields(value)
         else:
-            rec[name] = clean_text(value)
+            rec[name] = _clean_text(value)
     return rec
+
+
+# The same few figures and words fill most cells of every file: each is worked out once per process.
+# typed: 1, 1.0 and True are equal keys but read differently (a nan never hits: it is recomputed).
+@lru_cache(maxsize=1 << 16, typed=True)
+def _numeric_fields(value: Any) -> tuple[float, Decimal | None, str]:
+    """(float for the checks, exact Decimal, text) of a numeric cell."""
+    text = number_text(value)
+    dec = number_of(text)
+    return (float(dec) if dec is not None else _NAN), dec, (text if dec is not None else str(value).strip())
+
+
+_clean_text = lru_cache(maxsize=1 << 16, typed=True)(clean_text)
 
 
 def _row_is_empty(sheet: Sheet, cols: dict[str, int], r: int, skip: tuple[str, ...] = ()) -> bool:
@@ -291,15 +308,17 @@ def _totals_record(form: Form, sheet: Sheet, cols: dict[str, int], r: int | None
         c = cols.get(col.name)
         if c is None:
             continue
-        parts = [m[f"{col.name}__dec"] for m in members]
-        computed = sum(parts, Decimal(0)) if all(p is not None for p in parts) else None
+        dec_key = field_names(col.name)[0]
+        parts = [m[dec_key] for m in members]
+        computed = sum(parts, Decimal(0)) if None not in parts else None
         raw = sheet.value(r, c) if r is not None else None
-        declared = parse_number(raw) if r is not None else None
+        # parse_number(raw) and number_text(raw), as a data cell's (None: no 合计 row)
+        declared_float, declared, declared_text = _numeric_fields(raw) if r is not None else (_NAN, None, "None")
         diff = abs(declared - computed) if declared is not None and computed is not None else None
         out.append({
             "sheet": sheet.name, "section": section, "column": col.name, "label": col.label,
-            "declared": float(declared) if declared is not None else float("nan"),
-            "declared__text": number_text(raw) if declared is not None else str(raw).strip(),
+            "declared": declared_float if declared is not None else float("nan"),
+            "declared__text": declared_text,
             "computed": float(computed) if computed is not None else float("nan"),
             "abs_diff": float(diff) if diff is not None else float("nan"),
             "cell": cell_ref(r, c) if r is not None else None,
@@ -354,8 +373,9 @@ def _parse_form1(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tupl
         raw_labels = []
         for c in label_cols:
             v = grid[r][c]
-            if clean_text(v) and (not raw_labels or normalize_label(raw_labels[-1][1]) != normalize_label(v)):
-                raw_labels.append((c, clean_text(v)))
+            text = _clean_text(v)
+            if text and (not raw_labels or normalize_label(raw_labels[-1][1]) != normalize_label(v)):
+                raw_labels.append((c, text))
         if not raw_labels and _row_is_empty(sheet, cols, r):
             continue
         keys = [normalize_label(t) for _, t in raw_labels]

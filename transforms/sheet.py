@@ -46,7 +46,8 @@ class Sheet:
     def filled(self) -> list[list[Any]]:
         """The grid with every merged range filled with its top-left value (labels, headers)."""
         width = self.n_cols
-        grid = [[(None if v == "" else v) for v in row] + [None] * (width - len(row)) for row in self.cells]
+        # '' -> None; only a falsy value can be '' (the test on every truthy cell is skipped)
+        grid = [[v if v else (None if v == "" else v) for v in row] + [None] * (width - len(row)) for row in self.cells]
         for r0, c0, r1, c1 in self.merged:
             if r0 >= len(grid) or c0 >= width:
                 continue
