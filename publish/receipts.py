@@ -25,7 +25,8 @@ _STYLE = """body{font-family:"Microsoft YaHei","SimSun","Noto Sans CJK SC",sans-
 line-height:1.5}h1{font-size:1.3em}.ok{color:#1a7f37}.bad{color:#c62828}.note{color:#666}.next{font-size:1.05em}
 table{border-collapse:collapse;margin-top:1em}td,th{border:1px solid #999;padding:6px 10px;text-align:left;
 vertical-align:top}th{background:#eef3f8;white-space:nowrap}
-td:nth-child(7){min-width:18em}td:nth-child(9){min-width:12em}td:nth-child(8){max-width:14em;word-break:break-all}
+td:nth-child(2),td:nth-child(3){min-width:6em}td:nth-child(4){min-width:4em}td:nth-child(7){min-width:12em}
+td:nth-child(9){min-width:8em}td:nth-child(8){min-width:5em;max-width:14em;overflow-wrap:anywhere}
 tr.error td:first-child{border-left:4px solid #c62828}tr.warning td:first-child{border-left:4px solid #e0a800}"""
 _STAMP = '<p class="note">回执生成时间：'     # followed by the time, the page's last line
 _STAMP_END = "</p>"
