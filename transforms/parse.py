@@ -78,12 +78,11 @@ def find_titles(sheet: Sheet) -> list[tuple[int, int, TitleMatch]]:
     A title with more than the printed words is confirmed by parse_workbook (its header follows)."""
     found = []
     for r, row in enumerate(sheet.cells):
-        for c, v in enumerate(row):
-            if type(v) is str and v:
-                title = match_title(v)
-                if title:
-                    found.append((r, c, title))
-                    break  # one title per row
+        for v in [v for v in row if type(v) is str and v]:   # the texts of the row (most cells are figures or empty)
+            title = match_title(v)
+            if title:
+                found.append((r, row.index(v), title))   # the first cell holding this text: the first match
+                break  # one title per row
     return found
 
 
@@ -187,10 +186,12 @@ def _map_columns(form: Form, mapping: dict[int, tuple[str | None, str]]) -> tupl
     taken: set[int] = set()
     found: dict[str, int] = {}
     missing = []
-    in_order = sorted(mapping.items())
+    by_leaf: dict[str, list[int]] = {}
+    for c, (_, leaf) in sorted(mapping.items()):
+        by_leaf.setdefault(leaf, []).append(c)
     for col in form.columns:
         label, parent = normalize_label(col.label), normalize_label(col.parent) if col.parent else None
-        candidates = [c for c, (p, leaf) in in_order if leaf == label and c not in taken]
+        candidates = [c for c in by_leaf.get(label, ()) if c not in taken]
         exact = [c for c in candidates if parent is None or mapping[c][0] == parent]
         loose = [c for c in candidates if mapping[c][0] is None]
         pick = (exact or loose or [None])[0]
@@ -310,7 +311,7 @@ def _totals_record(form: Form, sheet: Sheet, cols: dict[str, int], r: int | None
             continue
         dec_key = field_names(col.name)[0]
         parts = [m[dec_key] for m in members]
-        computed = sum(parts, Decimal(0)) if None not in parts else None
+        computed = sum(parts, Decimal(0)) if all(p is not None for p in parts) else None   # not `in`: Decimal == None is slow
         raw = sheet.value(r, c) if r is not None else None
         # parse_number(raw) and number_text(raw), as a data cell's (None: no 合计 row)
         declared_float, declared, declared_text = _numeric_fields(raw) if r is not None else (_NAN, None, "None")

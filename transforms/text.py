@@ -19,10 +19,9 @@ def normalize_label(value: object) -> str:
     """Compare header and row labels: NFKC, every space and line break removed, quotes dropped."""
     if value is None:
         return ""
-    if type(value) is str:          # labels repeat across every sheet and file: normalised once
-        return _normalize_text(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return _WS.sub("", text).translate(_QUOTES)
+    # labels repeat across every sheet and file, and so do figures (a row's 序号, a footer's cells):
+    # each text normalised once
+    return _normalize_text(value if type(value) is str else str(value))
 
 
 @lru_cache(maxsize=1 << 16)
