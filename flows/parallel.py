@@ -119,16 +119,20 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes forked from a server that has already imported the parser (no fork of the
-    flow's process: Prefect's threads hold locks a forked child would inherit)."""
+def worker_pool(workers: int, preload: list[str]) -> ProcessPoolExecutor:
+    """Worker processes forked from a server that has imported `preload` (no fork of the flow's
+    process: Prefect's threads hold locks a forked child would inherit); none outlives the flow."""
     try:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["flows.parallel", "transforms.submission", "transforms.grid"])
+        ctx.set_forkserver_preload(preload)
     except ValueError:
         ctx = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
                                initargs=(os.getpid(),))
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return worker_pool(workers, ["flows.parallel", "transforms.submission", "transforms.grid"])
 
 
 def _run_pool(groups: list[list[ParseJob]], intake: dict, workers: int, out: dict[int, Outcome]) -> list[ParseJob]:

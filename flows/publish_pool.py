@@ -14,29 +14,20 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from flows.parallel import Execution
+from flows.parallel import Execution, worker_pool
 from publish.writeback import CopyJob, copy_jobs, draw_copy
-from support.processes import die_with_parent, main_not_reimported
+from support.processes import main_not_reimported
 
 log = logging.getLogger("campaign.publish")
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    """Workers forked from a server (never a fork of the flow's process: Prefect's threads hold locks)."""
-    try:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["publish.writeback"])   # openpyxl imported once, before the fork
-    except ValueError:
-        ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
-                               initargs=(os.getpid(),))
+    return worker_pool(workers, ["publish.writeback"])   # openpyxl imported once, before the fork
 
 
 def draw_copies(jobs: Sequence[CopyJob], ex: Execution) -> list[bytes]:

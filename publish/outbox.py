@@ -15,6 +15,7 @@ writes."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass, field
 from html import escape
@@ -31,6 +32,8 @@ from publish.receipt_documents import is_document
 from publish.receipts import receipt_path
 from publish.words import office_line
 from publish.writeback import writeback_name
+
+log = logging.getLogger("campaign.publish")
 
 SUMMARY_PAGE = "回执汇总.html"
 TODO_PAGE = "待办.html"
@@ -380,11 +383,55 @@ def _papers_of(subs: Iterable[Mapping[str, Any]], rows: _Rows) -> list[Path]:
     return out
 
 
+@dataclass
+class UnitFolders:
+    """A share of the registry units, with what their folders are built from: written by the flow's
+    process, or by a worker of a national night's pool (so every field pickles)."""
+    units: list[str]
+    subs: dict[str, list[dict]]             # unit -> its files (frames.submissions rows)
+    reqs: dict[str, list[Requirement]]      # unit -> what it owes
+    counting: dict                          # which file counts now, for these units' files (_counting)
+    receipts_dir: Path
+    outbox: Path
+    office_dir: Path
+    meta: OutboxMeta
+    seen: set[str] | None
+
+
+def write_unit_folders(share: UnitFolders, rows: _Rows | None = None) -> list[Path]:
+    """Every unit's folder of the share, and its copy in the office's folder: the files written.
+    rows: the outbox's rows when the flow's process writes the share (the office's page names the same files)."""
+    rows = rows or _Rows(share.counting, share.receipts_dir, share.meta.timezone)
+    pending: list = []
+    written: list[Path] = []
+    for unit in share.units:
+        mine, my_reqs = share.subs.get(unit, []), share.reqs.get(unit, [])
+        folder = receipt_path(share.outbox, unit, "x", "0" * 8).parent
+        pages = {SUMMARY_PAGE: unit_summary_page(unit, mine, share.counting, my_reqs, share.receipts_dir, share.meta,
+                                                 rows),
+                 TODO_PAGE: unit_todo_page(unit, my_reqs, share.meta)}
+        papers = _papers_of(mine, rows) if share.seen is None or unit in share.seen else []
+        for target in (folder, share.office_dir / folder.name):   # the unit's own folder, and its copy in the office's
+            for paper in papers:
+                _mirror(paper, target / paper.name, pending)
+            for name, html in pages.items():
+                _put_page(target / name, html, pending)
+        if len(pending) >= _CHUNK:
+            _write_pending(pending, written)
+    _write_pending(pending, written)
+    return written
+
+
+_SHARE_UNITS = 64   # units per share of a pool: small enough that the workers finish together
+
+
 def write_outbox(frames, receipts_dir: Path, outbox: Path, units: list[str], kinds: Mapping[str, str],
-                 meta: OutboxMeta, seen: set[str] | None = None) -> OutboxResult:
+                 meta: OutboxMeta, seen: set[str] | None = None, pool=None) -> OutboxResult:
     """Bring the outbox up to date: every registry unit's folder (its papers when `seen` is None or
     names it; its 回执汇总 and 待办 always: the days left change with the date), and the office's.
-    receipts_dir: <data-dir>/receipts, where the receipts and marked copies were just written."""
+    receipts_dir: <data-dir>/receipts, where the receipts and marked copies were just written.
+    pool: an executor (flows/outbox.py starts one for a national night) whose workers write the unit
+    folders while this process writes the office's pages; a share it fails on is written here."""
     outbox, receipts_dir = Path(outbox), Path(receipts_dir)
     result = OutboxResult(outbox)
     office = meta.office.get("name") or "市处非办"
@@ -399,21 +446,23 @@ def write_outbox(frames, receipts_dir: Path, outbox: Path, units: list[str], kin
     for r in reqs:
         reqs_of.setdefault(r.unit, []).append(r)
     office_dir = outbox / receipt_path(Path("."), office, "x", "0" * 8).parent.name
+
+    def share(chunk: list[str]) -> UnitFolders:
+        mine = set(chunk)
+        return UnitFolders(chunk, {u: by_unit[u] for u in chunk if u in by_unit},
+                           {u: reqs_of[u] for u in chunk if u in reqs_of},
+                           {k: v for k, v in counting.items() if k[0] in mine} if pool is not None else counting,
+                           receipts_dir, outbox, office_dir, meta, seen)
+
+    shares = [share(units[i:i + _SHARE_UNITS]) for i in range(0, len(units), _SHARE_UNITS)]
+    drawn = None
+    if pool is not None and shares:
+        try:
+            drawn = pool.map(write_unit_folders, shares)
+        except Exception as exc:   # noqa: BLE001 — a pool that cannot take them: every share is written here
+            log.warning("the outbox worker processes did not start (%s); writing the unit folders here",
+                        type(exc).__name__)
     pending: list = []
-    for unit in units:
-        mine, my_reqs = by_unit.get(unit, []), reqs_of.get(unit, [])
-        folder = receipt_path(outbox, unit, "x", "0" * 8).parent
-        pages = {SUMMARY_PAGE: unit_summary_page(unit, mine, counting, my_reqs, receipts_dir, meta, rows),
-                 TODO_PAGE: unit_todo_page(unit, my_reqs, meta)}
-        papers = _papers_of(mine, rows) if seen is None or unit in seen else []
-        for target in (folder, office_dir / folder.name):   # the unit's own folder, and its copy in the office's
-            for paper in papers:
-                _mirror(paper, target / paper.name, pending)
-            for name, html in pages.items():
-                _put_page(target / name, html, pending)
-        result.units += 1
-        if len(pending) >= _CHUNK:
-            _write_pending(pending, result.written)
     # folders that are no registry unit (UNKNOWN_UNIT receipts) and the office's own receipts: the office's folder
     for unit, mine in by_unit.items():
         if unit in kinds or (seen is not None and unit not in seen):
@@ -425,5 +474,19 @@ def write_outbox(frames, receipts_dir: Path, outbox: Path, units: list[str], kin
                                                              counting, receipts_dir, meta, rows), pending)
     _put_page(office_dir / TODO_PAGE, office_todo_page(units, kinds, reqs, meta), pending)
     _put_page(office_dir / DUES_PAGE, office_dues_page(frames, meta), pending)
-    _write_pending(pending, result.written)
+    office_written: list[Path] = []
+    _write_pending(pending, office_written)
+    done = 0
+    if drawn is not None:
+        try:
+            for paths in drawn:
+                result.written += paths
+                done += 1
+        except Exception as exc:   # noqa: BLE001 — a worker lost: its shares are written here (writes are idempotent)
+            log.warning("the outbox worker processes failed (%s); writing the %d unit shares left here",
+                        type(exc).__name__, len(shares) - done)
+    for left in shares[done:]:
+        result.written += write_unit_folders(left, rows)
+    result.written += office_written
+    result.units = len(units)
     return result

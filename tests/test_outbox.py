@@ -185,3 +185,41 @@ def test_the_run_lock_keeps_intake_apart_from_other_runs(prefect_harness, campai
 
     rows, _ = read_runs(c["data"])    # the run's row says it did not run (kept aside: no warehouse yet)
     assert [(r["flow"], r["outcome"]) for r in rows] == [("intake", "failed")]
+
+
+def test_a_national_outbox_written_by_a_pool_is_the_outbox_written_here(prefect_harness, campaign, tmp_path,
+                                                                         monkeypatch):
+    """The unit folders written by worker processes (flows/outbox.py starts them for a national night),
+    by this process, or here after the pool failed: the same files, byte for byte."""
+    from publish import outbox
+    from campaign.config import load_config
+    from flows.outbox import outbox_frames
+    from flows.parallel import worker_pool
+    from publish.outbox import OutboxMeta, write_outbox
+    from support.processes import main_not_reimported
+
+    c = campaign
+    intake(c)
+    config = load_config(c["config"])
+    frames = outbox_frames(c["data"], config)
+    meta = OutboxMeta(campaign_name="排查", timezone=config.timezone, as_of=dt.date(2018, 7, 8),
+                      generated_at=dt.datetime(2018, 7, 8, 21), office=config.office)
+    kinds = {u: config.unit_kind(u) for u in config.units}
+    monkeypatch.setattr(outbox, "_SHARE_UNITS", 4)     # several shares of this small registry
+
+    def written(box: Path, pool=None) -> dict[str, bytes]:
+        result = write_outbox(frames, c["data"] / "receipts", box, config.units, kinds, meta, None, pool)
+        files = {str(p.relative_to(box)): p.read_bytes() for p in box.rglob("*") if p.is_file()}
+        assert sorted(str(p.relative_to(box)) for p in result.written) == sorted(files)
+        assert result.units == len(config.units)
+        return files
+
+    here = written(tmp_path / "here")
+    pool = worker_pool(2, ["publish.outbox"])
+    try:
+        with main_not_reimported():
+            assert written(tmp_path / "pool", pool) == here
+    finally:
+        pool.shutdown()
+    assert written(tmp_path / "after-a-failed-pool", pool) == here     # a shut pool takes nothing: written here
+    assert len(here) > 2 * len(config.units)
