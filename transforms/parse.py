@@ -110,6 +110,7 @@ def _joined_labels(form: Form) -> dict[str, tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def _split_joined(form: Form, label: str) -> tuple[str, str] | None:
     """A joined header cell as (parent, leaf); None when it is not one (then it is read as it is)."""
     if not label:
@@ -118,6 +119,11 @@ def _split_joined(form: Form, label: str) -> tuple[str, str] | None:
 
 
 _DASHES = str.maketrans({"－": "-", "‐": "-", "‑": "-", "―": "—", "／": "/", "＿": "_", "：": ":"})
+
+
+@lru_cache(maxsize=1 << 16)
+def _header_label_unit(text: str) -> str | None:
+    return split_header_unit(normalize_label(text))[1]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -136,7 +142,7 @@ def _header_units(grid: list[list[Any]], top: int, data_start: int, cols: dict[s
     for name, c in cols.items():
         for r in range(top, data_start):
             v = grid[r][c] if c < len(grid[r]) else None
-            unit = split_header_unit(normalize_label(v))[1] if type(v) is str else None
+            unit = _header_label_unit(v) if type(v) is str else None
             if unit:
                 out[name] = (unit, cell_ref(r, c))
     return out
@@ -358,13 +364,19 @@ def totals_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # the three forms
 
+@lru_cache(maxsize=None)
+def _form1_keys() -> tuple[dict[str, str], dict[tuple[str, str], Any]]:
+    """附件1's section labels and printed rows as normalised keys (read-only, built once)."""
+    return ({normalize_label(s): s for s in FORM1.sections},
+            {(r.section, normalize_label(r.item)): r for r in FORM1.rows})
+
+
 def _parse_form1(sheet: Sheet, grid, cols, data_start, data_stop, where) -> tuple[list, list, list[Issue]]:
     issues: list[Issue] = []
     plan = _plan(FORM1, cols)
     label_cols = list(range(0, cols["screened"]))
     sections = list(FORM1.sections)
-    section_keys = {normalize_label(s): s for s in sections}
-    known = {(r.section, normalize_label(r.item)): r for r in FORM1.rows}
+    section_keys, known = _form1_keys()
     block, seen = 0, set()
     records: list[dict] = []
     totals: list[dict] = []
