@@ -13,19 +13,29 @@ so here each distinct step is done once per workbook, exactly as openpyxl does i
 resulting id reused: the same cells, the same style lists in the same order, the same saved
 workbook. tests/test_copy_load.py pins this
 against openpyxl's own load; a new openpyxl version must pass it before the pin moves.
+
+Its worksheets and shared strings are parsed by the C expat parser of xml.etree. openpyxl parses
+them with defusedxml's parser, the pure-Python XMLParser with handlers that refuse entity
+declarations and external references (a Python call per element and per text run: a sixth of a
+load). Both hand the same expat events to the same C TreeBuilder, so the elements are the same;
+those handlers can only fire under a DOCTYPE, so a part with one (or not plainly UTF-8, where a
+DOCTYPE could hide from a byte search) still goes through defusedxml and is refused as before.
 """
 from __future__ import annotations
 
 import copy
 import io
+import re
 import threading
 import weakref
+from xml.etree import ElementTree
 
 from openpyxl.cell.cell import MergedCell
-from openpyxl.reader import excel
+from openpyxl.reader import excel, strings
 from openpyxl.styles.borders import Border
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet import _reader
 from openpyxl.worksheet._reader import WorksheetReader
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.merge import MergedCellRange
@@ -101,23 +111,53 @@ class _MergeBinder(WorksheetReader):
         ws.merged_cells = MultiCellRange(ranges)
 
 
+_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+
+
+def _plain(data: bytes) -> bool:
+    """A part expat reads as UTF-8 (no BOM but UTF-8's, no other declared encoding) with no DOCTYPE:
+    nothing in it can declare or refer to an entity."""
+    head = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not head.startswith(b"<") or head.startswith(b"<\x00"):
+        return False
+    declared = _ENCODING.match(head)
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        return False
+    return b"<!DOCTYPE" not in head
+
+
+_THEIRS = _reader.iterparse          # openpyxl.xml.functions.iterparse: defusedxml's, openpyxl installed with it
+
+
+def iterparse(source, events=None, parser=None):
+    """openpyxl's iterparse (defusedxml's) for its worksheet and shared-strings readers, the C
+    parser's when the part is _plain: the same ("end", element) events."""
+    data = source.read()
+    if parser is None and _plain(data):
+        return ElementTree.iterparse(io.BytesIO(data), events)
+    return _THEIRS(io.BytesIO(data), events, parser)
+
+
 # Per workbook, while it loads (a style list only grows during the load: an id once given stays).
 _MEMO: "weakref.WeakKeyDictionary[Workbook, dict]" = weakref.WeakKeyDictionary()
 _SWAP = threading.Lock()
 
 
 def load_xlsx(data: bytes) -> Workbook:
-    """openpyxl.load_workbook(data, keep_vba=False, keep_links=False), merged cells bound by _MergeBinder.
-    openpyxl's reader names WorksheetReader from its module, so it is swapped for the load (under a
-    lock: concurrent loads in this process meanwhile bind the same way, with the same result)."""
+    """openpyxl.load_workbook(data, keep_vba=False, keep_links=False), merged cells bound by _MergeBinder,
+    worksheets and shared strings parsed by `iterparse`. openpyxl's readers name WorksheetReader and
+    iterparse from their modules, so they are swapped for the load (under a lock: concurrent loads in
+    this process meanwhile load the same way, with the same result)."""
     reader = excel.ExcelReader(io.BytesIO(data), read_only=False, keep_vba=False, data_only=False,
                                keep_links=False, rich_text=False)
     with _SWAP:
         excel.WorksheetReader = _MergeBinder
+        _reader.iterparse = strings.iterparse = iterparse
         try:
             reader.read()
         finally:
             excel.WorksheetReader = WorksheetReader
+            _reader.iterparse = strings.iterparse = _THEIRS
             if getattr(reader, "wb", None) is not None:    # there is none if the load failed early
                 _MEMO.pop(reader.wb, None)
     return reader.wb

@@ -99,3 +99,56 @@ def test_the_reader_is_swapped_back():
     with pytest.raises(zipfile.BadZipFile, match="not a zip file"):
         load_xlsx(b"not a workbook")
     assert excel.WorksheetReader is WorksheetReader
+
+
+def _with_sheet1(data: bytes, change) -> bytes:
+    """The workbook with xl/worksheets/sheet1.xml replaced by change(its bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            dst.writestr(info, change(body) if info.filename == "xl/worksheets/sheet1.xml" else body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name,data", client_files()[:3], ids=lambda v: v if isinstance(v, str) else "")
+def test_parts_are_parsed_into_the_same_events(name, data):
+    """copy_load.iterparse (the C parser for a plain part) yields what openpyxl's own iterparse
+    yields: the same tags, attributes, text and tails, worksheets and shared strings alike."""
+    from openpyxl.xml.functions import iterparse as theirs
+
+    from publish.copy_load import _plain, iterparse
+
+    def events(parse, body):
+        return [(event, el.tag, dict(el.attrib), el.text, el.tail) for event, el in parse(io.BytesIO(body))]
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet") or n == "xl/sharedStrings.xml"]
+        assert any(n.startswith("xl/worksheets/") for n in parts), name
+        for part in parts:
+            body = z.read(part)
+            assert _plain(body), part
+            assert events(iterparse, body) == events(theirs, body), part
+
+
+def test_a_part_with_a_doctype_is_refused_as_openpyxl_refuses_it():
+    """An entity declared under a DOCTYPE (a 'billion laughs' sheet) goes through defusedxml and is
+    refused; a UTF-16 part (where a DOCTYPE could hide from a byte search) is parsed by defusedxml too."""
+    from defusedxml import EntitiesForbidden
+
+    from publish.copy_load import _plain
+
+    data = bordered_merges()
+    laughs = _with_sheet1(data, lambda b: b.replace(
+        b"?>", b'?><!DOCTYPE worksheet [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>', 1))
+    for load in (lambda: openpyxl.load_workbook(io.BytesIO(laughs)), lambda: load_xlsx(laughs)):
+        with pytest.raises(ValueError, match="could not read worksheets") as refused:   # openpyxl's wrapper
+            load()
+        assert isinstance(refused.value.__cause__, EntitiesForbidden)
+    utf16 = _with_sheet1(data, lambda b: b.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                         .encode("utf-16"))
+    with zipfile.ZipFile(io.BytesIO(utf16)) as z:
+        assert not _plain(z.read("xl/worksheets/sheet1.xml"))
+    assert state(load_xlsx(utf16)) == state(openpyxl.load_workbook(io.BytesIO(utf16)))
+    assert not _plain(b'<?xml version="1.0" encoding="ISO-8859-1"?><worksheet/>')
+    assert _plain(b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?><worksheet/>')
