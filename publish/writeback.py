@@ -5,8 +5,9 @@ Each cell a problem names is filled (red for an error, yellow for a 提示) and 
 all, each linked to its cell. The unit fixes its own file where the marks are and sends it
 again. An .xlsx/.xlsm is copied as it is (text stays text: openpyxl keeps a string cell a
 string, whatever it starts with; loaded by publish.copy_load, openpyxl's load with its merged
-cells bound more cheaply); any other workbook, or one openpyxl cannot load, is written
-afresh from the cell grid the pipeline read, through layout.write_text/write_number."""
+cells bound more cheaply, and saved by publish.copy_save, openpyxl's save with its sheets kept in
+memory); any other workbook, or one openpyxl cannot load, is written afresh from the cell grid
+the pipeline read, through layout.write_text/write_number."""
 from __future__ import annotations
 
 import io
@@ -26,6 +27,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from publish.copy_load import load_xlsx
+from publish.copy_save import save_xlsx
 from publish.official import fit_rows
 from publish.printing import page_setup
 from publish.words import SEVERITY_SHORT, enum_column, expected, explanation, form_name, given, office_line
@@ -211,9 +213,7 @@ def marked_copy(data: bytes, issues: Sequence[Mapping[str, Any]], places: Mappin
         from openpyxl.packaging.custom import StringProperty
 
         wb.custom_doc_props.append(StringProperty(name=_STAMP_PROPERTY, value=stamp))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return save_xlsx(wb)
 
 
 # --------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def _drawing_code() -> bytes:
     import sys
 
     return b"".join(Path(sys.modules[name].__file__).read_bytes()
-                    for name in ("publish.writeback", "publish.words", "publish.copy_load"))
+                    for name in ("publish.writeback", "publish.words", "publish.copy_load", "publish.copy_save"))
 
 
 def _stamp(issues: Sequence[Mapping[str, Any]], places: Mapping, verdict: str, office: Mapping | None) -> str:
