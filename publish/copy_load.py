@@ -37,7 +37,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet import _reader
 from openpyxl.worksheet._reader import WorksheetReader
-from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.merge import MergedCellRange
 
 
@@ -70,7 +70,9 @@ class _MergeBinder(WorksheetReader):
             # MergedCellRange.__init__ without its _get_borders, done below
             mcr = MergedCellRange.__new__(MergedCellRange)
             mcr.ws = ws
-            CellRange.__init__(mcr, min_col=cr.min_col, min_row=cr.min_row, max_col=cr.max_col, max_row=cr.max_row)
+            # CellRange.__init__'s attributes, in its order: cr's bounds are valid ints already (its
+            # own __init__ checked them), so its descriptors' checks would store them as they are
+            vars(mcr).update(min_col=cr.min_col, min_row=cr.min_row, max_col=cr.max_col, max_row=cr.max_row, title=None)
             start = cells.get((mcr.min_row, mcr.min_col))
             if start is None:
                 start = ws.cell(row=mcr.min_row, column=mcr.min_col)

@@ -21,7 +21,8 @@ def state(wb) -> list:
     out = [wb.sheetnames, list(wb._borders), list(wb._protections), list(wb._fonts), list(wb._fills),
            list(wb._alignments), list(wb._cell_styles)]
     for ws in wb.worksheets:
-        out.append(sorted(str(r) for r in ws.merged_cells.ranges))
+        out.append(sorted((str(r), list(vars(r)), r.title, r.start_cell.coordinate, type(r.start_cell).__name__)
+                          for r in ws.merged_cells.ranges))
         out.append({k: (type(c).__name__, None if c._style is None else tuple(c._style), c.value)
                     for k, c in sorted(ws._cells.items())})
     return out
