@@ -280,7 +280,7 @@ def _row_record(plan: Plan, sheet: Sheet, r: int) -> dict[str, Any]:
     row_label = str(r + 1)
     for name, c, letters, numeric, dec_key, text_key, cell_key in plan:
         value = row[c] if c is not None and c < width else None
-        if value == "":
+        if not value and value == "":   # only a falsy value can be '' (most cells are not)
             value = None
         rec[cell_key] = letters + row_label if c is not None else None
         if numeric:
