@@ -151,3 +151,19 @@ def test_each_form_alone_in_its_own_file(code):
 def test_every_printed_row_is_defined_once():
     keys = [(r.section, r.item) for r in FORM1.rows]
     assert len(keys) == len(set(keys)) == 24
+
+
+def test_equal_values_read_as_written_whatever_was_read_before():
+    """Cell readings are remembered per value (transforms.parse._numeric_fields / _clean_text): 1, 1.0
+    and True stay apart, and equal values written differently (Decimal 1.0 / 1.00, as a grid built
+    in code may hold) are never taken from one another."""
+    cos = [company("甲公司", amount="1.0"), company("乙公司", amount="1.00"), company("丙公司"), company("丁公司")]
+    g, merged = form2_grid(cos)
+    first = g.index(next(r for r in g if r[1] == "甲公司"))
+    g[first][5], g[first + 1][5] = Decimal("1.0"), Decimal("1.00")     # kept as Decimal, not floated
+    g[first + 2][6], g[first + 3][6] = 1.0, True                     # people: a float 1.0, a boolean
+    for _ in range(2):                                               # the second parse reads remembered values
+        pf = parsed_form(parse_workbook([sheet("附件2", (g, merged))]), "附件2")
+        got = [(r["amount__text"], r["people__text"], r["people__dec"]) for r in pf.records]
+        assert got == [("1.0", "10", Decimal("10")), ("1.00", "10", Decimal("10")),
+                       ("100.0", "1.0", Decimal("1.0")), ("100.0", "True", None)]

@@ -290,17 +290,28 @@ def _row_record(plan: Plan, sheet: Sheet, r: int) -> dict[str, Any]:
     return rec
 
 
-# The same few figures and words fill most cells of every file: each is worked out once per process.
-# typed: 1, 1.0 and True are equal keys but read differently (a nan never hits: it is recomputed).
-@lru_cache(maxsize=1 << 16, typed=True)
-def _numeric_fields(value: Any) -> tuple[float, Decimal | None, str]:
+def _numeric_value(value: Any) -> tuple[float, Decimal | None, str]:
     """(float for the checks, exact Decimal, text) of a numeric cell."""
     text = number_text(value)
     dec = number_of(text)
     return (float(dec) if dec is not None else _NAN), dec, (text if dec is not None else str(value).strip())
 
 
-_clean_text = lru_cache(maxsize=1 << 16, typed=True)(clean_text)
+# The same few figures and words fill most cells of every file: each is worked out once per process.
+# typed: 1, 1.0 and True are equal keys but read differently (a nan never hits: it is recomputed).
+# Only for types whose equal values read alike (Decimal('1.0') == Decimal('1.00'), an aware
+# datetime equals another zone's: those are worked out every time).
+_CACHED_TYPES = frozenset({str, float, int, bool, type(None)})
+_numeric_cached = lru_cache(maxsize=1 << 16, typed=True)(_numeric_value)
+_clean_cached = lru_cache(maxsize=1 << 16, typed=True)(clean_text)
+
+
+def _numeric_fields(value: Any) -> tuple[float, Decimal | None, str]:
+    return (_numeric_cached if type(value) in _CACHED_TYPES else _numeric_value)(value)
+
+
+def _clean_text(value: Any) -> str | None:
+    return (_clean_cached if type(value) in _CACHED_TYPES else clean_text)(value)
 
 
 def _row_is_empty(sheet: Sheet, cols: dict[str, int], r: int, skip: tuple[str, ...] = ()) -> bool:
