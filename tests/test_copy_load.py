@@ -153,3 +153,43 @@ def test_a_part_with_a_doctype_is_refused_as_openpyxl_refuses_it():
     assert state(load_xlsx(utf16)) == state(openpyxl.load_workbook(io.BytesIO(utf16)))
     assert not _plain(b'<?xml version="1.0" encoding="ISO-8859-1"?><worksheet/>')
     assert _plain(b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?><worksheet/>')
+
+
+INLINE_SHEET = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>凤台县甲公司</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t/></is></c>'
+    '<c r="C1" t="inlineStr"><is><t xml:space="preserve">  两端有空格 </t></is></c></row>'
+    '<row r="2"><c r="A2" t="inlineStr"><is><r><rPr><b/></rPr><t>粗</t></r><r><t>体</t></r></is></c>'
+    '<c r="B2" t="inlineStr"><is><t>寿县</t><rPh sb="0" eb="1"><t>しょう</t></rPh></is></c>'
+    '<c r="C2" t="inlineStr"><is><t>前</t><r><t>后</t></r></is></c></row>'
+    '<row r="3"><c r="A3" t="inlineStr"/><c r="B3" t="inlineStr"><is/></c>'
+    '<c r="C3" t="inlineStr"><f>1+1</f><is><t>2</t></is></c>'
+    '<c r="D3" t="inlineStr" s="1"><is><t>=SUM(A1:A2)</t></is></c></row>'
+    '</sheetData><mergeCells count="1"><mergeCell ref="E1:F2"/></mergeCells></worksheet>').encode()
+
+
+def test_inline_strings_read_as_openpyxl_reads_them():
+    """Every form of <is> a client writes (plain, empty, spaces kept, rich runs, phonetic text, a
+    formula beside it) gives the cell openpyxl's own load gives; the plain ones by the short path."""
+    from openpyxl.cell.text import Text
+    from openpyxl.worksheet import _reader
+
+    from publish import copy_load
+
+    data = _with_sheet1(bordered_merges(), lambda _: INLINE_SHEET)
+    theirs = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+    ours = load_xlsx(data)
+    assert state(ours) == state(theirs)
+    assert saved(ours) == saved(theirs)
+    sheet = ours.worksheets[0]
+    assert [sheet[c].value for c in ("A1", "B1", "C1", "A2", "B2", "C2")] == \
+        ["凤台县甲公司", "", "  两端有空格 ", "粗体", "寿县", "前后"]
+    assert _reader.Text is Text                      # swapped back
+    from xml.etree import ElementTree
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    for body in ('<is xmlns="{0}"><t>a</t></is>', '<is xmlns="{0}"><t/></is>',
+                 '<is xmlns="{0}"><t>a<b/>c</t></is>'):
+        node = ElementTree.fromstring(body.format(ns))
+        assert copy_load._InlineText.from_tree(node).content == Text.from_tree(node).content
