@@ -26,6 +26,12 @@ read by openpyxl through Text.from_tree(<is>).content: a generic Serialisable bu
 string (≈ 20 µs a cell, 170 cells a unit's workbook). For the plain form — <is> with no
 attributes holding a single <t> — that content is the <t>'s text ('' for none), which is taken
 here directly; any other <is> (rich runs, phonetic text, attributes) goes to Text.from_tree.
+
+A sheet's <mergeCells> is read by openpyxl into MergeCells/MergeCell objects (a Serialisable and
+a checked CellRange per range, ≈ 20 µs each) that only _MergeBinder reads, for their bounds. For
+the plain form — <mergeCell ref="A1:C2"/> children only — _MergeList gives those bounds from
+openpyxl's own range_boundaries, checked as CellRange checks them; anything else (another
+attribute or child, a $, a range out of bounds or reversed) goes to MergeCells.from_tree.
 """
 from __future__ import annotations
 
@@ -47,7 +53,8 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.worksheet import _reader
 from openpyxl.worksheet._reader import WorksheetReader
 from openpyxl.worksheet.cell_range import MultiCellRange
-from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.merge import MergeCells, MergedCellRange
 
 
 def _style(cell) -> StyleArray:
@@ -167,6 +174,42 @@ class _InlineText:
         return Text.from_tree(node)
 
 
+_MERGE_TAG = f"{{{SHEET_MAIN_NS}}}mergeCell"
+_PLAIN_RANGE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}:[A-Z]{1,3}[1-9][0-9]{0,6}$")
+
+
+class _Bounds(NamedTuple):
+    min_col: int
+    min_row: int
+    max_col: int
+    max_row: int
+
+
+class _MergeList:
+    """openpyxl's MergeCells where its worksheet reader reads <mergeCells>: from_tree(node).mergeCell,
+    each range's bounds (all _MergeBinder.bind_merged_cells reads of them)."""
+
+    def __init__(self, ranges: list) -> None:
+        self.mergeCell = ranges
+
+    @classmethod
+    def from_tree(cls, node):
+        if set(node.attrib) - {"count"}:           # MergeCells(**attrib) takes count alone
+            return MergeCells.from_tree(node)
+        ranges = []
+        for el in node:
+            ref = el.get("ref")
+            if el.tag != _MERGE_TAG or len(el) or len(el.attrib) != 1 or ref is None or not _PLAIN_RANGE.match(ref):
+                return MergeCells.from_tree(node)
+            bounds = _Bounds(*range_boundaries(ref))
+            # CellRange's checks: rows within a sheet (three letters are within 18,278 columns), not reversed
+            if bounds.max_row > 1048576 or bounds.min_row > 1048576 or bounds.min_col > bounds.max_col \
+                    or bounds.min_row > bounds.max_row:
+                return MergeCells.from_tree(node)
+            ranges.append(bounds)
+        return cls(ranges)
+
+
 # Per workbook, while it loads (a style list only grows during the load: an id once given stays).
 _MEMO: "weakref.WeakKeyDictionary[Workbook, dict]" = weakref.WeakKeyDictionary()
 _SWAP = threading.Lock()
@@ -174,22 +217,22 @@ _SWAP = threading.Lock()
 
 def load_xlsx(data: bytes) -> Workbook:
     """openpyxl.load_workbook(data, keep_vba=False, keep_links=False), merged cells bound by _MergeBinder,
-    worksheets and shared strings parsed by `iterparse`, inline strings read by _InlineText.
-    openpyxl's readers name WorksheetReader, iterparse and Text from their modules, so they are
-    swapped for the load (under a lock: concurrent loads in this process meanwhile load the same
-    way, with the same result)."""
+    worksheets and shared strings parsed by `iterparse`, inline strings read by _InlineText, merged
+    ranges by _MergeList. openpyxl's readers name WorksheetReader, iterparse, Text and MergeCells
+    from their modules, so they are swapped for the load (under a lock: concurrent loads in this
+    process meanwhile load the same way, with the same result)."""
     reader = excel.ExcelReader(io.BytesIO(data), read_only=False, keep_vba=False, data_only=False,
                                keep_links=False, rich_text=False)
     with _SWAP:
         excel.WorksheetReader = _MergeBinder
         _reader.iterparse = strings.iterparse = iterparse
-        _reader.Text = _InlineText
+        _reader.Text, _reader.MergeCells = _InlineText, _MergeList
         try:
             reader.read()
         finally:
             excel.WorksheetReader = WorksheetReader
             _reader.iterparse = strings.iterparse = _THEIRS
-            _reader.Text = Text
+            _reader.Text, _reader.MergeCells = Text, MergeCells
             if getattr(reader, "wb", None) is not None:    # there is none if the load failed early
                 _MEMO.pop(reader.wb, None)
     return reader.wb

@@ -193,3 +193,46 @@ def test_inline_strings_read_as_openpyxl_reads_them():
                  '<is xmlns="{0}"><t>a<b/>c</t></is>'):
         node = ElementTree.fromstring(body.format(ns))
         assert copy_load._InlineText.from_tree(node).content == Text.from_tree(node).content
+
+
+@pytest.mark.parametrize("merges", [
+    '<mergeCell ref="E1:F2"/><mergeCell ref="A5:C5"/><mergeCell ref="H3:H9"/>',     # the plain form
+    '<mergeCell ref="$E$1:$F$2"/><mergeCell ref="A5:C5"/>',                          # absolute
+    '<mergeCell ref="e1:f2"/>', '<mergeCell ref="E1"/>', '<mergeCell ref="E1:F2" extra="1"/>',
+    '<mergeCell ref="A5:C5"/><x:other xmlns:x="urn:x"/>', '',
+])
+def test_merge_lists_read_as_openpyxl_reads_them(merges):
+    """Plain and other <mergeCells> bind the same merged cells as openpyxl's own load."""
+    sheet = INLINE_SHEET.replace(b'<mergeCells count="1"><mergeCell ref="E1:F2"/></mergeCells>',
+                                 f"<mergeCells>{merges}</mergeCells>".encode())
+    data = _with_sheet1(bordered_merges(), lambda _: sheet)
+    try:
+        theirs = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+    except Exception as exc:           # what openpyxl refuses is refused the same way
+        with pytest.raises(type(exc)):
+            load_xlsx(data)
+        return
+    ours = load_xlsx(data)
+    assert state(ours) == state(theirs)
+    assert saved(ours) == saved(theirs)
+    if merges.startswith('<mergeCell ref="E1:F2"/>'):       # the plain form takes the short path
+        from xml.etree import ElementTree
+
+        from publish.copy_load import _MergeList
+        node = ElementTree.fromstring(sheet).find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCells")
+        assert [tuple(b) for b in _MergeList.from_tree(node).mergeCell] == [(5, 1, 6, 2), (1, 5, 3, 5), (8, 3, 8, 9)]
+
+
+@pytest.mark.parametrize("ref", ["C2:A1", "A1:B1048577", "A2:A1"])
+def test_a_bad_merged_range_is_refused_as_openpyxl_refuses_it(ref):
+    from openpyxl.worksheet import _reader
+    from openpyxl.worksheet.merge import MergeCells
+
+    sheet = INLINE_SHEET.replace(b'ref="E1:F2"', f'ref="{ref}"'.encode())
+    data = _with_sheet1(bordered_merges(), lambda _: sheet)
+    with pytest.raises(ValueError) as theirs:
+        openpyxl.load_workbook(io.BytesIO(data))
+    with pytest.raises(ValueError) as ours:
+        load_xlsx(data)
+    assert str(ours.value) == str(theirs.value) and type(ours.value.__cause__) is type(theirs.value.__cause__)
+    assert _reader.MergeCells is MergeCells            # swapped back
