@@ -32,6 +32,10 @@ a checked CellRange per range, ≈ 20 µs each) that only _MergeBinder reads, fo
 the plain form — <mergeCell ref="A1:C2"/> children only — _MergeList gives those bounds from
 openpyxl's own range_boundaries, checked as CellRange checks them; anything else (another
 attribute or child, a $, a range out of bounds or reversed) goes to MergeCells.from_tree.
+
+A cell's r="B7" is turned into (7, 2) by openpyxl's coordinate_to_tuple, a pure function of the
+string (≈ 1 µs, half of reading a cell); the units' workbooks share their forms' coordinates, so
+it is kept for the process (a bounded lru_cache: the same tuple, errors raised as before).
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ import io
 import re
 import threading
 import weakref
+from functools import lru_cache
 from typing import NamedTuple
 from xml.etree import ElementTree
 
@@ -53,7 +58,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.worksheet import _reader
 from openpyxl.worksheet._reader import WorksheetReader
 from openpyxl.worksheet.cell_range import MultiCellRange
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.worksheet.merge import MergeCells, MergedCellRange
 
 
@@ -210,6 +215,9 @@ class _MergeList:
         return cls(ranges)
 
 
+_coordinate_to_tuple = lru_cache(maxsize=1 << 16)(coordinate_to_tuple)
+
+
 # Per workbook, while it loads (a style list only grows during the load: an id once given stays).
 _MEMO: "weakref.WeakKeyDictionary[Workbook, dict]" = weakref.WeakKeyDictionary()
 _SWAP = threading.Lock()
@@ -218,21 +226,24 @@ _SWAP = threading.Lock()
 def load_xlsx(data: bytes) -> Workbook:
     """openpyxl.load_workbook(data, keep_vba=False, keep_links=False), merged cells bound by _MergeBinder,
     worksheets and shared strings parsed by `iterparse`, inline strings read by _InlineText, merged
-    ranges by _MergeList. openpyxl's readers name WorksheetReader, iterparse, Text and MergeCells
-    from their modules, so they are swapped for the load (under a lock: concurrent loads in this
-    process meanwhile load the same way, with the same result)."""
+    ranges by _MergeList, cell references by _coordinate_to_tuple. openpyxl's readers name
+    WorksheetReader, iterparse, Text, MergeCells and coordinate_to_tuple from their modules, so
+    they are swapped for the load (under a lock: concurrent loads in this process meanwhile load
+    the same way, with the same result)."""
     reader = excel.ExcelReader(io.BytesIO(data), read_only=False, keep_vba=False, data_only=False,
                                keep_links=False, rich_text=False)
     with _SWAP:
         excel.WorksheetReader = _MergeBinder
         _reader.iterparse = strings.iterparse = iterparse
         _reader.Text, _reader.MergeCells = _InlineText, _MergeList
+        _reader.coordinate_to_tuple = _coordinate_to_tuple
         try:
             reader.read()
         finally:
             excel.WorksheetReader = WorksheetReader
             _reader.iterparse = strings.iterparse = _THEIRS
             _reader.Text, _reader.MergeCells = Text, MergeCells
+            _reader.coordinate_to_tuple = coordinate_to_tuple
             if getattr(reader, "wb", None) is not None:    # there is none if the load failed early
                 _MEMO.pop(reader.wb, None)
     return reader.wb

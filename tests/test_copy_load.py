@@ -92,14 +92,26 @@ def test_merged_cells_bound_as_openpyxl_binds_them(name, data):
 
 
 def test_the_reader_is_swapped_back():
-    from openpyxl.reader import excel
-    from openpyxl.worksheet._reader import WorksheetReader
+    from openpyxl.reader import excel, strings
+    from openpyxl.worksheet import _reader
+
+    theirs = (excel.WorksheetReader, _reader.iterparse, strings.iterparse, _reader.Text, _reader.MergeCells,
+              _reader.coordinate_to_tuple)
+
+    def swapped_back():
+        return all(a is b for a, b in zip(theirs, (excel.WorksheetReader, _reader.iterparse, strings.iterparse,
+                                                   _reader.Text, _reader.MergeCells, _reader.coordinate_to_tuple)))
 
     load_xlsx(bordered_merges())
-    assert excel.WorksheetReader is WorksheetReader
+    assert swapped_back()
     with pytest.raises(zipfile.BadZipFile, match="not a zip file"):
         load_xlsx(b"not a workbook")
-    assert excel.WorksheetReader is WorksheetReader
+    assert swapped_back()
+    from openpyxl.cell.text import Text
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet.merge import MergeCells
+    from openpyxl.xml.functions import iterparse
+    assert theirs == (_reader.WorksheetReader, iterparse, iterparse, Text, MergeCells, coordinate_to_tuple)
 
 
 def _with_sheet1(data: bytes, change) -> bytes:
