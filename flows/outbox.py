@@ -40,7 +40,7 @@ def outbox_frames(data: Path, config: Config):
 
 # A national outbox (thousands of unit folders, each twice) is written by a pool of `[execution]
 # parse_workers` processes while the flow's process writes the office's pages: at 3,000 units, a
-# third less time (bench/RESULTS.md). A city's few dozen folders are written by the flow alone.
+# third less time (bench/RESULTS.md, 23:10). A city's few dozen folders are written by the flow alone.
 POOL_MIN_UNITS = 500
 
 
