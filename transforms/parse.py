@@ -20,8 +20,7 @@ from campaign.forms import (FORM1, FORM2, FORM3, FORMS, NUMERIC_KINDS, TOTAL_LAB
 from transforms import credit_code
 from transforms.sheet import Sheet, cell_ref, column_letters
 from transforms.issues import Issue, error, warning
-from transforms.text import (clean_text, company_key, is_blank, normalize_label, number_of, number_text, parse_date,
-                             parse_number)
+from transforms.text import clean_text, company_key, is_blank, normalize_label, number_of, number_text, parse_date
 from transforms.titles import TitleMatch, match_title, title_like
 from transforms.units import header_unit_issues, split_header_unit, unit_line_issues
 
