@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +50,7 @@ def _pool(config: Config, units: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     try:
-        pool = worker_pool(min(ex.workers, math.ceil(units / 64)), ["publish.outbox"])
+        pool = worker_pool(ex.workers, ["publish.outbox"])   # 500 units are 8 shares: work for every worker
     except OSError as exc:
         run_logger().warning("the outbox worker processes did not start (%s); writing the outbox here", exc)
         yield None

@@ -155,6 +155,7 @@ def _verdict(sub: Mapping[str, Any]) -> tuple[str, str]:
 class _Row:
     """What one file's row says (a file's row is on its unit's 回执汇总 and on the office's)."""
     receipt: Path                    # where its receipt is, in <data-dir>/receipts
+    copy: Path                       # where its marked copy would be, beside the receipt
     receipt_name: str | None         # linked when the receipt is there
     copy_name: str | None            # the marked copy, linked when it is there
     counts: bool
@@ -181,14 +182,14 @@ class _Rows:
 
     def _work_out(self, sub: Mapping[str, Any]) -> _Row:
         page = receipt_path(self.receipts_dir, sub["unit"], sub["file_name"], sub["sha256"])
-        copy = writeback_name(sub["file_name"], sub["sha256"])
+        copy = page.with_name(writeback_name(sub["file_name"], sub["sha256"]))
         counts, now = standing(sub, self.counting)
         css, verdict = _verdict(sub)
         errors, warnings = int(sub.get("error_count") or 0), int(sub.get("warning_count") or 0)
         problems = f"错误{errors}处" if errors else ""
         problems += ("，" if problems and warnings else "") + (f"提示{warnings}处" if warnings else "")
-        return _Row(page, page.name if page.is_file() else None,
-                    copy if sub.get("status") != "duplicate" and page.with_name(copy).is_file() else None,
+        return _Row(page, copy, page.name if page.is_file() else None,
+                    copy.name if sub.get("status") != "duplicate" and copy.is_file() else None,
                     counts, now, css, verdict, problems, _local(_arrived(sub), self.tz))
 
 
@@ -376,10 +377,10 @@ def _write_pending(pending: list, written: list[Path]) -> None:
 def _papers_of(subs: Iterable[Mapping[str, Any]], rows: _Rows) -> list[Path]:
     out = []
     for sub in subs:
-        page = rows.of(sub).receipt
-        out.append(page)
+        row = rows.of(sub)
+        out.append(row.receipt)
         if sub.get("status") != "duplicate":
-            out.append(page.with_name(writeback_name(sub["file_name"], sub["sha256"])))
+            out.append(row.copy)
     return out
 
 
