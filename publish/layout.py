@@ -84,8 +84,11 @@ _STYLE_CACHE: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary
 _LAST_CACHE: list = [lambda: None, None]   # (weak reference to the workbook styled last, its cache)
 
 
-def _style(cell, *, font: Font | None = None, alignment: Alignment | None = None, border: Border | None = None,
-           number_format: str | None = None, quote: bool = False) -> None:
+def style_cell(cell, *, font: Font | None = None, alignment: Alignment | None = None, border: Border | None = None,
+               number_format: str | None = None, quote: bool = False) -> None:
+    """cell.font = font, … as openpyxl would set them, each distinct step done once per workbook (a
+    setter hashes and compares the value into the workbook's style list: that, for every cell, cost
+    more than writing it)."""
     wb = cell.parent.parent
     if _LAST_CACHE[0]() is wb:     # the same workbook as the call before (a form is drawn cell after cell)
         cache = _LAST_CACHE[1]
@@ -145,7 +148,7 @@ def write_text(cell, value: Any) -> None:
     cell.value = text
     cell.data_type = "s"            # openpyxl guessed 'f' for '=...': force a string cell
     if is_formula_like(text):
-        _style(cell, quote=True)    # Excel keeps it text even when the cell is edited
+        style_cell(cell, quote=True)    # Excel keeps it text even when the cell is edited
 
 
 def write_number(cell, value: Any, number_format: str = NUMBER_FORMAT) -> None:
@@ -158,7 +161,7 @@ def write_number(cell, value: Any, number_format: str = NUMBER_FORMAT) -> None:
         return
     if isinstance(value, str) or isinstance(value, bool):
         write_text(cell, value)
-        _style(cell, alignment=_RIGHT)
+        style_cell(cell, alignment=_RIGHT)
         return
     if isinstance(value, Decimal):
         if not value.is_finite():
@@ -172,7 +175,7 @@ def write_number(cell, value: Any, number_format: str = NUMBER_FORMAT) -> None:
         if value.is_integer():
             value = int(value)
     cell.value = value
-    _style(cell, number_format=number_format)
+    style_cell(cell, number_format=number_format)
 
 
 def footer_date_text(value: Any) -> str:
@@ -240,7 +243,7 @@ def _style_box(ws: Worksheet, r0: int, c0: int, r1: int, c1: int, *, font=_BODY_
                alignment=None, border=_BORDER) -> None:
     for r in range(r0, r1 + 1):
         for c in range(c0, c1 + 1):
-            _style(ws.cell(row=r, column=c), font=font, alignment=alignment, border=border)
+            style_cell(ws.cell(row=r, column=c), font=font, alignment=alignment, border=border)
 
 
 def _footer_fields(footer: Any) -> tuple[Any, Any, Any]:
@@ -271,13 +274,13 @@ def _draw_title(ws: Worksheet, form: Form, d: _Drawn) -> int:
     r, c0, c1 = d.title_row, d.first_col, d.last_col
     write_text(ws.cell(row=r, column=c0), form.title)
     _merge(ws, r, c0, r, c1)
-    _style(ws.cell(row=r, column=c0), font=_TITLE_FONT, alignment=_TITLE_ALIGN)
+    style_cell(ws.cell(row=r, column=c0), font=_TITLE_FONT, alignment=_TITLE_ALIGN)
     ws.row_dimensions[r].height = 30
     r += 1
     if form.unit_line:
         write_text(ws.cell(row=r, column=c0), form.unit_line)
         _merge(ws, r, c0, r, c1)
-        _style(ws.cell(row=r, column=c0), font=_SMALL_FONT, alignment=_LEFT_PLAIN)
+        style_cell(ws.cell(row=r, column=c0), font=_SMALL_FONT, alignment=_LEFT_PLAIN)
         r += 1
     return r
 
@@ -323,11 +326,11 @@ def _style_rows(ws: Worksheet, form: Form, d: _Drawn, r0: int, r1: int) -> None:
     Runs after the values are written, so the number formats they set are kept."""
     for r in range(r0, r1 + 1):
         for c in range(d.first_col, d.first_col + _label_cols(form)):
-            _style(ws.cell(row=r, column=c), font=_BODY_FONT, alignment=_CENTER, border=_BORDER)
+            style_cell(ws.cell(row=r, column=c), font=_BODY_FONT, alignment=_CENTER, border=_BORDER)
         for col in form.columns:
             cell = ws.cell(row=r, column=d.col_of[col.name])
             align = _RIGHT if isinstance(cell.value, str) and col.kind in NUMERIC_KINDS else _body_alignment(col)
-            _style(cell, font=_BODY_FONT, alignment=align, border=_BORDER)
+            style_cell(cell, font=_BODY_FONT, alignment=align, border=_BORDER)
 
 
 def _write_value(cell, col: Column, value: Any) -> None:
@@ -364,7 +367,7 @@ def _draw_total_cells(ws: Worksheet, form: Form, d: _Drawn, r: int, members: lis
         elif formulas:
             letter = get_column_letter(c)
             cell.value = f"=SUM({letter}{first}:{letter}{last})" if first is not None else 0
-            _style(cell, number_format=NUMBER_FORMAT)
+            style_cell(cell, number_format=NUMBER_FORMAT)
         else:
             write_number(cell, _sum(m.get(col.name) for m in members))
 
@@ -439,7 +442,7 @@ def _draw_list_body(ws: Worksheet, form: Form, d: _Drawn, r: int, data: Sequence
         _draw_total_cells(ws, form, d, r, list(data), start if data else None, end if data else None,
                           totals, formulas)
         _style_rows(ws, form, d, r, r)
-        _style(ws.cell(row=r, column=d.first_col), alignment=_CENTER)
+        style_cell(ws.cell(row=r, column=d.first_col), alignment=_CENTER)
         r += 1
     return r
 
@@ -455,7 +458,7 @@ def _draw_footer_and_notes(ws: Worksheet, form: Form, d: _Drawn, r: int, footer:
                     (c_date, footer_date_text(date))):
         cell = ws.cell(row=r, column=c)
         write_text(cell, text)
-        _style(cell, font=_BODY_FONT, alignment=_LEFT_PLAIN)
+        style_cell(cell, font=_BODY_FONT, alignment=_LEFT_PLAIN)
     r += 1
     total_width = sum((ws.column_dimensions[get_column_letter(c)].width or 9.0)
                       for c in range(d.first_col, d.last_col + 1))
@@ -464,7 +467,7 @@ def _draw_footer_and_notes(ws: Worksheet, form: Form, d: _Drawn, r: int, footer:
         cell = ws.cell(row=r, column=d.first_col)
         write_text(cell, note)
         _merge(ws, r, d.first_col, r, d.last_col)
-        _style(cell, font=_BODY_FONT, alignment=_NOTE)
+        style_cell(cell, font=_BODY_FONT, alignment=_NOTE)
         lines = max(1, math.ceil(len(note) / per_line))
         if lines > 1:
             ws.row_dimensions[r].height = 14 * lines + 2

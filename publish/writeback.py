@@ -23,7 +23,6 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from publish.copy_load import load_xlsx
@@ -31,7 +30,7 @@ from publish.copy_save import save_xlsx
 from publish.official import fit_rows
 from publish.printing import page_setup
 from publish.words import SEVERITY_SHORT, enum_column, expected, explanation, form_name, given, office_line
-from publish.layout import write_number, write_text
+from publish.layout import style_cell, write_number, write_text
 
 LIST_SHEET = "问题清单"
 AUTHOR = "市处非办"
@@ -46,10 +45,6 @@ _WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1
 _TITLE = Font(name="黑体", size=12, bold=True)
 _NOTE = Alignment(wrap_text=True, vertical="center")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-# cell.font = x is wb._fonts.add(x): a hash and a field-by-field compare of x for every cell. The id
-# it returns depends only on x and the list, which only grows (an equal x added again gets the same
-# id), so the 问题清单 adds each of its styles once per workbook, in the order cell.<part> = x would.
-_PARTS = {"font": ("_fonts", "fontId"), "border": ("_borders", "borderId"), "alignment": ("_alignments", "alignmentId")}
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
@@ -120,35 +115,20 @@ def _comment_text(issue: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _styled(cell, ids: dict, **parts) -> None:
-    """cell.<part> = value for each part in order, each value's id taken from `ids` (the workbook's,
-    filled by the first add of each value: see _PARTS)."""
-    style = cell._style
-    if not style:                          # as openpyxl's style descriptors do
-        style = cell._style = StyleArray()
-    for part, value in parts.items():
-        got = ids.get(id(value))
-        if got is None:
-            collection, key = _PARTS[part]
-            got = ids[id(value)] = (key, getattr(cell.parent.parent, collection).add(value))
-        setattr(style, *got)
-
-
 def _list_sheet(wb: Workbook, issues: Sequence[Mapping[str, Any]], places: Mapping, verdict: str,
                 office: Mapping | None, marked: set[int]) -> None:
     ws = wb.create_sheet(LIST_SHEET, 0)
     wb.active = 0
-    ids: dict = {}                         # id(style value) -> (StyleArray key, its id in this workbook)
     heads = [("序号", 5), ("表", 14), ("行", 12), ("栏目", 12), ("单元格", 12), ("级别", 5), ("问题", 30),
              ("填写内容", 12), ("应当怎样", 26), ("规则代码", 14)]
-    _styled(ws.cell(row=1, column=1, value=verdict), ids, font=_TITLE)
+    style_cell(ws.cell(row=1, column=1, value=verdict), font=_TITLE)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(heads))
     write_text(ws.cell(row=2, column=1), "标红的单元格为错误，标黄的为提示；每个标注单元格都附有批注。"
                                          "点击“单元格”一栏可直接跳到该处。" + office_line(office))
-    _styled(ws.cell(row=2, column=1), ids, alignment=_NOTE)
+    style_cell(ws.cell(row=2, column=1), alignment=_NOTE)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(heads))
     for c, (head, width) in enumerate(heads, 1):
-        _styled(ws.cell(row=3, column=c, value=head), ids, font=_HEAD, border=_BORDER, alignment=_CENTER)
+        style_cell(ws.cell(row=3, column=c, value=head), font=_HEAD, border=_BORDER, alignment=_CENTER)
         ws.column_dimensions[get_column_letter(c)].width = width
     for n, issue in enumerate(issues, 1):
         r = n + 3
@@ -161,11 +141,11 @@ def _list_sheet(wb: Workbook, issues: Sequence[Mapping[str, Any]], places: Mappi
         for c, value in enumerate(values, 1):
             cell = ws.cell(row=r, column=c)
             write_number(cell, value, "0") if c == 1 else write_text(cell, value)
-            _styled(cell, ids, font=_BODY, border=_BORDER, alignment=_WRAP)
+            style_cell(cell, font=_BODY, border=_BORDER, alignment=_WRAP)
         if n - 1 in marked:
             link = ws.cell(row=r, column=5)
             link.hyperlink = f"#{quote_sheetname(str(issue['sheet']))}!{_first_cell(issue['cell'])}"
-            _styled(link, ids, font=_LINK)
+            style_cell(link, font=_LINK)
     ws.freeze_panes = "A4"
     fit_rows(ws, 2, ws.max_row)
     page_setup(ws, [w for _, w in heads], "3:3", None, LIST_SHEET)
