@@ -208,8 +208,11 @@ def _drawing_code() -> bytes:
     redraws every copy once."""
     import sys
 
+    # every module whose code shapes a copy: its cells (layout), row heights (official), print set-up
+    # (printing), words, load and save — an edit of any of them must redraw the copies in place
     return b"".join(Path(sys.modules[name].__file__).read_bytes()
-                    for name in ("publish.writeback", "publish.words", "publish.copy_load", "publish.copy_save"))
+                    for name in ("publish.writeback", "publish.words", "publish.copy_load", "publish.copy_save",
+                                 "publish.layout", "publish.official", "publish.printing"))
 
 
 def _stamp(issues: Sequence[Mapping[str, Any]], places: Mapping, verdict: str, office: Mapping | None) -> str:
