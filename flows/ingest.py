@@ -364,7 +364,7 @@ def _ingest(run, inbox_dir: Path, data: Path, warehouse: Path, config: Config, e
                 if runner:
                     pending = dask_parse(runner, batch, data, config, ex)
                 else:
-                    pending = ahead.result() if ahead is not None else parse_task(batch, data, config)
+                    pending = ahead.result() if ahead is not None else parse_task(quote(batch), data, config)
                     ahead = parse_task.submit(quote(batches[i + 1]), data, config) if i + 1 < len(batches) else None
             with clock("validate"):
                 decided = dask_validate(runner, pending, config) if runner else validate_task(quote(pending), config)

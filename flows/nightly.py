@@ -1,7 +1,6 @@
 """The nightly flow: ingest -> consolidate -> publish, recorded in run_log."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -24,12 +23,16 @@ from warehouse.runlog import RunRecord
 from warehouse.snapshot import snapshot_path, stage_snapshot
 
 
-@dataclass
 class NightlyResult:
-    run_id: str
-    ingest: IngestResult
-    headline: dict
-    published: PublishResult
+    """What a night did. A plain class, not a dataclass: Prefect walks a flow's return value field
+    by field looking for futures, and a night's verdicts and frames are ≈ 0.5 s of walking at 3,000 files."""
+    __slots__ = ("run_id", "ingest", "headline", "published")
+
+    def __init__(self, run_id: str, ingest: IngestResult, headline: dict, published: PublishResult) -> None:
+        self.run_id, self.ingest, self.headline, self.published = run_id, ingest, headline, published
+
+    def __repr__(self) -> str:
+        return f"NightlyResult(run_id={self.run_id!r}, counts={self.ingest.counts()})"
 
     @property
     def workbook(self) -> Path:

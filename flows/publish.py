@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
+from prefect.utilities.annotations import quote   # a night's problem places: Prefect must not walk every cell
 
 from campaign.config import Config, load_config
 from flows.story import published_line
@@ -166,9 +167,9 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                 else:
                     places = issue_places(files, frames.validation_issues)
                     dated, latest, upward, upward_latest = workbook_task(frames, publish_dir, meta, stamped, staging,
-                                                                         places)
+                                                                         quote(places))
                 written, copies = ([], []) if unchanged else receipts_task(frames, receipts_dir, meta, force,
-                                                                           staging, files, data, ex, ahead)
+                                                                           staging, quote(files), data, ex, ahead)
                 night.published(stamped, dated)
         except OSError as exc:   # retries exhausted, or permanent (disk full, read-only folder)
             staging.discard()
