@@ -22,7 +22,7 @@ from campaign.obligations import obligations
 from expectations.runner import queue
 from expectations.validate import validate, warm_up
 from flows.story import rule_at, split_skips, unit_lines
-from intake.archive import archive_file, archive_skip_reason
+from intake.archive import archive_files, archive_skip_reason
 from flows.documents import documents_task, split_documents
 from flows.office import office_review_task, split_office
 from flows.parallel import Execution, ParseJob, Sealed, chunks, examine_chunk, parse_local
@@ -107,22 +107,27 @@ def archive_task(found: list[Found], data_dir: Path, warehouse: Path) -> tuple[l
     finally:
         con.close()
     now, out, unread = utcnow(), [], []
-    for f in found:
-        hit = unchanged.get((f.unit, f.inbox_path, f.size, f.mtime))
-        if hit and (f.unit, f.inbox_path, hit[0]) in seen and (Path(data_dir) / hit[1]).exists():
-            # the quick check: same path, size and modification time as a file already recorded,
-            # its archive copy in place: not read nor hashed again (a rerun costs a stat per file)
+    # the quick check: same path, size and modification time as a file already recorded, its
+    # archive copy in place: not read nor hashed again (a rerun costs a stat per file)
+    hits = [unchanged.get((f.unit, f.inbox_path, f.size, f.mtime)) for f in found]
+    known = [bool(hit and (f.unit, f.inbox_path, hit[0]) in seen and (Path(data_dir) / hit[1]).exists())
+             for f, hit in zip(found, hits)]
+    # the others copied a few at a time, each checked against the scan's size and mtime (a file
+    # rewritten in place since is not archived); taken in the scan's order below
+    copies = archive_files(((f.path, (f.size, f.mtime_ns) if f.mtime_ns else None)
+                            for f, k in zip(found, known) if not k), Path(data_dir))
+    for f, hit, k in zip(found, hits, known):
+        if k:
             out.append(Received(f, Receipt(f.unit, f.file_name, f.inbox_path, hit[0], f.size, f.mtime, now, hit[1]),
                                 "known"))
             continue
-        try:
-            # checked against the scan's size and mtime: a file rewritten in place since is not archived
-            sha, rel = archive_file(f.path, data_dir, expected=(f.size, f.mtime_ns) if f.mtime_ns else None)
-        except OSError as exc:   # the file's problem; the archive's own faults (DataDirFault) fail the run
-            reason = archive_skip_reason(exc)
-            run_logger().warning("not read %s: %s (%s)", f.inbox_path, reason, exc)
+        copied = next(copies)   # the archive's own faults (DataDirFault) are raised here: they fail the run
+        if isinstance(copied, OSError):   # the file's problem: skipped, read again by the next run
+            reason = archive_skip_reason(copied)
+            run_logger().warning("not read %s: %s (%s)", f.inbox_path, reason, copied)
             unread.append((f.inbox_path, reason))
             continue
+        sha, rel = copied
         receipt = Receipt(f.unit, f.file_name, f.inbox_path, sha, f.size, f.mtime, now, rel)
         if (f.unit, f.inbox_path, sha) in seen:
             out.append(Received(f, receipt, "known"))

@@ -10,7 +10,9 @@ import hashlib
 import os
 import stat
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from warehouse.faults import DataDirFault, kind_of
 
@@ -147,6 +149,29 @@ def archive_file(path: Path, data_dir: Path, expected: tuple[int, int] | None = 
             except OSError:
                 pass
         raise
+
+
+ARCHIVERS = 4   # a copy mostly waits on the disk (its fsyncs) or hashes outside the GIL: a few at a time overlap
+
+
+def archive_files(files: Iterable[tuple[Path, tuple[int, int] | None]], data_dir: Path) -> Iterator[tuple[str, str] | OSError]:
+    """archive_file for each (path, expected), a few at a time, in the order given: its (sha256,
+    archive path), or the OSError that is the file's own problem (skipped, retried next run). A
+    fault of the archive itself (DataDirFault) is raised at its file, as archive_file raises it.
+    Two files of the same content may be copied at once: each renames its own temporary file
+    onto the same name, the same bytes."""
+    def one(item: tuple[Path, tuple[int, int] | None]) -> tuple[str, str] | OSError:
+        try:
+            return archive_file(item[0], data_dir, expected=item[1])
+        except OSError as exc:
+            return exc
+
+    items = list(files)
+    if len(items) < 2:
+        yield from map(one, items)
+        return
+    with ThreadPoolExecutor(max_workers=ARCHIVERS, thread_name_prefix="archive") as pool:
+        yield from pool.map(one, items)
 
 
 def archive_skip_reason(exc: OSError) -> str:

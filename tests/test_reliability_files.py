@@ -645,3 +645,42 @@ def test_unreadable_unit_folder_is_reported_not_silently_dropped(tmp_path, monke
     found, skips = scan.scan_inbox(box, INTAKE, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     assert [f.unit for f in found] == ["大通区"]
     assert skips == [("寿县", "UNREADABLE_FOLDER")]
+
+
+def test_files_archived_a_few_at_a_time_come_back_in_order_each_with_its_own_problem(tmp_path):
+    """archive_files copies several at once: each file's (sha, path) or its own OSError, in the order
+    given; the same content twice is one archive entry; an archive that cannot be written fails."""
+    import hashlib
+
+    from intake.archive import FileChangedWhileReading, archive_files
+    from warehouse.faults import DataDirFault
+
+    box, data_dir = tmp_path / "inbox", tmp_path / "data"
+    box.mkdir()
+    bodies = [valid_bytes(seed=i + 1) for i in range(12)]
+    bodies.append(bodies[0])                                                          # the first's bytes again
+    paths = []
+    for i, body in enumerate(bodies):
+        paths.append(box / f"{i:02d}.xlsx")
+        paths[-1].write_bytes(body)
+    items = [(p, None) for p in paths]
+    items.insert(5, (box / "gone.xlsx", None))                                        # vanished since the scan
+    st = paths[7].stat()
+    items[8] = (paths[7], (st.st_size + 1, st.st_mtime_ns))                           # rewritten since the scan
+    got = list(archive_files(items, data_dir))
+    assert len(got) == len(items)
+    assert isinstance(got[5], FileNotFoundError) and isinstance(got[8], FileChangedWhileReading)
+    for (path, expected), out in zip(items, got):
+        if isinstance(out, OSError):
+            continue
+        sha, rel = out
+        assert sha == hashlib.sha256(path.read_bytes()).hexdigest() and (data_dir / rel).read_bytes() == path.read_bytes()
+    assert got[0] == got[-1]                                                          # one entry for one content
+    read = {hashlib.sha256(p.read_bytes()).hexdigest() for i, p in enumerate(paths) if i != 7}
+    assert {p.name.split(".")[0] for p in (data_dir / "archive").rglob("*.xlsx")} == read   # each content once
+    assert not list((data_dir / "archive" / "tmp").iterdir())                          # no temporary file left
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the data folder should be")
+    with pytest.raises(DataDirFault):
+        list(archive_files([(p, None) for p in paths[:4]], blocked))

@@ -158,23 +158,23 @@ def test_an_ingest_run_never_modifies_moves_or_deletes_inbox_files(prefect_harne
 
 
 def test_a_file_that_cannot_be_copied_is_skipped_and_does_not_stop_the_others(prefect_harness, tmp_path, monkeypatch):
-    import flows.ingest as ingest
+    import intake.archive as archive
     from intake.archive import FileChangedWhileReading
 
     box, data = tmp_path / "inbox", tmp_path / "data"
     drop(box, "大通区", "大通区.xlsx", valid_bytes())
     drop(box, "寿县", "寿县.xlsx", valid_bytes(county="寿县"))
-    real = ingest.archive_file
+    real = archive.archive_file
 
     def flaky(path, data_dir, **kw):
         if "寿县" in str(path):
             raise FileChangedWhileReading(f"{path} changed while it was read")
         return real(path, data_dir, **kw)
-    monkeypatch.setattr(ingest, "archive_file", flaky)
+    monkeypatch.setattr(archive, "archive_file", flaky)
     result = run_ingest(box, data)
     assert [(v.receipt.unit, v.status) for v in result.verdicts] == [("大通区", "accepted")]
     assert ("寿县/寿县.xlsx", "STILL_WRITING") in result.skips
-    monkeypatch.setattr(ingest, "archive_file", real)
+    monkeypatch.setattr(archive, "archive_file", real)
     again = run_ingest(box, data)                                 # picked up by the next run
     assert [(v.receipt.unit, v.status) for v in again.verdicts] == [("寿县", "accepted")]
 

@@ -120,8 +120,9 @@ def test_rerun_does_not_read_unchanged_files_again(prefect_harness, tmp_path, mo
     data = tmp_path / "data"
     first = ingest.ingest_flow(inbox=str(demo_inbox), data_dir=str(data))
     read = []
-    original = ingest.archive_file
-    monkeypatch.setattr(ingest, "archive_file", lambda path, d, **kw: read.append(Path(path).name) or original(path, d, **kw))
+    import intake.archive as archive
+    original = archive.archive_file
+    monkeypatch.setattr(archive, "archive_file", lambda path, d, **kw: read.append(Path(path).name) or original(path, d, **kw))
     again = ingest.ingest_flow(inbox=str(demo_inbox), data_dir=str(data))
     assert read == [] and again.verdicts == [] and again.counts()["known"] == len(first.verdicts)
     # a file touched (same bytes, new mtime) is read and hashed again, and still known
