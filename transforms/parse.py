@@ -121,18 +121,14 @@ _DASHES = str.maketrans({"－": "-", "‐": "-", "‑": "-", "―": "—", "／"
 
 
 @lru_cache(maxsize=1 << 16)
-def _header_label_unit(text: str) -> str | None:
-    return split_header_unit(normalize_label(text))[1]
-
-
-@lru_cache(maxsize=1 << 16)
-def _header_label_text(text: str) -> str:
-    return split_header_unit(normalize_label(text))[0]
+def _split_header_text(text: str) -> tuple[str, str | None]:
+    """A header text's (label for matching, unit in brackets), worked out once per process."""
+    return split_header_unit(normalize_label(text))
 
 
 def _header_label(value: object) -> str:
     """A header cell's label for matching: normalised, without a unit in brackets (涉及金额（万元）)."""
-    return _header_label_text(value) if type(value) is str else normalize_label(value)
+    return _split_header_text(value)[0] if type(value) is str else normalize_label(value)
 
 
 def _header_units(grid: list[list[Any]], top: int, data_start: int, cols: dict[str, int]) -> dict[str, tuple[str, str]]:
@@ -141,7 +137,7 @@ def _header_units(grid: list[list[Any]], top: int, data_start: int, cols: dict[s
     for name, c in cols.items():
         for r in range(top, data_start):
             v = grid[r][c] if c < len(grid[r]) else None
-            unit = _header_label_unit(v) if type(v) is str else None
+            unit = _split_header_text(v)[1] if type(v) is str else None
             if unit:
                 out[name] = (unit, cell_ref(r, c))
     return out
