@@ -50,7 +50,7 @@ def _pool(config: Config, units: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     try:
-        pool = worker_pool(ex.workers, ["publish.outbox"])   # 500 units are 8 shares: work for every worker
+        pool = worker_pool(ex.workers)   # 500 units are 8 shares: work for every worker
     except OSError as exc:
         run_logger().warning("the outbox worker processes did not start (%s); writing the outbox here", exc)
         yield None

@@ -119,33 +119,29 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-# What every pool of a night runs (parse, marked copies, outbox). A process has one fork server,
-# started by its first pool with that pool's preload; a later pool's list is ignored, so each of its
-# workers imported its own modules after the fork (≈ 0.2 s each). The first pool preloads them all.
+# What every pool of a night runs: the parser, the marked copies (openpyxl), the outbox. A process
+# has one fork server, started by its first pool with that pool's preload (a later pool's list is
+# ignored, and each of its workers would import its modules after the fork, ≈ 0.2 s each): so
+# every pool asks for all of them.
 NIGHT_PRELOAD = ["flows.parallel", "transforms.submission", "transforms.grid", "publish.writeback", "publish.outbox"]
 
 
-def worker_pool(workers: int, preload: list[str]) -> ProcessPoolExecutor:
-    """Worker processes forked from a server that has imported `preload` and the night's other
-    pools' modules (no fork of the flow's process: Prefect's threads hold locks a forked child would
-    inherit); none outlives the flow."""
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes forked from a server that has imported NIGHT_PRELOAD (no fork of the flow's
+    process: Prefect's threads hold locks a forked child would inherit); none outlives the flow."""
     try:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(list(dict.fromkeys([*preload, *NIGHT_PRELOAD])))
+        ctx.set_forkserver_preload(NIGHT_PRELOAD)
     except ValueError:
         ctx = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
                                initargs=(os.getpid(),))
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    return worker_pool(workers, ["flows.parallel", "transforms.submission", "transforms.grid"])
-
-
 def _run_pool(groups: list[list[ParseJob]], intake: dict, workers: int, out: dict[int, Outcome]) -> list[ParseJob]:
     """Parse the groups in one pool; return the jobs of every group lost to a dead worker."""
     lost: list[ParseJob] = []
-    with _pool(min(workers, len(groups))) as pool:
+    with worker_pool(min(workers, len(groups))) as pool:
         with main_not_reimported():   # workers start on the first submits
             futures = [(group, pool.submit(examine_chunk, group, intake)) for group in groups]
         for group, future in futures:

@@ -26,10 +26,6 @@ from support.processes import main_not_reimported
 log = logging.getLogger("campaign.publish")
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    return worker_pool(workers, ["publish.writeback"])   # openpyxl imported once, before the fork
-
-
 def draw_copies(jobs: Sequence[CopyJob], ex: Execution) -> list[bytes]:
     """Every job's bytes, in order: in a pool for many, else here."""
     ahead = CopiesAhead(jobs, ex)
@@ -56,7 +52,7 @@ class CopiesAhead:
             try:
                 # small chunks keep both workers busy to the end; a copy's job is small to send
                 size = max(1, min(8, math.ceil(len(self.jobs) / (ex.workers * 4))))
-                self.pool = _pool(min(ex.workers, len(self.jobs)))
+                self.pool = worker_pool(min(ex.workers, len(self.jobs)))   # openpyxl imported before the fork
                 with main_not_reimported():   # workers start on the first submits
                     self.results = self.pool.map(draw_copy, self.jobs, chunksize=size)
             except (BrokenProcessPool, OSError) as exc:

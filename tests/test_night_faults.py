@@ -71,10 +71,10 @@ def test_a_file_rewritten_in_place_after_the_scan_is_still_writing_and_not_archi
 CHILD = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {repo!r})
-    from flows.parallel import _pool
+    from flows.parallel import worker_pool
 
     def main():
-        pool = _pool(2)
+        pool = worker_pool(2)
         futures = [pool.submit(os.getpid) for _ in range(8)]
         [f.result() for f in futures]
         pids = sorted(p.pid for p in pool._processes.values())

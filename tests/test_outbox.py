@@ -215,7 +215,7 @@ def test_a_national_outbox_written_by_a_pool_is_the_outbox_written_here(prefect_
         return files
 
     here = written(tmp_path / "here")
-    pool = worker_pool(2, ["publish.outbox"])
+    pool = worker_pool(2)
     try:
         with main_not_reimported():
             assert written(tmp_path / "pool", pool) == here
