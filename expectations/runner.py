@@ -55,6 +55,12 @@ def load_suite_file(name: str) -> dict:
     return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=None)
+def _suite_spec(name: str) -> dict:
+    """The suite file as read once by this process (as _suite is): the meta and arguments issues are made of."""
+    return load_suite_file(name)
+
+
 _CONTEXT_LOCK = threading.Lock()
 
 
@@ -91,7 +97,7 @@ def _suite(name: str, only: tuple[int, ...] | None = None):
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    spec = load_suite_file(name)
+    spec = _suite_spec(name)
     chosen = range(len(spec["expectations"])) if only is None else only
     configs = [ExpectationConfiguration(**{**spec["expectations"][i],
                                            "meta": {**spec["expectations"][i].get("meta", {}), "suite_index": i}})
@@ -168,41 +174,44 @@ def validate_here(batches: dict[str, list[FormRows]], sum_tolerance: float) -> l
         if not items:
             continue
         frame = _combine(name, items)
-        key = _content_key(name, frame, sum_tolerance)
-        rows = _RECENT.get(key)
-        if rows is None:
-            rows = _validated(name, frame, sum_tolerance)
-            _RECENT[key] = rows
+        seen = frame[[c for c in frame.columns if c in suite_columns(name)]]
+        key = _content_key(name, seen, sum_tolerance)
+        failures = _RECENT.get(key)
+        if failures is None:
+            failures = _validated(name, seen, sum_tolerance)
+            _RECENT[key] = failures
             while len(_RECENT) > _RECENT_SIZE:
                 _RECENT.popitem(last=False)
-        found += rows
+        found += _failed_rows(name, frame, failures)
     return found
 
 
-def _validated(name: str, frame: pd.DataFrame, sum_tolerance: float) -> list[tuple[int, Issue]]:
+def _validated(name: str, seen: pd.DataFrame, sum_tolerance: float) -> Failures:
     # GX sees only the columns the suite names (same index): it fingerprints the whole frame on every
     # validation and copies it for every row condition; the bookkeeping columns (cells, Decimals,
-    # sheet names) are for reporting, read back from `frame` by index
-    seen = frame[[c for c in frame.columns if c in suite_columns(name)]]
+    # sheet names) are for reporting, read back from the whole frame by index (_failed_rows)
     batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": seen})
     failed = _failed(_run(batch, _suite(name), "BOOLEAN_ONLY", sum_tolerance))
     if not failed:
-        return []
-    return _failed_rows(name, frame, _run(batch, _suite(name, failed), "COMPLETE", sum_tolerance))
+        return ()
+    return _failures(_run(batch, _suite(name, failed), "COMPLETE", sum_tolerance))
 
 
-# The verdicts of this process's recent batches, by content: a batch of exactly the same frame
-# (its rows, types and submission ids) under the same suite and tolerance has the same failed
-# rows, and GX spends ~0.3 s per suite even on a one-file batch. Hits: serve's long-lived
-# validator asked again about the same archive (`campaign reprocess` twice with unchanged rules),
-# and above all the test suite's many nights over the same workbooks; a night's new files are
-# never a hit. The suites are read once per process (_suite), so a hit is never for other rules.
-_RECENT: OrderedDict[str, list[tuple[int, Issue]]] = OrderedDict()
+# The failed rows of this process's recent batches, by what GX saw: the suite's columns of a batch
+# (their values, types and row index) under the same suite and tolerance fail the same rows, and GX
+# spends ~0.3 s per suite even on a one-file batch. Only the suite's columns are keyed (a seventh of
+# the frame to hash); the issues are built from the current frame, so its cells, sheets and
+# submission ids are always this batch's. Hits: serve's long-lived validator asked again about the
+# same archive (`campaign reprocess` twice with unchanged rules), and above all the test suite's many
+# nights over the same workbooks; a night's new files are never a hit. The suites are read once per
+# process (_suite), so a hit is never for other rules.
+Failures = tuple[tuple[int, tuple], ...]   # (expectation's position in the suite file, its failed row indexes)
+_RECENT: OrderedDict[str, Failures] = OrderedDict()
 _RECENT_SIZE = 64
 
 
-def _content_key(name: str, frame: pd.DataFrame, sum_tolerance: float) -> str:
-    return hashlib.sha256(pickle.dumps((name, float(sum_tolerance), frame), protocol=5)).hexdigest()
+def _content_key(name: str, seen: pd.DataFrame, sum_tolerance: float) -> str:
+    return hashlib.sha256(pickle.dumps((name, float(sum_tolerance), seen), protocol=5)).hexdigest()
 
 
 def _run(batch, suite, result_format: str, sum_tolerance: float):
@@ -226,19 +235,27 @@ def _failed(result) -> tuple[int, ...]:
     return tuple(sorted(res.expectation_config.meta["suite_index"] for res in result.results if not res.success))
 
 
-def _failed_rows(name: str, frame: pd.DataFrame, result) -> list[tuple[int, Issue]]:
-    """(submission, issue) for every row a failed expectation names, in the suite file's order (GX
-    orders results its own way, which depends on what else is validated with them)."""
+def _failures(result) -> Failures:
+    """The failed expectations of a COMPLETE result and the index of every row each names, in the
+    suite file's order (GX orders results its own way, which depends on what else is validated with them)."""
+    failed = sorted(((res.expectation_config.meta["suite_index"], res) for res in result.results if not res.success),
+                    key=lambda pair: pair[0])
+    return tuple((i, tuple(idx if not isinstance(idx, dict) else idx.get("index")
+                           for idx in res.result.get("unexpected_index_list") or []))
+                 for i, res in failed)
+
+
+def _failed_rows(name: str, frame: pd.DataFrame, failures: Failures) -> list[tuple[int, Issue]]:
+    """(submission, issue) for every failed row, its cell, sheet and value read from the whole frame."""
+    spec = _suite_spec(name)["expectations"]
     found: list[tuple[int, Issue]] = []
-    for res in sorted(result.results, key=lambda r: r.expectation_config.meta["suite_index"]):
-        if res.success:
-            continue
-        cfg, meta = res.expectation_config, res.expectation_config.meta
-        for idx in res.result.get("unexpected_index_list") or []:
-            row = frame.loc[idx if not isinstance(idx, dict) else idx.get("index")]
+    for i, rows in failures:
+        kwargs, meta = spec[i]["kwargs"], spec[i]["meta"]
+        for idx in rows:
+            row = frame.loc[idx]
             cell_col = meta["cell"]
             cell = row.get(f"{cell_col}__cell") if f"{cell_col}__cell" in row else row.get(cell_col)
             found.append((int(row["_submission"]), Issue(
                 rule=meta["rule"], severity=meta["severity"], message=meta["message"],
-                form=SUITE_FORM[name], sheet=row["sheet"], cell=_text(cell), value=_value(row, cfg.kwargs))))
+                form=SUITE_FORM[name], sheet=row["sheet"], cell=_text(cell), value=_value(row, kwargs))))
     return found

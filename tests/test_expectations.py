@@ -301,15 +301,16 @@ def test_two_passes_find_what_one_complete_pass_finds(batch, config):
     for name, items in batches.items():
         frame = runner._combine(name, [i for i in items if i.records])
         gx_batch = runner._batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-        one_pass += runner._failed_rows(name, frame, runner._run(gx_batch, runner._suite(name), "COMPLETE", tolerance))
+        complete = runner._run(gx_batch, runner._suite(name), "COMPLETE", tolerance)
+        one_pass += runner._failed_rows(name, frame, runner._failures(complete))
     assert len({i.rule for _, i in one_pass}) >= 10   # the cases fail most rules
     assert validate_here(batches, tolerance) == one_pass
 
 
 def test_a_batch_seen_before_is_answered_from_its_content_and_any_change_is_validated(batch, config, monkeypatch):
-    """validate_here remembers recent batches by content: the same frame under the same suite and
-    tolerance gets the same findings without GX; a changed cell, another tolerance or other
-    submission ids are validated again."""
+    """validate_here remembers recent batches by what GX saw (the suite's columns): the same values
+    under the same suite and tolerance fail the same rows without GX, reported from this batch's own
+    frame (its submission ids, sheets, cells); a changed value or another tolerance is validated again."""
     import dataclasses
 
     from expectations import runner
@@ -324,8 +325,15 @@ def test_a_batch_seen_before_is_answered_from_its_content_and_any_change_is_vali
     validate_here(batches, tolerance * 10)
     assert sorted(gx_runs) == sorted(n for n, items in batches.items() if any(i.records for i in items))
     gx_runs.clear()
+    # other sheet names: no column GX reads, so no GX, but issues that name them
+    renamed = {n: [dataclasses.replace(i, records=[{**r, "sheet": f"{r['sheet']}（改）"} for r in i.records])
+                   for i in items] for n, items in batches.items()}
+    again = validate_here(renamed, tolerance)
+    assert gx_runs == [] and all(i.sheet.endswith("（改）") for _, i in again)
+    assert [(s, dataclasses.replace(i, sheet=i.sheet.removesuffix("（改）"))) for s, i in again] == first
+    # other submission ids: issues that name them (asked again where a suite reads them, e.g. 附件2's duplicates)
     renumbered = {n: [dataclasses.replace(i, submission=i.submission + 1000) for i in items] for n, items in batches.items()}
-    assert [(s - 1000, i) for s, i in validate_here(renumbered, tolerance)] == first and gx_runs
+    assert [(s - 1000, i) for s, i in validate_here(renumbered, tolerance)] == first
     gx_runs.clear()
     form2 = [dataclasses.replace(i, records=[dict(r) for r in i.records]) for i in batches["form2"]]
     row = next(r for item in form2 for r in item.records if r.get("cross_province") == "是")
