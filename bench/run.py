@@ -121,7 +121,8 @@ def child_nightly(inbox: str, data: str, config: str, t_start: float, outbox: st
     nightly.outbox_after_publish = timed("outbox", nightly.outbox_after_publish)
     import flows.publish as publish   # publish's tasks, each timed where the publish flow calls it
     for name, stage in (("read_task", "publish: read views"), ("history_task", "publish: history"),
-                        ("places_task", "publish: problem places"), ("workbook_task", "publish: workbooks"),
+                        ("upward_task", "publish: upward report"), ("places_task", "publish: problem places"),
+                        ("workbook_task", "publish: workbooks"),
                         ("receipts_task", "publish: receipts + marked copies")):
         setattr(publish, name, timed(stage, getattr(publish, name)))
     start, cpu_start = time.perf_counter(), _cpu_self()

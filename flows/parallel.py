@@ -119,11 +119,12 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-# What every pool of a night runs: the parser, the marked copies (openpyxl), the outbox. A process
+# What every pool of a night runs: the parser, the problem places and marked copies, the outbox. A process
 # has one fork server, started by its first pool with that pool's preload (a later pool's list is
 # ignored, and each of its workers would import its modules after the fork, ≈ 0.2 s each): so
 # every pool asks for all of them.
-NIGHT_PRELOAD = ["flows.parallel", "transforms.submission", "transforms.grid", "publish.writeback", "publish.outbox"]
+NIGHT_PRELOAD = ["flows.parallel", "transforms.submission", "transforms.grid", "publish.places", "publish.writeback",
+                 "publish.outbox"]
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:

@@ -21,7 +21,7 @@ from campaign.dates import default_data_date, newest_arrival, parse_date_arg
 from support.run_context import current_run_id, run_logger
 from flows.outbox import outbox_after_publish
 from flows.parallel import Execution
-from flows.publish_pool import CopiesAhead, copies_ahead
+from flows.publish_pool import CopiesAhead, PlacesAhead, copies_ahead
 from flows.retries import operations_policy, transient_reason, transient_retries
 from publish.files import (LATEST, UPWARD_LATEST, PublishFailed, Staging, save_review, save_summary, save_upward,
                            summary_name, upward_name)
@@ -86,20 +86,31 @@ def history_task(night: history.PublishedNight, frames: SummaryFrames) -> Summar
     return dataclasses.replace(frames, night_changes=changes, night_series=series)
 
 
-@task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
-def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str,
-                  staging: Staging | None = None, places: dict | None = None) -> tuple[Path, Path, Path, Path]:
-    """The working workbook (dated, latest) and the upward report (dated, latest), all stamped."""
+@task(name="write-upward", cache_policy=NONE, **transient_retries())   # 上报_latest.xlsx open in Excel
+def upward_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str,
+                staging: Staging | None = None):
+    """The upward report (dated, latest), stamped, and 待核对; returns its paths and its drawn forms,
+    which the working workbook repeats."""
     forms = build_upward(frames, meta)
     upward = save_upward(stamp(forms, stamped), publish_dir, meta.data_date, staging)
     save_review(build_review(frames, meta), publish_dir, meta.data_date, staging)   # 待核对: the office decides in Excel
-    working = build_workbook(frames, meta, places, forms=forms)   # the forms drawn once, for both workbooks
-    return (*save_summary(stamp(working, stamped), publish_dir, meta.data_date, staging), *upward)
+    return (*upward, forms)
+
+
+@task(name="write-workbook", cache_policy=NONE, **transient_retries())   # latest.xlsx open in Excel
+def workbook_task(frames: SummaryFrames, publish_dir: Path, meta: PublishMeta, stamped: str,
+                  staging: Staging | None = None, places: dict | None = None, forms=None) -> tuple[Path, Path]:
+    """The working workbook (dated, latest), stamped; `forms`: the upward report's, drawn once for both."""
+    working = build_workbook(frames, meta, places, forms=forms)
+    return save_summary(stamp(working, stamped), publish_dir, meta.data_date, staging)
 
 
 @task(name="read-problem-places", cache_policy=NONE)
-def places_task(frames: SummaryFrames, data: Path) -> dict:
-    """The archived files some problem names a cell of, parsed again for the cells' rows and columns."""
+def places_task(frames: SummaryFrames, data: Path, ahead: PlacesAhead | None = None) -> dict:
+    """The archived files some problem names a cell of, parsed again for the cells' rows and columns
+    (ahead: already being read by a pool, flows/publish_pool.py)."""
+    if ahead is not None:
+        return ahead.files()
     return places_of_files(frames.submissions, frames.validation_issues, data)
 
 
@@ -156,18 +167,22 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                 skipped = not force and is_published(publish_dir, meta.data_date, stamped)
                 # the receipts say nothing new either when the workbook did not change (it shows the same frames)
                 unchanged = skipped and all(p.is_file() for p in receipts)
-                files = {} if unchanged else places_task(frames, data)
                 ex = Execution.from_config(config)
-                # a big night's marked copies are drawn by a pool while this process builds the workbooks
-                ahead = None if unchanged else stack.enter_context(closing(
-                    copies_ahead(frames, files, receipts_dir, data, meta.office, force, ex)))
+                # a big night's pool reads the problem places while this process draws the upward report,
+                # then draws the marked copies while this process builds the working workbook
+                reading = None if unchanged else stack.enter_context(closing(PlacesAhead(frames, data, ex)))
                 if skipped:
                     dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
                     upward, upward_latest = publish_dir / upward_name(meta.data_date), publish_dir / UPWARD_LATEST
                 else:
+                    upward, upward_latest, forms = upward_task(frames, publish_dir, meta, stamped, staging)
+                files = {} if unchanged else places_task(frames, data, quote(reading))
+                ahead = None if unchanged else stack.enter_context(closing(
+                    copies_ahead(frames, files, receipts_dir, data, meta.office, force, ex, reading.handover())))
+                if not skipped:
                     places = issue_places(files, frames.validation_issues)
-                    dated, latest, upward, upward_latest = workbook_task(frames, publish_dir, meta, stamped, staging,
-                                                                         quote(places))
+                    dated, latest = workbook_task(frames, publish_dir, meta, stamped, staging, quote(places),
+                                                  quote(forms))
                 written, copies = ([], []) if unchanged else receipts_task(frames, receipts_dir, meta, force,
                                                                            staging, quote(files), data, ex, ahead)
                 night.published(stamped, dated)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from campaign.forms import FORMS_BY_CODE, TOTAL_LABEL, Column, Form
@@ -102,22 +103,28 @@ def file_places(data: bytes) -> FilePlaces | None:
     return places
 
 
+def problem_archives(submissions, issues) -> list[tuple[str, str]]:
+    """(sha256, archive path) of every archived file some problem names a cell of, each once."""
+    wanted = {sha for sha, cell in zip(issues["sha256"], issues["cell"]) if cell is not None and cell == cell}
+    out: dict[str, str] = {}
+    for sha, archive in zip(submissions["sha256"], submissions["archive_path"]):
+        if sha in wanted and sha not in out and archive is not None and archive == archive:
+            out[sha] = archive
+    return list(out.items())
+
+
+def archived_places(path: str | Path) -> FilePlaces | None:
+    """The places of one archived file; None when it cannot be read (or is not a workbook we read)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    return file_places(data)
+
+
 def places_of_files(submissions, issues, data_dir) -> dict[str, FilePlaces | None]:
     """sha256 -> FilePlaces of every file some problem names a cell of (read from the archive)."""
-    from pathlib import Path
-
-    wanted = {sha for sha, cell in zip(issues["sha256"], issues["cell"]) if cell is not None and cell == cell}
-    out: dict[str, FilePlaces | None] = {}
-    for sha, archive in zip(submissions["sha256"], submissions["archive_path"]):
-        if sha not in wanted or sha in out or archive is None or archive != archive:
-            continue
-        try:
-            data = (Path(data_dir) / archive).read_bytes()
-        except OSError:
-            out[sha] = None
-            continue
-        out[sha] = file_places(data)
-    return out
+    return {sha: archived_places(Path(data_dir) / archive) for sha, archive in problem_archives(submissions, issues)}
 
 
 def issue_places(files: dict[str, FilePlaces | None], issues) -> dict[tuple, dict[str, str]]:

@@ -109,6 +109,38 @@ def test_copies_drawn_ahead_while_the_workbooks_are_built_are_the_same_copies(ni
     assert few.pool is None and [content(b) for b in few.bodies()] == [content(b) for b in serial]
 
 
+def test_places_read_ahead_by_the_pool_are_the_places_and_the_pool_goes_on_to_the_copies(night):
+    """flows/publish.py has a big night's pool read the problem places while the upward report is
+    drawn (PlacesAhead), then hands the pool to the marked copies: the same places as read here, the
+    same copies as drawn one by one; too few files: read here, no pool."""
+    from flows.parallel import Execution
+    from flows.publish_pool import PlacesAhead, copies_ahead
+    from publish.writeback import draw_copy
+
+    _, data = night
+    config, frames, files = _frames(data)
+    assert len(files) >= 2
+    pooled = Execution(parse_workers=2, parallel_min_files=1)   # a pool even for a few
+    reading = PlacesAhead(frames, data, pooled)
+    try:
+        assert reading.pool is not None
+        assert reading.files() == files and reading.files() is reading.files()
+        pool = reading.handover()
+        assert pool is not None and reading.pool is None
+        ahead = copies_ahead(frames, files, data / "receipts", data, config.office, True, pooled, pool)
+        try:
+            assert ahead.pool is pool
+            bodies = ahead.bodies()
+            assert ahead.pool is None
+        finally:
+            ahead.close()
+    finally:
+        reading.close()
+    assert [content(b) for b in bodies] == [content(draw_copy(job)) for job in ahead.jobs]
+    few = PlacesAhead(frames, data, Execution(parse_workers=2, parallel_min_files=len(files) + 1))
+    assert few.pool is None and few.files() == files and few.handover() is None
+
+
 def test_nothing_new_for_any_file_writes_no_receipt_and_no_copy(night):
     from flows.publish import publish_flow
 

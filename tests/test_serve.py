@@ -178,13 +178,13 @@ def test_retry_policy_of_the_tasks_comes_from_operations_config():
     from prefect.states import Failed
 
     from flows.ingest import archive_task, load_task
-    from flows.publish import read_task, receipts_task, workbook_task
+    from flows.publish import read_task, receipts_task, upward_task, workbook_task
     from flows.retries import retry_transient
     from warehouse.faults import WarehouseBusy
 
     ops = load_config().operations
     delays = [ops["retry_delay_seconds"] * 2 ** n for n in range(ops["retries"])]   # 5, 10, 20 s
-    for task in (archive_task, load_task, read_task, workbook_task, receipts_task):
+    for task in (archive_task, load_task, read_task, upward_task, workbook_task, receipts_task):
         assert task.retries == ops["retries"] and task.retry_delay_seconds == delays, task.name
         assert task.retry_condition_fn is retry_transient
     run = SimpleNamespace(run_count=1)
