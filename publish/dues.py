@@ -52,14 +52,15 @@ def _given(value: Any) -> bool:
         return True
 
 
-def _day(value: Any) -> dt.date:
-    return pd.Timestamp(value).date()
+def _days(column: pd.Series) -> list[dt.date]:
+    """A column of dates as datetime.date, converted at once (a Timestamp per row costs 3 µs each,
+    18,000 rows a national night)."""
+    return list(pd.to_datetime(column).dt.date)
 
 
 def _form_requirements(status: pd.DataFrame, as_of: dt.date) -> list[Requirement]:
     out = []
-    for r in status.to_dict("records"):
-        due = _day(r["forms_due"])
+    for r, due in zip(status.to_dict("records"), _days(status["forms_due"])):
         done = _given(r.get("current_file"))
         if done:
             what = f"已受理（当前采用 {r['current_file']}）"
@@ -73,8 +74,7 @@ def _form_requirements(status: pd.DataFrame, as_of: dt.date) -> list[Requirement
 
 def _obligation_requirements(obligations: pd.DataFrame, as_of: dt.date) -> list[Requirement]:
     out = []
-    for o in obligations.to_dict("records"):
-        due = _day(o["due"])
+    for o, due in zip(obligations.to_dict("records"), _days(obligations["due"])):
         required, received = int(o["required"]), int(o["received"])
         with_forms = bool(o.get("with_forms"))
         if bool(o["met"]):
@@ -118,11 +118,13 @@ def office_contact(office: Mapping | None) -> str:
     return " ".join(x for x in (office.get("name") or "市处非办", office.get("contact"), office.get("phone")) if x)
 
 
-def dues_frame(frames, as_of: dt.date, office: Mapping | None = None) -> pd.DataFrame:
+def dues_frame(frames, as_of: dt.date, office: Mapping | None = None,
+               reqs: list[Requirement] | None = None) -> pd.DataFrame:
     """催报清单: one row per unit that owes something, most urgent first (the most overdue, then the
     nearest due date; registry order among equals). Columns: unit, unit_kind, kind_zh, owed (the items in
-    words, each with its due date and days), first_due, days_left, when, items, filler, phone, office."""
-    reqs = [r for r in requirements(frames, as_of) if not r.done]
+    words, each with its due date and days), first_due, days_left, when, items, filler, phone, office.
+    reqs: requirements(frames, as_of) when the caller has them already."""
+    reqs = [r for r in (requirements(frames, as_of) if reqs is None else reqs) if not r.done]
     people = contact_of(frames)
     by_unit: dict[str, list[Requirement]] = {}
     for r in reqs:

@@ -264,9 +264,9 @@ def unit_todo_page(unit: str, reqs: list[Requirement], meta: OutboxMeta) -> str:
     return _page(f"待办事项 — {unit}", body, meta)
 
 
-def office_dues_page(frames, meta: OutboxMeta) -> str:
-    """催报.html: the 催报清单 of the working workbook, as a page."""
-    frame = dues_frame(frames, meta.as_of, meta.office)
+def office_dues_page(frames, meta: OutboxMeta, reqs: list[Requirement] | None = None) -> str:
+    """催报.html: the 催报清单 of the working workbook, as a page (reqs: requirements(frames, as_of), if known)."""
+    frame = dues_frame(frames, meta.as_of, meta.office, reqs)
     rows = []
     for n, r in enumerate(frame.to_dict("records"), 1):
         klass = "overdue" if r["days_left"] < 0 else ""
@@ -342,19 +342,24 @@ def _put_page(path: Path, html: str, pending: list) -> None:
     pending.append((path, html.encode("utf-8"), None))
 
 
-def _mirror(src: Path, dst: Path, pending: list) -> None:
-    """Queue a copy of a receipt or marked copy when it is new or changed (same size and mtime: the same file)."""
+def _mirror(src: Path, dsts: list[Path], pending: list) -> None:
+    """Queue a copy of a receipt or marked copy at each destination where it is new or changed (same
+    size and mtime: the same file); the source is read once for all of them."""
     try:
         s = src.stat()
     except OSError:
         return
-    try:
-        d = dst.stat()
-        if d.st_size == s.st_size and d.st_mtime_ns == s.st_mtime_ns:
-            return
-    except OSError:
-        pass
-    pending.append((dst, src.read_bytes(), (s.st_atime_ns, s.st_mtime_ns)))
+    data = None
+    for dst in dsts:
+        try:
+            d = dst.stat()
+            if d.st_size == s.st_size and d.st_mtime_ns == s.st_mtime_ns:
+                continue
+        except OSError:
+            pass
+        if data is None:
+            data = src.read_bytes()
+        pending.append((dst, data, (s.st_atime_ns, s.st_mtime_ns)))
 
 
 _CHUNK = 256   # files held in memory before they are written: the outbox's memory stays flat in N
@@ -412,9 +417,10 @@ def write_unit_folders(share: UnitFolders, rows: _Rows | None = None) -> list[Pa
                                                  rows),
                  TODO_PAGE: unit_todo_page(unit, my_reqs, share.meta)}
         papers = _papers_of(mine, rows) if share.seen is None or unit in share.seen else []
-        for target in (folder, share.office_dir / folder.name):   # the unit's own folder, and its copy in the office's
-            for paper in papers:
-                _mirror(paper, target / paper.name, pending)
+        targets = (folder, share.office_dir / folder.name)   # the unit's own folder, and its copy in the office's
+        for paper in papers:
+            _mirror(paper, [target / paper.name for target in targets], pending)
+        for target in targets:
             for name, html in pages.items():
                 _put_page(target / name, html, pending)
         if len(pending) >= _CHUNK:
@@ -470,11 +476,11 @@ def write_outbox(frames, receipts_dir: Path, outbox: Path, units: list[str], kin
             continue
         for paper in _papers_of(mine, rows):
             where = office_dir if unit == office else office_dir / paper.parent.name
-            _mirror(paper, where / paper.name, pending)
+            _mirror(paper, [where / paper.name], pending)
     _put_page(office_dir / SUMMARY_PAGE, office_summary_page(units, [s for s in subs if s["unit"] != office],
                                                              counting, receipts_dir, meta, rows), pending)
     _put_page(office_dir / TODO_PAGE, office_todo_page(units, kinds, reqs, meta), pending)
-    _put_page(office_dir / DUES_PAGE, office_dues_page(frames, meta), pending)
+    _put_page(office_dir / DUES_PAGE, office_dues_page(frames, meta, reqs), pending)
     office_written: list[Path] = []
     _write_pending(pending, office_written)
     done = 0
