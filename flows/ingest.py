@@ -25,7 +25,7 @@ from flows.story import rule_at, split_skips, unit_lines
 from intake.archive import archive_files, archive_skip_reason
 from flows.documents import documents_task, split_documents
 from flows.office import office_review_task, split_office
-from flows.parallel import Execution, ParseJob, Sealed, chunks, examine_chunk, parse_local
+from flows.parallel import Execution, ParseJob, Sealed, chunks, examine_chunk, parse_local, start_fork_server
 from flows.retries import transient_retries
 from support.run_context import current_run_id, run_logger
 from intake.scan import Found, scan_inbox
@@ -352,6 +352,8 @@ def _ingest(run, inbox_dir: Path, data: Path, warehouse: Path, config: Config, e
         run.start()
     with clock("scan"):
         found, skips = scan_task(inbox_dir, config)
+    if ex.task_runner != "dask" and ex.workers > 1 and len(found) >= ex.parallel_min_files:
+        start_fork_server()   # the pools' imports on the other core while this process archives
     with clock("archive"):
         received, unread = archive_task(quote(found), data, warehouse)   # quote: thousands of paths
     skips = skips + unread

@@ -1,10 +1,10 @@
 """The problem places and the marked copies of a big night, in a process pool.
 
-A marked copy is openpyxl loading and saving the unit's whole workbook (≈ 0.05 s each, pure
+A marked copy is openpyxl loading and saving the unit's whole workbook (≈ 0.02–0.05 s each, pure
 Python, its merged cells bound by publish/copy_load.py): a first night at N = 3,000 draws ≈ 250
 of them. They are independent, so a pool of `[execution] parse_workers` processes (0 = one per
 core) draws them when there are at least `parallel_min_files` to draw, started before the
-workbooks so that both are drawn at once (CopiesAhead); fewer are drawn in the flow's own process
+working workbook so that both are drawn at once (CopiesAhead); fewer are drawn in the flow's own process
 (a pool's start costs more than it saves). Each copy is drawn by the same pure function wherever
 it runs (publish.writeback.draw_copy) and written by the flow in order, so the copies are the same
 whichever way they were drawn. A pool that cannot start or loses a worker does not stop the
@@ -41,7 +41,7 @@ def draw_copies(jobs: Sequence[CopyJob], ex: Execution) -> list[bytes]:
 
 
 class CopiesAhead:
-    """The marked copies of a big night, drawn by the pool while the flow builds the workbooks (the
+    """The marked copies of a big night, drawn by the pool while the flow builds the working workbook (the
     flow's process draws the workbooks on one core, the pool the copies on the others: at 3,000
     submissions the two were ≈ 7 + 8 s one after the other). `bodies()` waits for them, in order;
     a night with fewer than `parallel_min_files` copies to draw starts nothing here and draws them
@@ -94,7 +94,12 @@ def copies_ahead(frames, files: Mapping, receipts_dir: Path, data: Path, office:
                  ex: Execution, pool: ProcessPoolExecutor | None = None) -> CopiesAhead:
     """The copies tonight's publish will write (publish.writeback.copy_jobs, planned once), started now
     (in `pool` when one is handed over: CopiesAhead owns it from here)."""
-    names, jobs = copy_jobs(frames, files, receipts_dir, data, office, force)
+    try:
+        names, jobs = copy_jobs(frames, files, receipts_dir, data, office, force)
+    except BaseException:
+        if pool is not None:   # handed over and not yet owned: no worker outlives the publish
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
     return CopiesAhead(jobs, ex, names, pool)
 
 

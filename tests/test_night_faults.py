@@ -224,3 +224,37 @@ def test_a_full_disk_fails_the_night_in_one_line_and_the_rerun_completes(small_d
     assert q(data / "campaign.duckdb", "SELECT count(*) FROM inbox_skips WHERE reason = 'READ_ERROR'") == [(0,)]
     units = {u for (u,) in q(data / "campaign.duckdb", "SELECT DISTINCT unit FROM received_files")}
     assert {"凤台县", "潘集区", "谢家集区"} <= units, units
+
+
+AHEAD = textwrap.dedent("""
+    import os, sys
+    sys.path.insert(0, {repo!r})
+    from multiprocessing import forkserver
+    from flows.parallel import NIGHT_PRELOAD, start_fork_server, worker_pool
+
+    def main():
+        start_fork_server()
+        server = forkserver._forkserver._forkserver_pid
+        start_fork_server()   # again: the same server
+        assert forkserver._forkserver._forkserver_pid == server
+        loaded = "sorted(m for m in __import__('sys').modules if m in %r)" % NIGHT_PRELOAD
+        with worker_pool(2) as pool:
+            parents = {{pool.submit(os.getppid).result() for _ in range(4)}}
+            preloaded = pool.submit(eval, loaded).result() == sorted(NIGHT_PRELOAD)   # before any task of ours
+        print("SERVER", server, "PARENTS", *sorted(parents), "PRELOAD", preloaded)
+
+    if __name__ == "__main__":
+        main()
+""")
+
+
+def test_the_fork_server_started_ahead_is_the_one_the_pools_fork_from(tmp_path):
+    """ingest starts the fork server once a big night is scanned (its imports overlap the archive):
+    it preloads every pool's modules, and the pools' workers are its children."""
+    script = tmp_path / "ahead.py"
+    script.write_text(AHEAD.format(repo=str(REPO)), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    words = out.stdout.split()
+    server, parents = words[1], words[3:words.index("PRELOAD")]
+    assert parents == [server] and words[-1] == "True"

@@ -141,6 +141,24 @@ def test_places_read_ahead_by_the_pool_are_the_places_and_the_pool_goes_on_to_th
     assert few.pool is None and few.files() == files and few.handover() is None
 
 
+def test_a_pool_handed_to_copies_that_cannot_be_planned_is_shut_down(monkeypatch):
+    """copies_ahead owns the pool PlacesAhead hands over: when planning the copies fails, the
+    failure propagates and no worker is left running."""
+    import flows.publish_pool as publish_pool
+    from flows.parallel import Execution, worker_pool
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("planning failed")
+
+    monkeypatch.setattr(publish_pool, "copy_jobs", broken)
+    pool = worker_pool(2)
+    assert pool.submit(int, "7").result() == 7   # workers started
+    with pytest.raises(RuntimeError, match="planning failed"):
+        publish_pool.copies_ahead(None, {}, Path("."), Path("."), None, False, Execution(parse_workers=2), pool)
+    with pytest.raises(RuntimeError):   # shut down: it takes no more work
+        pool.submit(int, "8")
+
+
 def test_nothing_new_for_any_file_writes_no_receipt_and_no_copy(night):
     from flows.publish import publish_flow
 
