@@ -413,8 +413,10 @@ class _NullCtx:
         return None
 
 
-PUBLISH_PARTS = ("publish: read views", "publish: history", "publish: problem places", "publish: workbooks",
-                 "publish: receipts + marked copies")
+# in the order the publish runs them (before 2026-12-06 03:00 the upward report was part of "workbooks",
+# and the problem places were read before the workbooks, in the flow's process)
+PUBLISH_PARTS = ("publish: read views", "publish: history", "publish: upward report", "publish: problem places",
+                 "publish: workbooks", "publish: receipts + marked copies")
 
 
 def _cpu_cell(r: dict) -> str:
