@@ -40,7 +40,61 @@ def draw_copies(jobs: Sequence[CopyJob], ex: Execution) -> list[bytes]:
         ahead.close()
 
 
-class CopiesAhead:
+class _Ahead:
+    """`fn` over `items` in a worker pool started now (or one handed over, owned from here), the
+    results taken in order by `_all()`; what the pool does not deliver (it could not start, a
+    worker died) is done in this process. Fewer than `parallel_min_files` items, or one worker: no
+    pool, all done in `_all()`. `what`, `verb`, `noun` word the warnings ("the marked-copy worker
+    processes failed …; drawing the 3 left in the flow's process")."""
+
+    def __init__(self, fn, items: Sequence, ex: Execution, words: tuple[str, str, str],
+                 pool: ProcessPoolExecutor | None = None, workers: int | None = None) -> None:
+        self.fn, self.items, self.words = fn, list(items), words
+        self.pool: ProcessPoolExecutor | None = pool
+        self.mapped = None
+        self.done: list | None = None
+        if ex.workers > 1 and len(self.items) >= ex.parallel_min_files:
+            try:
+                # small chunks keep both workers busy to the end; an item is small to send
+                size = max(1, min(8, math.ceil(len(self.items) / (ex.workers * 4))))
+                if self.pool is None:
+                    self.pool = worker_pool(workers or min(ex.workers, len(self.items)))
+                with main_not_reimported():   # workers start on the first submits
+                    self.mapped = self.pool.map(fn, self.items, chunksize=size)
+            except (BrokenProcessPool, OSError) as exc:
+                what, verb, noun = words
+                log.warning("the %s worker processes did not start (%s); %s the %s in the flow's process",
+                            what, type(exc).__name__, verb, noun)
+                self.close()
+        else:
+            self.close()   # few items: done here, a pool handed over is not needed
+
+    def _all(self, release: bool) -> list:
+        """Every item's result, in order (asked again: the same list); release: the pool is shut once
+        the pool's results are in (else it stays, to be handed over)."""
+        if self.done is None:
+            out: list = []
+            try:
+                for result in self.mapped or ():
+                    out.append(result)
+            except (BrokenProcessPool, OSError) as exc:
+                what, verb, _ = self.words
+                log.warning("the %s worker processes failed (%s); %s the %d left in the flow's process",
+                            what, type(exc).__name__, verb, len(self.items) - len(out))
+                self.close()
+            finally:
+                if release:
+                    self.close()
+            self.done = out + [self.fn(item) for item in self.items[len(out):]]
+        return self.done
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+class CopiesAhead(_Ahead):
     """The marked copies of a big night, drawn by the pool while the flow builds the workbooks (the
     flow's process draws the workbooks on one core, the pool the copies on the others: at 3,000
     submissions the two were ≈ 7 + 8 s one after the other). `bodies()` waits for them, in order;
@@ -49,45 +103,17 @@ class CopiesAhead:
 
     def __init__(self, jobs: Sequence[CopyJob], ex: Execution, names: Mapping[str, str] | None = None,
                  pool: ProcessPoolExecutor | None = None) -> None:
-        self.jobs, self.ex = list(jobs), ex
         self.names = dict(names or {})       # sha256 -> copy's file name (publish.writeback.copy_jobs)
-        self.pool: ProcessPoolExecutor | None = pool     # a pool already started (PlacesAhead's), taken over
-        self.results = None
-        self.done: list[bytes] | None = None
-        if ex.workers > 1 and len(self.jobs) >= ex.parallel_min_files:
-            try:
-                # small chunks keep both workers busy to the end; a copy's job is small to send
-                size = max(1, min(8, math.ceil(len(self.jobs) / (ex.workers * 4))))
-                if self.pool is None:
-                    self.pool = worker_pool(min(ex.workers, len(self.jobs)))   # openpyxl imported before the fork
-                with main_not_reimported():   # workers start on the first submits
-                    self.results = self.pool.map(draw_copy, self.jobs, chunksize=size)
-            except (BrokenProcessPool, OSError) as exc:
-                log.warning("the marked-copy worker processes did not start (%s); drawing the copies in the "
-                            "flow's process", type(exc).__name__)
-                self.close()
-        else:
-            self.close()   # few copies: drawn here, a pool taken over is not needed
+        # a pool handed over is PlacesAhead's; else one of up to a worker per copy, openpyxl imported before the fork
+        super().__init__(draw_copy, jobs, ex, ("marked-copy", "drawing", "copies"), pool)
+
+    @property
+    def jobs(self) -> list[CopyJob]:
+        return self.items
 
     def bodies(self) -> list[bytes]:
         """Every job's bytes, in order (asked again, after a retried task: the same bytes)."""
-        if self.done is None:
-            out: list[bytes] = []
-            try:
-                for body in self.results or ():
-                    out.append(body)
-            except (BrokenProcessPool, OSError) as exc:
-                log.warning("the marked-copy worker processes failed (%s); drawing the %d left in the flow's "
-                            "process", type(exc).__name__, len(self.jobs) - len(out))
-            finally:
-                self.close()
-            self.done = out + [draw_copy(job) for job in self.jobs[len(out):]]
-        return self.done
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        return self._all(release=True)
 
 
 def copies_ahead(frames, files: Mapping, receipts_dir: Path, data: Path, office: Mapping | None, force: bool,
@@ -103,50 +129,27 @@ def copies_ahead(frames, files: Mapping, receipts_dir: Path, data: Path, office:
     return CopiesAhead(jobs, ex, names, pool)
 
 
-class PlacesAhead:
+class PlacesAhead(_Ahead):
     """The problem places of a big night (publish.places), read by a pool; `files()` waits for them
     (sha256 -> FilePlaces, as places_of_files returns), then `handover()` gives the pool to the marked
     copies. Fewer than `parallel_min_files` files are read in `files()`, here; a pool that cannot
     start or loses a worker leaves the rest to this process."""
 
     def __init__(self, frames, data: Path, ex: Execution) -> None:
-        self.wanted = [(sha, str(Path(data) / archive))
-                       for sha, archive in problem_archives(frames.submissions, frames.validation_issues)]
-        self.pool: ProcessPoolExecutor | None = None
-        self.results = None
-        self.done: dict[str, FilePlaces | None] | None = None
-        if ex.workers > 1 and len(self.wanted) >= ex.parallel_min_files:
-            try:
-                self.pool = worker_pool(ex.workers)   # as many as the copies after it will want
-                size = max(1, min(8, math.ceil(len(self.wanted) / (ex.workers * 4))))
-                with main_not_reimported():
-                    self.results = self.pool.map(archived_places, [path for _, path in self.wanted], chunksize=size)
-            except (BrokenProcessPool, OSError) as exc:
-                log.warning("the problem-places worker processes did not start (%s); reading the files in the "
-                            "flow's process", type(exc).__name__)
-                self.close()
+        wanted = problem_archives(frames.submissions, frames.validation_issues)
+        self.shas = [sha for sha, _ in wanted]
+        self.read: dict[str, FilePlaces | None] | None = None
+        super().__init__(archived_places, [str(Path(data) / archive) for _, archive in wanted], ex,
+                         ("problem-places", "reading", "files"),
+                         workers=ex.workers)   # as many as the copies after it will want
 
     def files(self) -> dict[str, FilePlaces | None]:
-        if self.done is None:
-            got: list[FilePlaces | None] = []
-            try:
-                for places in self.results or ():
-                    got.append(places)
-            except (BrokenProcessPool, OSError) as exc:
-                log.warning("the problem-places worker processes failed (%s); reading the %d left in the flow's "
-                            "process", type(exc).__name__, len(self.wanted) - len(got))
-                self.close()
-            got += [archived_places(path) for _, path in self.wanted[len(got):]]
-            self.done = {sha: places for (sha, _), places in zip(self.wanted, got)}
-        return self.done
+        if self.read is None:
+            self.read = dict(zip(self.shas, self._all(release=False)))
+        return self.read
 
     def handover(self) -> ProcessPoolExecutor | None:
         """The pool, for the marked copies (None: none is running); this no longer owns it."""
         self.files()
         pool, self.pool = self.pool, None
         return pool
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
