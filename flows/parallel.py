@@ -127,29 +127,35 @@ NIGHT_PRELOAD = ["flows.parallel", "transforms.submission", "transforms.grid", "
                  "publish.outbox"]
 
 
+def _night_context():
+    """The fork server's context with NIGHT_PRELOAD; spawn where there is no fork server."""
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(NIGHT_PRELOAD)
+        return ctx
+    except ValueError:
+        return multiprocessing.get_context("spawn")
+
+
 def start_fork_server() -> None:
     """Start the night's fork server now, when a big night is found: it imports NIGHT_PRELOAD
     (≈ 0.6 s of one core) on the other core while the flow's process archives, instead of when the
     first pool starts, with the flow waiting. Nothing happens where there is no fork server."""
     from multiprocessing import forkserver
 
+    if _night_context().get_start_method() != "forkserver":
+        return
     try:
-        multiprocessing.get_context("forkserver").set_forkserver_preload(NIGHT_PRELOAD)
         with main_not_reimported():   # the server would import the caller's __main__ too
             forkserver.ensure_running()
-    except (ValueError, OSError) as exc:   # no fork server here: the first pool says so
+    except OSError as exc:   # the first pool says so, if it cannot start either
         log.debug("no fork server started ahead: %s", exc)
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes forked from a server that has imported NIGHT_PRELOAD (no fork of the flow's
     process: Prefect's threads hold locks a forked child would inherit); none outlives the flow."""
-    try:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(NIGHT_PRELOAD)
-    except ValueError:
-        ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_night_context(), initializer=die_with_parent,
                                initargs=(os.getpid(),))
 
 

@@ -168,12 +168,14 @@ def publish_flow(data_dir: str | None = None, config_path: str | None = None,
                 # the receipts say nothing new either when the workbook did not change (it shows the same frames)
                 unchanged = skipped and all(p.is_file() for p in receipts)
                 ex = Execution.from_config(config)
-                # a big night's pool reads the problem places (≈ 0.5 s at 3,000, the flow waits), then draws the
-                # marked copies while this process draws the upward report and the working workbook
-                reading = None if unchanged else stack.enter_context(closing(PlacesAhead(frames, data, ex)))
-                files = {} if unchanged else places_task(frames, data, quote(reading))
-                ahead = None if unchanged else stack.enter_context(closing(
-                    copies_ahead(frames, files, receipts_dir, data, meta.office, force, ex, reading.handover())))
+                files, ahead = {}, None
+                if not unchanged:
+                    # a big night's pool reads the problem places (≈ 0.5 s at 3,000, the flow waits), then draws
+                    # the marked copies while this process draws the upward report and the working workbook
+                    reading = stack.enter_context(closing(PlacesAhead(frames, data, ex)))
+                    files = places_task(frames, data, quote(reading))
+                    ahead = stack.enter_context(closing(
+                        copies_ahead(frames, files, receipts_dir, data, meta.office, force, ex, reading.handover())))
                 if skipped:
                     dated, latest = publish_dir / summary_name(meta.data_date), publish_dir / LATEST
                     upward, upward_latest = publish_dir / upward_name(meta.data_date), publish_dir / UPWARD_LATEST
