@@ -17,8 +17,9 @@ For each N (inboxes from bench.generate, cached under /tmp/campaign-bench):
     verdicts agree). Above --naive-max files it runs on an evenly spaced sample and is
     extrapolated linearly (the fixed start-up, GX import included, is counted once).
 With `--validator warm` the night validates in a GX process started and warmed before it, as
-`campaign serve` (its warm validator) and `campaign nightly` (a GX child) do; by default, in the
-night's own process, as a hand call of `flows.nightly.nightly_flow` does. The CPU is reported whole
+`campaign nightly` does beside a running `campaign serve` (its warm validator; without serve, a GX
+child started with the command); by default, in the night's own process, as a call of
+`flows.nightly.nightly_flow` does. The CPU is reported whole
 (the night's processes), in the kernel (system time), and for the flow's own thread: the work no
 pool takes, which more cores would not shorten.
 Prefect start-up is measured apart: a trivial flow in a fresh process, ephemeral (no server:
@@ -119,8 +120,8 @@ def child_nightly(inbox: str, data: str, config: str, t_start: float, outbox: st
 
     gx = ExitStack()     # held until the night is done: closing it stops the GX process
     if validator == "warm":
-        # as `campaign serve` runs a night: GX already imported in a process of its own (there the
-        # serve's warm validator, expectations.shared; here a child started and warmed before the flow)
+        # as `campaign nightly` validates beside a running `campaign serve`: in its warm validator, GX
+        # imported already (expectations.shared); here a GX child started and warmed before the flow
         from expectations import background
 
         warm = gx.enter_context(background.started(None))
@@ -543,8 +544,8 @@ def table(results: dict) -> str:
     m = results["machine"]
     out.append("")
     if results.get("validator") == "warm":
-        out.append("Validated in a GX process warmed before the night (`--validator warm`), as `campaign serve` and "
-                   "`campaign nightly` do; without it, in the night's own process.")
+        out.append("Validated in a GX process warmed before the night (`--validator warm`), as `campaign nightly` "
+                   "does beside a running `campaign serve`; without it, in the night's own process.")
         out.append("")
     out.append(f"Machine: {m['cpus']} CPUs, Python {m['python']}; load average before "
                f"{m['load_before'][0]:.2f}, after {m['load_after'][0]:.2f} (other sessions share these CPUs).")
@@ -573,8 +574,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "campaign-bench" / "runs")
     p.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     p.add_argument("--validator", choices=("flow", "warm"), default="flow",
-                   help="flow: GX imported and run in the night's own process (a hand run of the flow); warm: in "
-                        "a GX process warmed before the night, as `campaign serve` and `campaign nightly` validate")
+                   help="flow: GX imported and run in the night's own process (nightly_flow called as is); warm: "
+                        "in a GX process warmed before the night (`campaign nightly` beside `campaign serve`)")
     args = p.parse_args(argv)
     results = measure(args.n, args.server, args.naive_max, args.naive_sample, args.work, args.validator)
     (args.work / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")

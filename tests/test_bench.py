@@ -47,7 +47,7 @@ def test_the_benchmarks_nightly_child_runs_and_its_verdicts_agree_with_the_gener
     assert {"ingest", "consolidate", "publish", "snapshot"} <= set(got["stages"])
     cpu = got["cpu_s"]
     assert 0 < cpu["main_thread"] <= cpu["self"] and 0 <= cpu["system"] <= cpu["self"] + cpu["descendants"]
-    # `--validator warm`: the same night validated in a GX process warmed first, as `campaign serve` does
+    # `--validator warm`: the same night validated in a GX process warmed first (`campaign nightly` beside serve)
     warm = _spawn(["nightly", str(b.inbox), str(tmp_path / "data-warm"), str(b.config_path), str(time.perf_counter()),
                    str(tmp_path / "outbox-warm"), "warm"], env, tmp_path / "nightly-warm.log", timeout=600)
     assert warm["counts"] == got["counts"]
