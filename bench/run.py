@@ -19,9 +19,9 @@ For each N (inboxes from bench.generate, cached under /tmp/campaign-bench):
 With `--validator warm` the night validates in a GX process started and warmed before it, as
 `campaign nightly` does beside a running `campaign serve` (its warm validator; without serve, a GX
 child started with the command); by default, in the night's own process, as a call of
-`flows.nightly.nightly_flow` does. The CPU is reported whole
-(the night's processes), in the kernel (system time), and for the flow's own thread: the work no
-pool takes, which more cores would not shorten.
+`flows.nightly.nightly_flow` does. The night's CPU is reported whole (all its processes), in the
+kernel (system time), and for the flow's own thread: the work no pool takes, which more cores
+would not shorten.
 Prefect start-up is measured apart: a trivial flow in a fresh process, ephemeral (no server:
 Prefect starts a temporary API server in the process) vs against the running server.
 
